@@ -1,0 +1,270 @@
+"""The companies catalog: one small SQLite file listing the companies, one folder per company.
+
+Listing reads only the catalog and stats the folders, so a thousand companies list instantly.
+A company folder appears under its final name only in the same catalog transaction that adds its row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from store.books import BOOKS_FILENAME, Books, check_company_name, create_books, now
+from store.config import Folders, ensure_folder
+from store.db import connect
+from store.errors import Ambiguous, NotFound, StorageError
+from store.i18n import _
+from store.locks import OwnerLock, owner_is_gone
+
+STAGING_PREFIX = ".tmp-"
+LOCK_NAME = ".owner.lock"
+
+CATALOG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS company (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_change TEXT NOT NULL,
+    last_backup_at TEXT,
+    last_backup_file TEXT,
+    last_backup_size INTEGER
+);
+CREATE INDEX IF NOT EXISTS company_name ON company(name);
+"""
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    id: int
+    name: str
+    folder: Path
+    created_at: dt.datetime
+    last_change: dt.datetime
+    size_bytes: int
+    last_backup_at: dt.datetime | None
+    last_backup_file: str | None
+    last_backup_size: int | None
+
+    @property
+    def books_path(self) -> Path:
+        return self.folder / BOOKS_FILENAME
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["folder"] = str(self.folder)
+        for key in ("created_at", "last_change", "last_backup_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def folder_size(folder: Path) -> int:
+    total = 0
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    except FileNotFoundError:
+        return 0
+    return total
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+class Staging:
+    """A private folder inside companies/ where a new company is prepared before it is added."""
+
+    def __init__(self, companies: Path) -> None:
+        self.path = companies / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
+        self.path.mkdir()
+        self._lock = OwnerLock(companies / f"{self.path.name}{LOCK_NAME}")
+        self._lock.acquire()
+
+    @property
+    def books_path(self) -> Path:
+        return self.path / BOOKS_FILENAME
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self._lock.release()
+
+
+class Catalog:
+    def __init__(self, folders: Folders) -> None:
+        self.folders = folders
+        ensure_folder(folders.data)
+        ensure_folder(folders.companies)
+        try:
+            self.conn = connect(folders.catalog)
+            self.conn.executescript(CATALOG_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
+                path=folders.catalog, reason=exc)) from exc
+        self._clean_leftovers()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Catalog":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate transaction: concurrent writers of the catalog wait for each other."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _clean_leftovers(self) -> None:
+        """Remove staging folders of crashed processes; move orphan company folders to the trash."""
+        for entry in self.folders.companies.iterdir():
+            if entry.name.startswith(STAGING_PREFIX) and entry.is_dir():
+                lock = self.folders.companies / f"{entry.name}{LOCK_NAME}"
+                if owner_is_gone(lock):
+                    shutil.rmtree(entry, ignore_errors=True)
+                    lock.unlink(missing_ok=True)
+        with self._write() as conn:
+            known = {str(row[0]) for row in conn.execute("SELECT id FROM company")}
+            for entry in self.folders.companies.iterdir():
+                if entry.is_dir() and entry.name.isdigit() and entry.name not in known:
+                    self._move_to_trash(entry, f"orphan-{entry.name}")
+
+    def _move_to_trash(self, folder: Path, label: str) -> Path:
+        trash = ensure_folder(self.folders.trash)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = trash / f"{label}-{stamp}"
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = trash / f"{label}-{stamp}-{suffix}"
+        os.replace(folder, target)
+        return target
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _info(self, row: sqlite3.Row | tuple) -> CompanyInfo:
+        company_id, name, created_at, last_change, backup_at, backup_file, backup_size = row
+        folder = self.folders.companies / str(company_id)
+        return CompanyInfo(id=company_id, name=name, folder=folder,
+                           created_at=_parse_time(created_at), last_change=_parse_time(last_change),
+                           size_bytes=folder_size(folder), last_backup_at=_parse_time(backup_at),
+                           last_backup_file=backup_file, last_backup_size=backup_size)
+
+    _COLUMNS = "id, name, created_at, last_change, last_backup_at, last_backup_file, last_backup_size"
+
+    def companies(self) -> list[CompanyInfo]:
+        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY name COLLATE NOCASE, id")
+        return [self._info(row) for row in rows]
+
+    def get(self, company_id: int) -> CompanyInfo:
+        row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?", (company_id,)).fetchone()
+        if row is None:
+            raise NotFound(_("There is no company with id {id}.").format(id=company_id))
+        return self._info(row)
+
+    def find(self, name_or_id: str) -> CompanyInfo:
+        """A company by exact name, or by id (``7`` or ``#7``). Several of the same name: ambiguous."""
+        text = name_or_id.strip()
+        match = re.fullmatch(r"#?(\d+)", text)
+        if match:
+            row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?",
+                                    (int(match.group(1)),)).fetchone()
+            if row is not None:
+                return self._info(row)
+        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE name = ? ORDER BY id",
+                                 (text,)).fetchall()
+        if not rows:
+            rows = self.conn.execute(
+                f"SELECT {self._COLUMNS} FROM company WHERE lower(name) = lower(?) ORDER BY id", (text,)).fetchall()
+        if not rows:
+            raise NotFound(_("There is no company named {name!r}.").format(name=text))
+        if len(rows) > 1:
+            ids = ", ".join(str(row[0]) for row in rows)
+            raise Ambiguous(_("Several companies are named {name!r} (ids {ids}); give the id instead.")
+                            .format(name=text, ids=ids))
+        return self._info(rows[0])
+
+    def open_books(self, company_id: int, *, user: str | None = None) -> Books:
+        info = self.get(company_id)
+        return Books(info.books_path, user=user, on_change=lambda: self.touch(company_id))
+
+    # --- changes -------------------------------------------------------------------------------
+
+    def staging(self) -> Staging:
+        return Staging(self.folders.companies)
+
+    def add_prepared(self, staging: Staging, name: str, *, created_at: dt.datetime | None = None) -> CompanyInfo:
+        """Add the company prepared in ``staging`` under a new id, atomically; the staging is consumed."""
+        name = check_company_name(name)
+        stamp = now().isoformat()
+        try:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO company (name, created_at, last_change) VALUES (?, ?, ?)",
+                    (name, (created_at or now()).isoformat(), stamp))
+                company_id = cursor.lastrowid
+                os.replace(staging.path, self.folders.companies / str(company_id))
+        except (OSError, sqlite3.Error) as exc:
+            staging.discard()
+            raise StorageError(_("Cannot add the company to {path}: {reason}.").format(
+                path=self.folders.data, reason=exc)) from exc
+        staging.discard()  # the folder has moved: this only drops the lock
+        return self.get(company_id)
+
+    def create(self, name: str, *, currency: str = "EUR", fiscal_year_start: int = 1,
+               populate: Callable[[Path], None] | None = None) -> CompanyInfo:
+        """Create a company (optionally filled by ``populate(books_path)``): all of it, or nothing."""
+        name = check_company_name(name)
+        staging = self.staging()
+        try:
+            create_books(staging.books_path, name, currency=currency, fiscal_year_start=fiscal_year_start)
+            if populate is not None:
+                populate(staging.books_path)
+        except BaseException:
+            staging.discard()
+            raise
+        return self.add_prepared(staging, name)
+
+    def touch(self, company_id: int, when: dt.datetime | None = None) -> None:
+        self.conn.execute("UPDATE company SET last_change = ? WHERE id = ?",
+                          ((when or now()).isoformat(), company_id))
+
+    def rename(self, company_id: int, name: str) -> None:
+        name = check_company_name(name)
+        with self.open_books(company_id) as books:
+            books.set_settings(name=name)
+        self.conn.execute("UPDATE company SET name = ? WHERE id = ?", (name, company_id))
+
+    def record_backup(self, company_id: int, file: Path, size: int, when: dt.datetime | None = None) -> None:
+        self.conn.execute(
+            "UPDATE company SET last_backup_at = ?, last_backup_file = ?, last_backup_size = ? WHERE id = ?",
+            ((when or now()).isoformat(), str(file), size, company_id))
+
+    def remove(self, company_id: int) -> Path:
+        """Move the company's folder to the trash and drop it from the list; returns where it went."""
+        info = self.get(company_id)
+        safe = re.sub(r"[^\w.-]+", "_", info.name)[:40]
+        with self._write() as conn:
+            conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
+            try:
+                return self._move_to_trash(info.folder, f"{company_id}-{safe}")
+            except OSError as exc:
+                raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
+                    path=info.folder, reason=exc.strerror or exc)) from exc

@@ -1,0 +1,54 @@
+"""Where data lives: the data folder and the backups folder (ARCHITECTURE.md, "Where data lives")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from store.errors import StorageError
+from store.i18n import _
+
+
+@dataclass(frozen=True)
+class Folders:
+    data: Path
+    backups: Path
+
+    @property
+    def catalog(self) -> Path:
+        return self.data / "catalog.sqlite"
+
+    @property
+    def companies(self) -> Path:
+        return self.data / "companies"
+
+    @property
+    def trash(self) -> Path:
+        return self.data / "trash"
+
+
+def resolve_folders(data_dir: str | os.PathLike | None = None,
+                    backup_dir: str | os.PathLike | None = None) -> Folders:
+    """Options first, then environment variables, then the platform's user data folder."""
+    data = data_dir or os.environ.get("KEEPBOOKS_DATA_DIR") or platformdirs.user_data_dir("keepbooks")
+    data_path = Path(data).expanduser().resolve()
+    backups = backup_dir or os.environ.get("KEEPBOOKS_BACKUP_DIR") or data_path / "backups"
+    return Folders(data=data_path, backups=Path(backups).expanduser().resolve())
+
+
+def ensure_folder(path: Path) -> Path:
+    """Create ``path`` if needed and check it is writable; the error names the folder."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            _("Cannot create the folder {path}: {reason}.").format(path=path, reason=exc.strerror or exc)
+        ) from exc
+    if not path.is_dir():
+        raise StorageError(_("{path} is not a folder.").format(path=path))
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise StorageError(_("The folder {path} is not writable.").format(path=path))
+    return path

@@ -1,0 +1,156 @@
+"""The queries the screens need: balance sheet, profit and loss, and what a company holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from peewee import fn
+
+from store.books import Books
+from store.models import Account, AccountGroup, Attachment, Email, History, Line, Settings, Transaction
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    name: str
+    kind: str
+    amount: int  # minor units, shown with its natural sign (assets positive, liabilities positive…)
+
+
+@dataclass(frozen=True)
+class BalanceSheet:
+    as_of: dt.date
+    groups: list[GroupTotal]
+    assets: int
+    liabilities: int
+    equity: int  # includes the accumulated result up to the date
+
+    @property
+    def balances(self) -> bool:
+        return self.assets == self.liabilities + self.equity
+
+
+@dataclass(frozen=True)
+class ProfitAndLoss:
+    start: dt.date
+    end: dt.date
+    groups: list[GroupTotal]
+    income: int
+    expenses: int
+
+    @property
+    def net_result(self) -> int:
+        return self.income - self.expenses
+
+
+@dataclass(frozen=True)
+class Holdings:
+    transactions: int
+    attachments: int
+    attachment_bytes: int
+    emails: int
+    email_bytes: int
+    history: int
+    history_bytes: int
+    database_bytes: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str
+    currency: str
+    fiscal_year: tuple[dt.date, dt.date]
+    balance_sheet: BalanceSheet
+    profit_and_loss: ProfitAndLoss
+    holdings: Holdings
+    warnings: list[str] = field(default_factory=list)
+
+
+# A natural sign per kind: debit-positive kinds keep the sign, credit-positive kinds flip it.
+_SIGN = {"asset": 1, "expense": 1, "liability": -1, "equity": -1, "income": -1}
+
+
+def fiscal_year(settings_start_month: int, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The fiscal year that contains ``on``, for a year starting in the given month."""
+    year = on.year if on.month >= settings_start_month else on.year - 1
+    start = dt.date(year, settings_start_month, 1)
+    next_start = dt.date(year + 1, settings_start_month, 1)
+    return start, next_start - dt.timedelta(days=1)
+
+
+def _totals_by_group(start: dt.date | None, end: dt.date) -> list[tuple[int, str, str, int]]:
+    """(group position, group name, kind, raw signed sum) for lines dated in [start, end]."""
+    per_account = (Line.select(Line.account, fn.SUM(Line.amount).alias("total"))
+                   .where(Line.date <= end))
+    if start is not None:
+        per_account = per_account.where(Line.date >= start)
+    per_account = per_account.group_by(Line.account)
+    sums = {row.account_id: row.total for row in per_account}
+    groups: dict[int, list] = {}
+    query = Account.select(Account.id, AccountGroup.id, AccountGroup.name, AccountGroup.kind,
+                           AccountGroup.position).join(AccountGroup)
+    for account in query:
+        group = account.group
+        entry = groups.setdefault(group.id, [group.position, group.name, group.kind, 0])
+        entry[3] += sums.get(account.id, 0) or 0
+    return [tuple(v) for v in sorted(groups.values(), key=lambda v: (v[0], v[1]))]
+
+
+def balance_sheet(books: Books, as_of: dt.date) -> BalanceSheet:
+    with books.reading():
+        rows = _totals_by_group(None, as_of)
+    groups = [GroupTotal(name, kind, _SIGN[kind] * total) for _pos, name, kind, total in rows
+              if kind in ("asset", "liability", "equity")]
+    result = -sum(total for _pos, _name, kind, total in rows if kind in ("income", "expense"))
+    assets = sum(g.amount for g in groups if g.kind == "asset")
+    liabilities = sum(g.amount for g in groups if g.kind == "liability")
+    equity = sum(g.amount for g in groups if g.kind == "equity") + result
+    return BalanceSheet(as_of=as_of, groups=groups, assets=assets, liabilities=liabilities, equity=equity)
+
+
+def profit_and_loss(books: Books, start: dt.date, end: dt.date) -> ProfitAndLoss:
+    with books.reading():
+        rows = _totals_by_group(start, end)
+    groups = [GroupTotal(name, kind, _SIGN[kind] * total) for _pos, name, kind, total in rows
+              if kind in ("income", "expense")]
+    return ProfitAndLoss(start=start, end=end, groups=groups,
+                         income=sum(g.amount for g in groups if g.kind == "income"),
+                         expenses=sum(g.amount for g in groups if g.kind == "expense"))
+
+
+def holdings(books: Books) -> Holdings:
+    with books.reading():
+        attachments, attachment_bytes = Attachment.select(
+            fn.COUNT(Attachment.id), fn.COALESCE(fn.SUM(Attachment.size), 0)).scalar(as_tuple=True)
+        emails, email_bytes = Email.select(
+            fn.COUNT(Email.id),
+            fn.COALESCE(fn.SUM(fn.LENGTH(Email.body) + fn.LENGTH(Email.subject)), 0)).scalar(as_tuple=True)
+        history = History.select(fn.COUNT(History.id)).scalar()
+        history_bytes = _table_bytes(books, "history")
+        transactions = Transaction.select(fn.COUNT(Transaction.id)).scalar()
+    database_bytes = sum(p.stat().st_size for p in books.path.parent.glob(books.path.name + "*"))
+    return Holdings(transactions=transactions, attachments=attachments, attachment_bytes=attachment_bytes,
+                    emails=emails, email_bytes=email_bytes, history=history, history_bytes=history_bytes,
+                    database_bytes=database_bytes)
+
+
+def _table_bytes(books: Books, table: str) -> int:
+    """Pages a table and its indexes use, from the dbstat virtual table when SQLite has it."""
+    try:
+        cursor = books.db.execute_sql(
+            "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? OR name IN "
+            "(SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?)", (table, table))
+        return cursor.fetchone()[0]
+    except Exception:  # dbstat is an optional SQLite feature: the size is an estimate shown to people
+        return 0
+
+
+def summary(books: Books, on: dt.date | None = None) -> Summary:
+    """Everything the summary screen shows, for the fiscal year that contains ``on`` (today by default)."""
+    with books.reading():
+        settings = Settings.get()
+    start, end = fiscal_year(settings.fiscal_year_start, on or dt.date.today())
+    return Summary(name=settings.name, currency=settings.currency, fiscal_year=(start, end),
+                   balance_sheet=balance_sheet(books, end), profit_and_loss=profit_and_loss(books, start, end),
+                   holdings=holdings(books))
