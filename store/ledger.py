@@ -136,11 +136,10 @@ def holdings(books: Books) -> Holdings:
 
 
 def _table_bytes(books: Books, table: str) -> int:
-    """Pages a table and its indexes use, from the dbstat virtual table when SQLite has it."""
+    """Bytes of the pages a table uses, from the dbstat virtual table when SQLite has it."""
     try:
         cursor = books.db.execute_sql(
-            "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? OR name IN "
-            "(SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?)", (table, table))
+            "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? AND aggregate = TRUE", (table,))
         return cursor.fetchone()[0]
     except Exception:  # dbstat is an optional SQLite feature: the size is an estimate shown to people
         return 0

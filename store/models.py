@@ -76,12 +76,13 @@ class Transaction(BaseModel):
 class Line(BaseModel):
     id = AutoField()
     transaction = ForeignKeyField(Transaction, backref="lines", on_delete="CASCADE")
-    account = ForeignKeyField(Account, backref="lines", on_delete="RESTRICT")
+    account = ForeignKeyField(Account, backref="lines", on_delete="RESTRICT", index=False)
     amount = IntegerField()  # minor units; debit > 0, credit < 0
     date = DateField()  # copy of the transaction's date, so that totals need no join
 
     class Meta:
-        indexes = ((("date", "account", "amount"), False),)  # covers the summary's totals
+        # Covers the summary's per-account totals over a date range (and the foreign key).
+        indexes = ((("account", "date", "amount"), False),)
 
 
 class Attachment(BaseModel):
