@@ -1,0 +1,75 @@
+"""The command line's contract: exit codes, one-line errors on stderr, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.cli import main
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real console entry point in a subprocess, as a shell or cron would."""
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "companies" in result.stdout and "demo" in result.stdout
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    result = run("--data-dir", str(tmp_path), "no-such-command")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("keepbooks:")
+    assert "Traceback" not in result.stderr
+    assert run("--data-dir", str(tmp_path), "demo", "--transactions", "0").returncode == 2
+
+
+def test_demo_then_companies_json(tmp_path: Path) -> None:
+    created = run("--data-dir", str(tmp_path), "demo", "--name", "Boulangerie Martin", "--transactions", "50",
+                  "--attachments-mb", "0.2")
+    assert created.returncode == 0, created.stderr
+    assert "Boulangerie Martin" in created.stdout
+    assert created.stderr == ""  # progress goes to stderr only on a terminal
+    listed = run("--data-dir", str(tmp_path), "companies", "--json")
+    companies = json.loads(listed.stdout)
+    assert [c["name"] for c in companies] == ["Boulangerie Martin"]
+    assert set(companies[0]) >= {"id", "name", "created_at", "last_change", "size_bytes", "last_backup_at"}
+    table = run("--data-dir", str(tmp_path), "companies")
+    assert "Boulangerie Martin" in table.stdout and "never" in table.stdout
+
+
+def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["--data-dir", str(tmp_path), "companies"]) == 0
+    assert "keepbooks demo" in capsys.readouterr().out
+
+
+def test_data_folder_from_the_environment(tmp_path: Path) -> None:
+    env = {"KEEPBOOKS_DATA_DIR": str(tmp_path / "env-data")}
+    assert run("demo", "--transactions", "5", "--attachments-mb", "0", env=env).returncode == 0
+    assert (tmp_path / "env-data" / "catalog.sqlite").is_file()
+
+
+def test_an_unwritable_data_folder_fails_with_its_name(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = run("--data-dir", str(blocker / "data"), "companies")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(blocker / "data") in lines[0]
+
+
+def test_a_bad_name_fails_and_creates_nothing(tmp_path: Path) -> None:
+    result = run("--data-dir", str(tmp_path), "demo", "--name", "   ", "--transactions", "5")
+    assert result.returncode == 1
+    assert "cannot be empty" in result.stderr
+    assert json.loads(run("--data-dir", str(tmp_path), "companies", "--json").stdout) == []
+    assert [p.name for p in (tmp_path / "companies").iterdir()] == []

@@ -1,0 +1,116 @@
+"""The companies catalog: list, find, create atomically, remove to the trash, clean crash leftovers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from store.books import Books
+from store.catalog import LOCK_NAME, Catalog
+from store.config import resolve_folders
+from store.errors import Ambiguous, InvalidInput, NotFound, StorageError
+from store.locks import OwnerLock
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    with Catalog(resolve_folders(tmp_path / "data")) as opened:
+        yield opened
+
+
+def tree(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def test_created_companies_are_listed_with_their_size(catalog: Catalog) -> None:
+    first = catalog.create("Boulangerie Martin", currency="eur")
+    second = catalog.create("Atelier Lefèvre")
+    listed = catalog.companies()
+    assert [c.name for c in listed] == ["Atelier Lefèvre", "Boulangerie Martin"]
+    assert {c.id for c in listed} == {first.id, second.id}
+    assert all(c.size_bytes > 0 and c.last_backup_at is None for c in listed)
+    with catalog.open_books(first.id) as books:
+        assert books.settings().currency == "EUR"
+
+
+def test_a_change_updates_last_change(catalog: Catalog) -> None:
+    info = catalog.create("Acme")
+    catalog.touch(info.id, info.last_change.replace(year=2000))
+    with catalog.open_books(info.id) as books:
+        books.add_contact("Client")
+    assert catalog.get(info.id).last_change.year > 2000
+
+
+def test_find_by_name_or_id_and_ambiguous_names(catalog: Catalog) -> None:
+    a = catalog.create("Acme")
+    b = catalog.create("Acme")
+    other = catalog.create("Northwind")
+    assert catalog.find("northwind").id == other.id
+    assert catalog.find(str(a.id)).id == a.id and catalog.find(f"#{b.id}").id == b.id
+    with pytest.raises(Ambiguous) as error:
+        catalog.find("Acme")
+    assert f"{a.id}, {b.id}" in str(error.value)
+    with pytest.raises(NotFound, match="Nobody"):
+        catalog.find("Nobody")
+
+
+def test_a_failed_creation_leaves_nothing(catalog: Catalog) -> None:
+    before = tree(catalog.folders.companies)
+
+    def explode(_path: Path) -> None:
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        catalog.create("Doomed", populate=explode)
+    with pytest.raises(InvalidInput):
+        catalog.create("   ")
+    assert catalog.companies() == []
+    assert tree(catalog.folders.companies) == before
+
+
+def test_remove_moves_the_folder_to_the_trash(catalog: Catalog) -> None:
+    info = catalog.create("Old company")
+    with catalog.open_books(info.id) as books:
+        books.add_contact("Kept in the trash")
+    where = catalog.remove(info.id)
+    assert catalog.companies() == []
+    assert where.parent == catalog.folders.trash and not info.folder.exists()
+    with Books(where / "books.sqlite") as books:  # restorable by hand: the books are intact
+        assert books.settings().name == "Old company"
+
+
+def test_leftovers_of_a_crash_are_cleaned_but_work_in_progress_is_not(tmp_path: Path) -> None:
+    folders = resolve_folders(tmp_path / "data")
+    with Catalog(folders) as catalog:
+        kept = catalog.create("Kept")
+        live = catalog.staging()  # another process's import in progress holds its lock
+    dead = folders.companies / ".tmp-deadbeef"
+    dead.mkdir()
+    (dead / "books.sqlite").write_bytes(b"half written")
+    (folders.companies / f".tmp-deadbeef{LOCK_NAME}").touch()  # nobody holds it: its owner died
+    orphan = folders.companies / "999"  # renamed in, but the catalog transaction never committed
+    orphan.mkdir()
+
+    with Catalog(folders) as catalog:
+        assert [c.id for c in catalog.companies()] == [kept.id]
+    assert not dead.exists() and live.path.exists()
+    assert not orphan.exists() and any(p.name.startswith("orphan-999") for p in folders.trash.iterdir())
+    live.discard()
+
+
+def test_an_unusable_data_folder_is_named_in_the_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageError, match=str(blocker)):
+        Catalog(resolve_folders(blocker / "data"))
+
+
+def test_owner_lock_is_exclusive(tmp_path: Path) -> None:
+    first, second = OwnerLock(tmp_path / "x.lock"), OwnerLock(tmp_path / "x.lock")
+    assert first.acquire() and not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+    assert not os.path.exists(tmp_path / "x.lock")

@@ -1,0 +1,74 @@
+"""Summary totals on a small fixed company, checked against values computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from store import ledger
+from store.books import Books, create_books
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> Books:
+    path = tmp_path / "books.sqlite"
+    create_books(path, "Fixed", fiscal_year_start=4)  # fiscal years run April to March
+    with Books(path) as opened:
+        code = opened.account_id
+        # Fiscal year 2025-04-01 .. 2026-03-31
+        opened.add_transaction("2025-04-01", "Capital", [(code("5120"), 1_000_000), (code("1010"), -1_000_000)])
+        opened.add_transaction("2025-05-10", "Sale", [(code("4110"), 120_000), (code("7070"), -100_000),
+                                                       (code("4457"), -20_000)])
+        opened.add_transaction("2025-06-01", "Rent", [(code("6130"), 50_000), (code("4456"), 10_000),
+                                                       (code("4010"), -60_000)])
+        opened.add_transaction("2025-07-01", "Customer pays", [(code("5120"), 120_000), (code("4110"), -120_000)])
+        # Next fiscal year
+        opened.add_transaction("2026-04-15", "Service", [(code("5120"), 30_000), (code("7060"), -30_000)])
+        opened.add_transaction("2026-05-01", "Computer", [(code("2183"), 80_000), (code("5120"), -80_000)])
+        opened.record_email("a@example.com", "Invoice", "Body")
+        opened.attach_file(2, "invoice.pdf", b"x" * 1234)
+        yield opened
+
+
+def test_fiscal_year_boundaries() -> None:
+    assert ledger.fiscal_year(4, dt.date(2026, 3, 31)) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    assert ledger.fiscal_year(4, dt.date(2026, 4, 1)) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+    assert ledger.fiscal_year(1, dt.date(2026, 11, 27)) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+
+
+def test_first_fiscal_year_totals(books: Books) -> None:
+    summary = ledger.summary(books, on=dt.date(2025, 12, 1))
+    assert summary.fiscal_year == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    pnl = summary.profit_and_loss
+    assert (pnl.income, pnl.expenses, pnl.net_result) == (100_000, 50_000, 50_000)
+    sheet = summary.balance_sheet
+    # Bank 1,000,000 + 120,000; VAT deductible 10,000; receivable 0.
+    assert sheet.assets == 1_130_000
+    # Payable 60,000 + VAT collected 20,000.
+    assert sheet.liabilities == 80_000
+    # Capital 1,000,000 + result 50,000.
+    assert sheet.equity == 1_050_000
+    assert sheet.balances
+    groups = {g.name: g.amount for g in sheet.groups}
+    assert groups == {"Fixed assets": 0, "Current assets": 1_130_000, "Liabilities": 80_000, "Equity": 1_000_000}
+
+
+def test_second_fiscal_year_carries_the_balance_sheet_but_not_the_result(books: Books) -> None:
+    summary = ledger.summary(books, on=dt.date(2026, 6, 1))
+    pnl = summary.profit_and_loss
+    assert (pnl.income, pnl.expenses) == (30_000, 0)
+    sheet = summary.balance_sheet
+    assert sheet.assets == 1_130_000 + 30_000  # the computer moved money from bank to fixed assets
+    assert {g.name: g.amount for g in sheet.groups}["Fixed assets"] == 80_000
+    assert sheet.equity == 1_000_000 + 50_000 + 30_000 and sheet.balances
+
+
+def test_holdings_count_what_the_company_holds(books: Books) -> None:
+    holdings = ledger.summary(books, on=dt.date(2026, 6, 1)).holdings
+    assert holdings.transactions == 6
+    assert (holdings.attachments, holdings.attachment_bytes) == (1, 1234)
+    assert holdings.emails == 1
+    assert holdings.history == 1 + 6 + 1 + 1  # company creation, transactions, email, attachment
+    assert holdings.database_bytes > 0
