@@ -1,0 +1,228 @@
+"""The companies list: the first screen. Enter opens a company, n adds one, / filters by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from store import sample
+from store.catalog import Catalog, CompanyInfo
+from store.errors import KeepbooksError
+from store.i18n import _
+from store.progress import Progress
+from tui import formatting
+from tui.messages import CompaniesChanged, SampleProgressed
+from tui.screens.new_company import NewCompany, NewCompanyScreen
+
+BACKUP_WARNING_DAYS = 7
+SAMPLE_TRANSACTIONS = 2000
+SAMPLE_ATTACHMENTS_MB = 5
+
+
+class CompaniesScreen(Screen[None]):
+    CSS_PATH = "companies.tcss"
+    AUTO_FOCUS = "#companies"
+    BINDINGS = [
+        Binding("enter", "open", _("Open"), priority=True, id="companies.open"),
+        Binding("n", "new_company", _("New company"), id="companies.new"),
+        Binding("slash", "filter", _("Filter"), key_display="/", id="companies.filter"),
+        Binding("s", "sample", _("Sample company"), id="companies.sample"),
+        Binding("r", "reload", _("Reload"), show=False, id="companies.reload"),
+        Binding("escape", "clear_filter", _("Clear filter"), show=False, id="companies.clear_filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._companies: list[CompanyInfo] = []
+        self._sample_cancel: threading.Event | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=_("Filter by name"), id="filter", select_on_focus=False)
+        table: DataTable[str | Text] = DataTable(id="companies", cursor_type="row", zebra_stripes=True)
+        table.add_column(_("Name"), key="name")
+        table.add_column(_("Last change"), key="last_change")
+        table.add_column(_("Size"), key="size")
+        table.add_column(_("Last backup"), key="last_backup")
+        yield table
+        with Vertical(id="empty"):
+            yield Static(_("No companies yet.\n\nPress n to create a company, or s to create a sample "
+                           "company filled with demo data to try things out."), id="empty-text")
+        with Vertical(id="sample-progress"):
+            yield Label("", id="sample-phase")
+            yield ProgressBar(id="sample-bar", show_eta=False)
+        yield Label("", id="no-match", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    # --- data ------------------------------------------------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.app.catalog  # type: ignore[attr-defined]
+
+    def reload(self, select_id: int | None = None) -> None:
+        try:
+            self._companies = self.catalog.companies()
+        except KeepbooksError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            self._companies = []
+        self._fill(select_id)
+
+    def _fill(self, select_id: int | None = None) -> None:
+        table = self.query_one("#companies", DataTable)
+        current = select_id
+        if current is None and table.row_count and table.cursor_row >= 0:
+            current = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
+        table.clear()
+        query = self.query_one("#filter", Input).value.strip().casefold()
+        today = self.app.today()  # type: ignore[attr-defined]
+        for company in self._companies:
+            if query and query not in company.name.casefold():
+                continue
+            table.add_row(Text(company.name), formatting.date_time(company.last_change),
+                          Text(formatting.size(company.size_bytes), justify="right"),
+                          self._last_backup_cell(company, today), key=str(company.id))
+        if current is not None and str(current) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(current)))
+        empty = not self._companies
+        self.set_class(empty, "-empty")
+        no_match = self.query_one("#no-match", Label)
+        no_match.update(_("No company name contains {text!r}.").format(text=query)
+                        if not empty and table.row_count == 0 else "")
+
+    def _last_backup_cell(self, company: CompanyInfo, today: dt.date) -> Text:
+        when = company.last_backup_at
+        text = formatting.age(when, today)
+        stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS
+        if stale:
+            return Text(text, style=f"bold {self.app.current_theme.warning}")
+        return Text(text)
+
+    def selected_company(self) -> CompanyInfo | None:
+        table = self.query_one("#companies", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((c for c in self._companies if str(c.id) == key), None)
+
+    @on(CompaniesChanged)
+    def _companies_changed(self, message: CompaniesChanged) -> None:
+        self.reload(message.company_id)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#companies")
+    def action_open(self) -> None:
+        company = self.selected_company()
+        if company is None:
+            return
+        from tui.screens.summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen(company.id))
+
+    def action_new_company(self) -> None:
+        self.app.push_screen(NewCompanyScreen(), self._create_company)
+
+    def _create_company(self, company: NewCompany | None) -> None:
+        if company is None:
+            return
+        try:
+            info = self.catalog.create(company.name, currency=company.currency)
+        except KeepbooksError as exc:
+            self.notify(exc.message, title=_("Cannot create the company"), severity="error", markup=False)
+            return
+        self.notify(_("Created {name}.").format(name=info.name), markup=False)
+        self.reload(info.id)
+
+    def action_filter(self) -> None:
+        self.set_class(True, "-filtering")
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.value = ""
+        self.set_class(False, "-filtering")
+        self.query_one("#companies", DataTable).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#companies", DataTable).focus()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return bool(self.query_one("#companies", DataTable).row_count) or None
+        if action == "sample" and self.is_sample_running:
+            return False
+        if action == "clear_filter":
+            return self.has_class("-filtering")
+        return True
+
+    # --- sample company --------------------------------------------------------------------------
+
+    @property
+    def is_sample_running(self) -> bool:
+        return any(w.group == "sample" and w.is_running for w in self.workers)
+
+    def action_sample(self) -> None:
+        self._sample_cancel = threading.Event()
+        self.set_class(True, "-sampling")
+        self.query_one("#sample-phase", Label).update(_("Creating a sample company…"))
+        self.create_sample(self._sample_cancel)
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sample")
+    def create_sample(self, cancel: threading.Event) -> CompanyInfo:
+        worker = get_current_worker()
+        seed = len(self._companies) + 1
+        today = self.app.today()  # type: ignore[attr-defined]
+        spec = sample.SampleSpec(transactions=SAMPLE_TRANSACTIONS, attachments_mb=SAMPLE_ATTACHMENTS_MB,
+                                 seed=seed, start_year=today.year - 1)
+
+        def report(progress: Progress) -> None:
+            if worker.is_cancelled:
+                cancel.set()
+            self.post_message(SampleProgressed(progress))
+
+        with Catalog(self.app.folders) as catalog:  # type: ignore[attr-defined]  # its own connection
+            return catalog.create(sample.company_name(seed),
+                                  populate=lambda path: sample.populate(path, spec, progress=report, cancel=cancel))
+
+    @on(SampleProgressed)
+    def _sample_progressed(self, message: SampleProgressed) -> None:
+        bar = self.query_one("#sample-bar", ProgressBar)
+        bar.update(total=message.progress.total or None, progress=message.progress.done)
+        self.query_one("#sample-phase", Label).update(message.progress.phase)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "sample" or not event.worker.is_finished:
+            return
+        self.set_class(False, "-sampling")
+        self.refresh_bindings()
+        if event.state == WorkerState.SUCCESS:
+            info: CompanyInfo = event.worker.result  # type: ignore[assignment]
+            self.notify(_("Created the sample company {name}.").format(name=info.name), markup=False)
+            self.reload(info.id)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = error.message if isinstance(error, KeepbooksError) else repr(error)
+            self.notify(text, title=_("Cannot create the sample company"), severity="error", markup=False)

@@ -1,0 +1,49 @@
+"""A yes/no question as a modal: destructive or irreversible steps ask first."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+from store.i18n import _
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Returns True when the person confirms, False on "No" or Escape."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [
+        Binding("escape", "answer(False)", _("No"), id="confirm.no"),
+        Binding("y", "answer(True)", _("Yes"), show=False, id="confirm.yes"),
+    ]
+
+    def __init__(self, question: str, *, yes: str | None = None, no: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.yes_label = yes or _("Yes")
+        self.no_label = no or _("No")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes="dialog"):
+            yield Label(self.question, id="confirm-question", markup=False)
+            with Horizontal(id="confirm-buttons", classes="dialog-buttons"):
+                yield Button(self.yes_label, id="confirm-yes", variant="error")
+                yield Button(self.no_label, id="confirm-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()  # the safe answer is the default
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

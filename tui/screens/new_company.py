@@ -1,0 +1,78 @@
+"""The "new company" modal: a name and a currency, checked by the store's own rules as you type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+from store.books import check_company_name, check_currency
+from store.errors import InvalidInput
+from store.i18n import _
+
+
+@dataclass(frozen=True)
+class NewCompany:
+    name: str
+    currency: str
+
+
+class NewCompanyScreen(ModalScreen[NewCompany | None]):
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="new_company.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="new-company"):
+            yield Label(_("New company"), classes="dialog-title")
+            yield Label(_("Name"), classes="field-label")
+            yield Input(placeholder=_("e.g. Boulangerie Martin"), id="name", select_on_focus=False)
+            yield Label("", id="name-error", classes="error", markup=False)
+            yield Label(_("Currency"), classes="field-label")
+            yield Input("EUR", id="currency", max_length=3, select_on_focus=False)
+            yield Label("", id="currency-error", classes="error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Create"), id="create", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def _check(self, *, show_empty_name: bool) -> NewCompany | None:
+        name = self.query_one("#name", Input).value
+        currency = self.query_one("#currency", Input).value
+        name_error = self.query_one("#name-error", Label)
+        currency_error = self.query_one("#currency-error", Label)
+        result_name = result_currency = None
+        try:
+            result_name = check_company_name(name)
+            name_error.update("")
+        except InvalidInput as exc:
+            name_error.update(exc.message if (name or show_empty_name) else "")
+        try:
+            result_currency = check_currency(currency)
+            currency_error.update("")
+        except InvalidInput as exc:
+            currency_error.update(exc.message)
+        if result_name is None or result_currency is None:
+            return None
+        return NewCompany(result_name, result_currency)
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._check(show_empty_name=False)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#create")
+    def _create(self) -> None:
+        company = self._check(show_empty_name=True)
+        if company is not None:
+            self.dismiss(company)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,195 @@
+"""A company's summary: statements for a fiscal year, what it holds, and its last backup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, Static
+from textual.worker import Worker, WorkerState
+
+from store import ledger
+from store.books import Books
+from store.catalog import Catalog, CompanyInfo
+from store.errors import KeepbooksError
+from store.i18n import _
+from tui import formatting
+
+
+class SummaryScreen(Screen[None]):
+    CSS_PATH = "summary.tcss"
+    AUTO_FOCUS = "#backup"
+    BINDINGS = [
+        Binding("b", "backup", _("Backup"), id="summary.backup"),
+        Binding("p", "year(-1)", _("Previous year"), id="summary.previous_year"),
+        Binding("n", "year(1)", _("Next year"), id="summary.next_year"),
+        Binding("escape", "back", _("Back"), id="summary.back"),
+    ]
+
+    def __init__(self, company_id: int) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.on_date: dt.date | None = None  # a day inside the fiscal year shown
+        self.summary: ledger.Summary | None = None
+        self.opened_at = time.perf_counter()
+        self.loaded_in: float | None = None  # seconds from creation to the first figures (bench)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.app.catalog  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="title-bar"):
+            with Vertical(id="title-text"):
+                yield Label("", id="company-name", markup=False)
+                yield Label(_("Loading…"), id="fiscal-year", classes="muted")
+            yield Button(_("Backup"), id="backup", variant="primary")
+        with Horizontal(id="statements"):
+            yield Static("", id="balance-sheet", classes="panel")
+            yield Static("", id="profit-and-loss", classes="panel")
+        with Vertical(id="holdings", classes="panel"):
+            yield Static("", id="holdings-text")
+            yield Static("", id="last-backup")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#balance-sheet").border_title = _("Balance sheet")
+        self.query_one("#profit-and-loss").border_title = _("Profit and loss")
+        self.query_one("#holdings").border_title = _("Holdings")
+        try:
+            info = self.catalog.get(self.company_id)
+        except KeepbooksError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            self.app.pop_screen()
+            return
+        self.query_one("#company-name", Label).update(info.name)
+        self.show_last_backup(info)
+        self.on_date = self.app.today()  # type: ignore[attr-defined]
+        self.load(info.books_path, self.on_date)
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
+    def load(self, books_path: Path, on_date: dt.date) -> ledger.Summary:
+        with Books(books_path) as books:  # its own connection: the worker runs in another thread
+            return ledger.summary(books, on=on_date)
+
+    @on(Worker.StateChanged)
+    def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "summary":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.show_summary(event.worker.result)  # type: ignore[arg-type]
+            if self.loaded_in is None:
+                self.loaded_in = time.perf_counter() - self.opened_at
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = error.message if isinstance(error, KeepbooksError) else repr(error)
+            self.query_one("#fiscal-year", Label).update(Text(text, style="bold red"))
+            self.notify(text, title=_("Cannot read the books"), severity="error", markup=False)
+
+    # --- drawing ---------------------------------------------------------------------------------
+
+    def show_summary(self, summary: ledger.Summary) -> None:
+        self.summary = summary
+        start, end = summary.fiscal_year
+        self.query_one("#company-name", Label).update(summary.name)
+        self.query_one("#fiscal-year", Label).update(
+            _("Fiscal year {period} · {currency}").format(period=formatting.period(start, end),
+                                                         currency=summary.currency))
+        self.query_one("#balance-sheet", Static).update(self._balance_sheet(summary.balance_sheet))
+        self.query_one("#profit-and-loss", Static).update(self._profit_and_loss(summary.profit_and_loss))
+        self.query_one("#holdings-text", Static).update(self._holdings(summary.holdings))
+
+    @staticmethod
+    def _table() -> Table:
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 0))
+        table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        return table
+
+    def _balance_sheet(self, sheet: ledger.BalanceSheet) -> Table:
+        table = self._table()
+        for group in sheet.groups:
+            if group.kind == "asset":
+                table.add_row(group.name, formatting.amount(group.amount))
+        table.add_row(Text(_("Total assets"), style="bold"), Text(formatting.amount(sheet.assets), style="bold"))
+        for group in sheet.groups:
+            if group.kind == "liability":
+                table.add_row(group.name, formatting.amount(group.amount))
+        equity_groups = 0
+        for group in sheet.groups:
+            if group.kind == "equity":
+                equity_groups += group.amount
+                table.add_row(group.name, formatting.amount(group.amount))
+        table.add_row(_("Result to date"), formatting.amount(sheet.equity - equity_groups))
+        table.add_row(Text(_("Liabilities and equity"), style="bold"),
+                      Text(formatting.amount(sheet.liabilities + sheet.equity), style="bold"))
+        if not sheet.balances:
+            table.add_row(Text(_("Does not balance!"), style="bold red"), "")
+        return table
+
+    def _profit_and_loss(self, pnl: ledger.ProfitAndLoss) -> Table:
+        table = self._table()
+        for group in pnl.groups:
+            table.add_row(group.name, formatting.amount(group.amount))
+        table.add_row(Text(_("Net result"), style="bold"), Text(formatting.amount(pnl.net_result), style="bold"))
+        return table
+
+    @staticmethod
+    def _holdings(holdings: ledger.Holdings) -> Text:
+        parts = [
+            _("Transactions {count}").format(count=formatting.count(holdings.transactions)),
+            _("Attachments {count} ({size})").format(count=formatting.count(holdings.attachments),
+                                                     size=formatting.size(holdings.attachment_bytes)),
+            _("Emails {count}").format(count=formatting.count(holdings.emails)),
+            _("History {count}").format(count=formatting.count(holdings.history)),
+            _("Database {size}").format(size=formatting.size(holdings.database_bytes)),
+        ]
+        return Text(" · ".join(parts))
+
+    def show_last_backup(self, info: CompanyInfo) -> None:
+        label = self.query_one("#last-backup", Static)
+        if info.last_backup_at is None:
+            label.update(Text(_("Last backup: never"), style=f"bold {self.app.current_theme.warning}"))
+            return
+        size = formatting.size(info.last_backup_size or 0)
+        label.update(Text(_("Last backup: {when} · {file} ({size})").format(
+            when=formatting.date_time(info.last_backup_at), file=info.last_backup_file, size=size)))
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def action_year(self, step: int) -> None:
+        if self.summary is None or self.on_date is None:
+            return
+        start, end = self.summary.fiscal_year
+        self.on_date = start - dt.timedelta(days=1) if step < 0 else end + dt.timedelta(days=1)
+        self.query_one("#fiscal-year", Label).update(_("Loading…"))
+        self.load(self.catalog.get(self.company_id).books_path, self.on_date)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#backup")
+    def action_backup(self) -> None:
+        from tui.screens.backup import BackupScreen
+
+        info = self.catalog.get(self.company_id)
+        self.app.push_screen(BackupScreen(info), self._backup_done)
+
+    def _backup_done(self, result: object | None) -> None:
+        if result is None:
+            return
+        size = formatting.size(result.size)  # type: ignore[attr-defined]
+        self.notify(_("Backup saved to {file} ({size}).").format(file=result.path, size=size),  # type: ignore[attr-defined]
+                    title=_("Backup complete"), markup=False, timeout=10)
+        self.show_last_backup(self.catalog.get(self.company_id))
