@@ -1,0 +1,328 @@
+"""The backup dialog: choose the file and what goes in it, then watch the backup run.
+
+The writing itself is ``store.archive.backup_company``, run in a thread worker; this screen only
+collects choices, shows progress messages and turns errors into words.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from store import archive
+from store.archive import BackupResult, Estimate, Include
+from store.catalog import Catalog, CompanyInfo
+from store.config import Folders
+from store.errors import Cancelled, InvalidInput, KeepbooksError
+from store.i18n import _
+from store.progress import Progress
+from tui import formatting
+from tui.messages import BackupProgressed
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.folder import FolderScreen
+
+PROGRESS_INTERVAL = 0.1  # seconds between progress messages: enough for a smooth bar, no flood
+
+
+class BackupScreen(ModalScreen[BackupResult | None]):
+    CSS_PATH = ["modals.tcss", "backup.tcss"]
+    BINDINGS = [
+        Binding("escape", "close", _("Close"), id="backup.close"),
+        Binding("ctrl+o", "change_folder", _("Change folder"), id="backup.change_folder"),
+    ]
+
+    def __init__(self, company: CompanyInfo, *, folder: Path | None = None) -> None:
+        super().__init__()
+        self.company = company
+        self.folder = folder
+        self.estimate: Estimate | None = None
+        self._worker: Worker[BackupResult] | None = None
+        self._confirm: ConfirmScreen | None = None
+        self._started_at = 0.0
+        self._stopping = False
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        today = self.app.today()  # type: ignore[attr-defined]
+        with Vertical(classes="dialog", id="backup-dialog"):
+            yield Label(_("Back up {name}").format(name=self.company.name), classes="dialog-title", markup=False)
+            with Vertical(id="form"):
+                yield Label(_("File name"), classes="field-label")
+                yield Input(archive.default_backup_name(self.company.name, on=today), id="filename",
+                            select_on_focus=False)
+                yield Label("", id="filename-note", markup=False)
+                with Horizontal(id="folder-row"):
+                    yield Label(_("Folder"), classes="field-label", id="folder-title")
+                    yield Label("", id="folder", markup=False)
+                    change = Button(_("Change… (ctrl+o)"), id="change-folder", compact=True)
+                    change.can_focus = False  # Tab goes filename → boxes → Backup → Cancel; ctrl+o changes it
+                    yield change
+                yield Checkbox(_("Attachments"), True, id="attachments", compact=True)
+                yield Checkbox(_("Emails"), True, id="emails", compact=True)
+                yield Checkbox(_("History"), True, id="history", compact=True)
+                yield Label("", id="estimate", classes="muted")
+            with Vertical(id="running"):
+                yield Label("", id="phase")
+                yield ProgressBar(id="bar", show_eta=False)
+                yield Label("", id="numbers", markup=False)
+            yield Label("", id="error", classes="error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Backup"), id="start", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.folder is None:
+            self.folder = self.app.folders.backups  # type: ignore[attr-defined]
+        self._show_folder()
+        self._show_choices()
+        field = self.query_one("#filename", Input)
+        field.focus()
+        field.cursor_position = len(field.value)  # typing adds to the suggestion instead of replacing it
+        self.validate_filename()
+        self.load_estimate(self.company.books_path)
+
+    # --- choices ---------------------------------------------------------------------------------
+
+    @property
+    def include(self) -> Include:
+        return Include(attachments=self.query_one("#attachments", Checkbox).value,
+                       emails=self.query_one("#emails", Checkbox).value,
+                       history=self.query_one("#history", Checkbox).value)
+
+    @property
+    def backup_running(self) -> bool:
+        return self.has_class("-running")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="estimate")
+    def load_estimate(self, books_path: Path) -> Estimate:
+        return archive.estimate(books_path)
+
+    def _show_choices(self) -> None:
+        estimate = self.estimate
+        boxes = {
+            "attachments": (_("Attachments"), lambda e: (e.attachments_bytes, e.attachments_count)),
+            "emails": (_("Emails"), lambda e: (e.emails_bytes, e.emails_count)),
+            "history": (_("History"), lambda e: (e.history_bytes, e.history_count)),
+        }
+        for box_id, (title, measure) in boxes.items():
+            box = self.query_one(f"#{box_id}", Checkbox)
+            if estimate is None:
+                box.label = _("{what} — …").format(what=title)
+                continue
+            size, number = measure(estimate)
+            if box_id == "attachments":
+                detail = _("{size}, {count} files").format(size=formatting.size(size), count=formatting.count(number))
+            else:
+                detail = _("{size}, {count} entries").format(size=formatting.size(size),
+                                                             count=formatting.count(number))
+            box.label = _("{what} — {detail}").format(what=title, detail=detail)
+        label = self.query_one("#estimate", Label)
+        if estimate is None:
+            label.update(_("Estimating the size…"))
+        else:
+            label.update(_("Estimated total before compression: {size}").format(
+                size=formatting.size(estimate.total(self.include))))
+
+    @on(Checkbox.Changed)
+    def _box_changed(self) -> None:
+        self._show_choices()
+
+    def _show_folder(self) -> None:
+        self.query_one("#folder", Label).update(str(self.folder))
+
+    def action_change_folder(self) -> None:
+        if self.backup_running:
+            return
+        assert self.folder is not None
+        self.app.push_screen(FolderScreen(self.folder), self._folder_chosen)
+
+    @on(Button.Pressed, "#change-folder")
+    def _change_folder_pressed(self) -> None:
+        self.action_change_folder()
+
+    def _folder_chosen(self, folder: Path | None) -> None:
+        if folder is not None:
+            self.folder = folder
+            self._show_folder()
+            self.validate_filename()
+        self.query_one("#filename", Input).focus()
+
+    # --- validation ------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filename")
+    def _filename_changed(self) -> None:
+        self.validate_filename()
+
+    def validate_filename(self) -> Path | None:
+        """The destination file when the name is acceptable; the note under the field says why not."""
+        note = self.query_one("#filename-note", Label)
+        start = self.query_one("#start", Button)
+        try:
+            name = archive.check_backup_filename(self.query_one("#filename", Input).value)
+        except InvalidInput as exc:
+            note.update(exc.message)
+            note.set_classes("error")
+            start.disabled = True
+            return None
+        assert self.folder is not None
+        destination = self.folder / name
+        start.disabled = False
+        if destination.exists():
+            note.update(_("{name} already exists in this folder: Backup will ask before replacing it.")
+                        .format(name=name))
+            note.set_classes("warning")
+        elif name != self.query_one("#filename", Input).value.strip():
+            note.update(_("Will be saved as {name}.").format(name=name))
+            note.set_classes("muted")
+        else:
+            note.update("")
+            note.set_classes("")
+        return destination
+
+    # --- running ---------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#filename")
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        if self.backup_running:
+            return
+        destination = self.validate_filename()
+        if destination is None:
+            self.app.bell()
+            self.query_one("#filename", Input).focus()
+            return
+        if destination.exists():
+            question = _("{name} already exists in {folder}. Replace it with this backup?").format(
+                name=destination.name, folder=destination.parent)
+            self.app.push_screen(ConfirmScreen(question, yes=_("Replace"), no=_("Keep it")),
+                                 lambda replace: self._start(destination, force=True) if replace else None)
+            return
+        self._start(destination, force=False)
+
+    def _start(self, destination: Path, *, force: bool) -> None:
+        self._stopping = False
+        self.query_one("#error", Label).update("")
+        self.query_one("#phase", Label).update(_("Starting…"))
+        self.query_one("#numbers", Label).update("")
+        self.query_one("#bar", ProgressBar).update(total=None, progress=0)
+        self.set_class(True, "-running")
+        self.query_one("#cancel", Button).focus()
+        self._started_at = time.monotonic()
+        self._worker = self.run_backup(self.app.folders, destination, self.include, force)  # type: ignore[attr-defined]
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
+    def run_backup(self, folders: Folders, destination: Path, include: Include, force: bool) -> BackupResult:
+        # The worker's own event: set when the person confirms Cancel, and by Textual when the app exits.
+        cancel = get_current_worker().cancelled_event
+        last_sent = 0.0
+
+        def report(progress: Progress) -> None:
+            nonlocal last_sent
+            now = time.monotonic()
+            if now - last_sent >= PROGRESS_INTERVAL or (progress.total and progress.done >= progress.total):
+                last_sent = now
+                self.post_message(BackupProgressed(progress))
+
+        with Catalog(folders) as catalog:  # this thread's own connection to the catalog
+            return archive.backup_company(catalog, self.company.id, destination, include=include, force=force,
+                                          progress=report, cancel=cancel)
+
+    @on(BackupProgressed)
+    def _progressed(self, message: BackupProgressed) -> None:
+        if self._stopping:
+            return
+        progress = message.progress
+        self.query_one("#phase", Label).update(progress.phase)
+        bar = self.query_one("#bar", ProgressBar)
+        bar.update(total=progress.total or None, progress=progress.done)
+        self.query_one("#numbers", Label).update(self._numbers(progress))
+
+    def _numbers(self, progress: Progress) -> str:
+        if progress.unit != "bytes":
+            if not progress.total:
+                return formatting.count(progress.done)
+            return _("{done} of {total}").format(done=formatting.count(progress.done),
+                                                 total=formatting.count(progress.total))
+        elapsed = time.monotonic() - self._started_at
+        done = formatting.size(progress.done)
+        if not progress.total:
+            return done
+        parts = [_("{done} of {total}").format(done=done, total=formatting.size(progress.total))]
+        if elapsed > 0.5 and progress.done > 0:
+            rate = progress.done / elapsed
+            parts.append(formatting.speed(rate))
+            left = max(0, progress.total - progress.done) / rate
+            parts.append(_("{time} left").format(time=formatting.duration(left)))
+        return " · ".join(parts)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "estimate":
+            if event.state == WorkerState.SUCCESS:
+                self.estimate = worker.result
+                self._show_choices()
+            elif event.state == WorkerState.ERROR:
+                self.query_one("#estimate", Label).update(_("The size cannot be estimated: {reason}").format(
+                    reason=_error_text(worker.error)))
+            return
+        if worker.group != "backup" or not worker.is_finished:
+            return
+        if self._confirm is not None:  # the backup ended while "Stop?" was asked: the question is moot
+            self.pop_until_active()
+            self._confirm = None
+        self.set_class(False, "-running")
+        self.refresh_bindings()
+        if event.state == WorkerState.SUCCESS:
+            self.dismiss(worker.result)
+        elif isinstance(worker.error, Cancelled) or event.state == WorkerState.CANCELLED:
+            self.app.notify(_("Backup cancelled; no file was kept."), markup=False)
+            self.dismiss(None)
+        else:
+            self.query_one("#error", Label).update(_("The backup failed: {reason}").format(
+                reason=_error_text(worker.error)))
+            self.validate_filename()
+            self.query_one("#filename", Input).focus()
+
+    # --- closing ---------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        if not self.backup_running:
+            self.dismiss(None)
+            return
+        if self._stopping or self._confirm is not None:
+            return
+        self._confirm = ConfirmScreen(_("Stop the backup? The unfinished file will be deleted."),
+                                      yes=_("Stop"), no=_("Continue"))
+        self.app.push_screen(self._confirm, self._stop_confirmed)
+
+    def _stop_confirmed(self, stop: bool | None) -> None:
+        self._confirm = None
+        if stop and self.backup_running and self._worker is not None:
+            self._stopping = True
+            # Only the event, not Worker.cancel(): the thread must finish its clean-up before we close.
+            self._worker.cancelled_event.set()
+            self.query_one("#phase", Label).update(_("Stopping…"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "change_folder":
+            return not self.backup_running
+        return True
+
+
+def _error_text(error: BaseException | None) -> str:
+    if isinstance(error, KeepbooksError):
+        return error.message
+    return _("unexpected error {error!r}").format(error=error)

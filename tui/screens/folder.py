@@ -1,0 +1,76 @@
+"""A modal to type the folder backups go to; it says at once whether the folder can be used."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+from store.i18n import _
+
+
+def folder_problem(text: str) -> tuple[Path | None, str]:
+    """The folder typed and a note: an error (path None) or what will happen."""
+    if not text.strip():
+        return None, _("Type a folder.")
+    path = Path(text.strip()).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if path.exists() and not path.is_dir():
+        return None, _("{path} is a file, not a folder.").format(path=path)
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            return None, _("The folder {path} is not writable.").format(path=path)
+        return path, ""
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is None or not parent.is_dir():
+        return None, _("{path} cannot be created: {parent} is not a folder.").format(path=path, parent=parent)
+    return path, _("The folder will be created.")
+
+
+class FolderScreen(ModalScreen[Path | None]):
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="folder.cancel")]
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="folder-dialog"):
+            yield Label(_("Backup folder"), classes="dialog-title")
+            yield Input(str(self.folder), id="folder", select_on_focus=False)
+            yield Label("", id="folder-note", classes="muted", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Use this folder"), id="use", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        field = self.query_one("#folder", Input)
+        field.focus()
+        field.cursor_position = len(field.value)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        path, note = folder_problem(event.value)
+        label = self.query_one("#folder-note", Label)
+        label.update(note)
+        label.set_class(path is None, "error")
+        self.query_one("#use", Button).disabled = path is None
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#use")
+    def _use(self) -> None:
+        path, _note = folder_problem(self.query_one("#folder", Input).value)
+        if path is not None:
+            self.dismiss(path)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
