@@ -1,0 +1,90 @@
+"""Numbers, money, sizes and dates as a person reading the current language expects them (Babel, CLDR data).
+
+For the screen and for messages only: files, JSON and manifests always use ISO dates and plain numbers.
+
+- French: ``1 234,56 €``, ``1,5 Mo``, ``27/11/2026``, ``27/11/2026 14:05``, ``42,1 %`` (CLDR's narrow
+  no-break space U+202F between thousands and before units, no-break space U+00A0 before € and %).
+- English: ``€1,234.56``, ``1.5 MB``, and ISO dates ``2026-11-27``, ``2026-11-27 14:05``: books are read by
+  accountants on both sides of the Atlantic, and 11/27/26 versus 27/11/26 is exactly the ambiguity they
+  must not have to guess at; ISO dates also sort and line up in columns.
+Sizes use decimal units (1 MB = 1,000,000 bytes), as file managers and disk makers do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_currency, format_decimal, format_percent as _babel_percent
+from babel.numbers import get_currency_precision
+from babel.units import format_unit
+
+from store.i18n import current_language
+
+# The Babel locale of each interface language (the language's main country for currency placement).
+LOCALES = {"en": Locale.parse("en_US"), "fr": Locale.parse("fr_FR")}
+# Date patterns where the CLDR default is not what the readers of the books expect (see above).
+_DATE_PATTERNS = {"en": "yyyy-MM-dd", "fr": "dd/MM/yyyy"}
+_DATETIME_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "fr": "dd/MM/yyyy HH:mm"}
+_SIZE_UNITS = ("digital-kilobyte", "digital-megabyte", "digital-gigabyte", "digital-terabyte")
+
+
+def _locale() -> Locale:
+    return LOCALES.get(current_language(), LOCALES["en"])
+
+
+def _major_units(minor_units: int, currency: str) -> Decimal:
+    """12345 cents -> Decimal('123.45'); the number of decimals is the currency's (JPY has none)."""
+    return Decimal(minor_units).scaleb(-get_currency_precision(currency.upper()))
+
+
+def format_number(value: int | float | Decimal, decimals: int | None = None) -> str:
+    """A number with the language's separators: 1,234,567.5 / 1 234 567,5; ``decimals`` fixes how many."""
+    if decimals is None:
+        return format_decimal(value, locale=_locale(), decimal_quantization=False)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def format_money(minor_units: int, currency: str) -> str:
+    """An amount kept in minor units (cents), with its currency: €1,234.56 / 1 234,56 €."""
+    currency = currency.upper()
+    return format_currency(_major_units(minor_units, currency), currency, locale=_locale())
+
+
+def format_amount(minor_units: int, currency: str) -> str:
+    """The same amount without the currency sign, for table columns: 1,234.56 / 1 234,56."""
+    currency = currency.upper()
+    return format_number(_major_units(minor_units, currency), decimals=get_currency_precision(currency))
+
+
+def format_size(size_bytes: int) -> str:
+    """A file size: 512 bytes / 512 octets, 1.5 MB / 1,5 Mo (one decimal, decimal units)."""
+    locale = _locale()
+    if abs(size_bytes) < 1000:
+        return format_unit(size_bytes, "digital-byte", length="long", locale=locale)
+    value = size_bytes / 1000
+    for unit in _SIZE_UNITS:
+        if abs(value) < 999.95 or unit == _SIZE_UNITS[-1]:
+            return format_unit(round(value, 1), unit, length="short", format="#,##0.0", locale=locale)
+        value /= 1000
+    raise AssertionError("not reached")
+
+
+def format_percent(fraction: float, decimals: int = 1) -> str:
+    """0.421 -> 42.1% / 42,1 % (the language's spacing)."""
+    return _babel_percent(round(fraction, decimals + 2), locale=_locale(), decimal_quantization=False)
+
+
+def format_date(value: dt.date) -> str:
+    """2026-11-27 / 27/11/2026."""
+    return _babel_date(value, _DATE_PATTERNS.get(current_language(), _DATE_PATTERNS["en"]), locale=_locale())
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """2026-11-27 14:05 / 27/11/2026 14:05, in the time zone ``value`` carries (shown as given)."""
+    pattern = _DATETIME_PATTERNS.get(current_language(), _DATETIME_PATTERNS["en"])
+    return _babel_datetime(value, pattern, tzinfo=value.tzinfo, locale=_locale())
