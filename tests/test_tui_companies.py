@@ -1,0 +1,193 @@
+"""The companies screen, the new-company modal, the summary screen and the command palette."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input, Label, Static
+
+from store.catalog import Catalog
+from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_folders
+from tui.commands import ScreenActions
+from tui.screens.companies import CompaniesScreen
+from tui.screens.new_company import NewCompanyScreen
+from tui.screens.summary import SummaryScreen
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def folders(tmp_path: Path):
+    return make_folders(tmp_path)
+
+
+def cells(table: DataTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_lists_companies_with_last_backup_and_warns_when_stale(folders) -> None:
+    first = add_sample(folders)
+    second = add_sample(folders, name="Atelier Lefèvre")
+    with Catalog(folders) as catalog:
+        catalog.record_backup(second, folders.backups / "a.manager", 1000, when=dt.datetime(2026, 5, 30, 9, 0))
+        catalog.record_backup(first, folders.backups / "b.manager", 1000, when=dt.datetime(2026, 5, 1, 9, 0))
+    app = app_for(folders)
+    async with app.run_test(size=SIZE):
+        screen = app.screen
+        assert isinstance(screen, CompaniesScreen)
+        table = screen.query_one("#companies", DataTable)
+        rows = {row[0]: row for row in cells(table)}
+        assert rows["Atelier Lefèvre"][3] == "2026-05-30 09:00"
+        assert rows[COMPANY][3] == "2026-05-01 09:00"
+        warning = app.current_theme.warning
+        stale = table.get_row(str(first))[3]
+        fresh = table.get_row(str(second))[3]
+        assert warning in str(stale.style) and warning not in str(fresh.style)
+
+
+async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:
+    company = add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE):
+        cell = app.screen.query_one("#companies", DataTable).get_row(str(company))[3]
+        assert cell.plain == "never"
+        assert app.current_theme.warning in str(cell.style)
+
+
+async def test_enter_opens_the_summary_and_escape_comes_back(folders) -> None:
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        assert isinstance(app.screen, SummaryScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#company-name", Label).content == COMPANY
+        assert "2026-01-01 to 2026-12-31" in str(screen.query_one("#fiscal-year", Label).content)
+        assert "Transactions 400" in str(screen.query_one("#holdings-text", Static).content)
+        assert "never" in str(screen.query_one("#last-backup", Static).content)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CompaniesScreen)
+
+
+async def test_previous_and_next_fiscal_year(folders) -> None:
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        current = screen.summary.profit_and_loss
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.summary.fiscal_year == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+        assert screen.summary.profit_and_loss.income != current.income  # another year, other figures
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.summary.fiscal_year == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        assert screen.summary.profit_and_loss == current
+
+
+async def test_slash_filters_by_name_and_escape_clears(folders) -> None:
+    add_sample(folders)
+    add_sample(folders, name="Atelier Lefèvre")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#companies", DataTable)
+        assert table.row_count == 2
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"atel")
+        assert [row[0] for row in cells(table)] == ["Atelier Lefèvre"]
+        await pilot.press(*"zzz")
+        assert table.row_count == 0
+        assert "No company name contains" in str(app.screen.query_one("#no-match", Label).content)
+        await pilot.press("escape")
+        assert table.row_count == 2
+        assert app.focused is table
+
+
+async def test_new_company_validates_name_and_currency(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.has_class("-empty")
+        await pilot.press("n")
+        modal = app.screen
+        assert isinstance(modal, NewCompanyScreen)
+        await pilot.press("enter")  # empty name: refused with a reason
+        assert isinstance(app.screen, NewCompanyScreen)
+        assert "cannot be empty" in str(modal.query_one("#name-error", Label).content)
+        await pilot.press(*"Studio Lambert", "tab", "backspace", "backspace", "backspace", *"U1")
+        assert "three-letter code" in str(modal.query_one("#currency-error", Label).content)
+        await pilot.press("backspace", *"sd", "enter")
+        assert isinstance(app.screen, CompaniesScreen)
+        await pilot.pause()
+        with Catalog(folders) as catalog:
+            [company] = catalog.companies()
+        assert company.name == "Studio Lambert"
+        with Catalog(folders) as catalog, catalog.open_books(company.id) as books:
+            assert books.settings().currency == "USD"
+        assert not app.screen.has_class("-empty")
+
+
+async def test_escape_closes_the_new_company_modal_without_creating(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"Nope", "escape")
+        assert isinstance(app.screen, CompaniesScreen)
+        with Catalog(folders) as catalog:
+            assert catalog.companies() == []
+
+
+async def test_empty_state_key_creates_a_sample_company(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "s to create a sample" in str(app.screen.query_one("#empty-text", Static).content)
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with Catalog(folders) as catalog:
+            [company] = catalog.companies()
+        table = app.screen.query_one("#companies", DataTable)
+        assert [row[0] for row in cells(table)] == [company.name]
+        assert not app.screen.has_class("-empty")
+
+
+async def palette_titles(screen) -> list[str]:
+    return [str(hit.text) async for hit in ScreenActions(screen).discover()]
+
+
+async def test_command_palette_offers_every_action_of_the_screen(folders) -> None:
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = await palette_titles(app.screen)
+        assert {"Open", "New company", "Filter", "Sample company", "Quit"} <= set(titles)
+        [hit] = [hit async for hit in ScreenActions(app.screen).search("new company")]
+        await hit.command()
+        await pilot.pause()
+        assert isinstance(app.screen, NewCompanyScreen)
+        await pilot.press("escape", "enter")
+        assert isinstance(app.screen, SummaryScreen)
+        assert {"Backup", "Previous year", "Next year", "Back"} <= set(await palette_titles(app.screen))
+
+
+async def test_the_palette_opens_on_ctrl_p(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+
+
+async def test_ctrl_q_quits(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
