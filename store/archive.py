@@ -1,0 +1,55 @@
+"""The .manager archive: backup, inspect, verify and import one company (format: docs/FORMAT.md).
+
+This module is the API the TUI and the CLI use; the work lives in archive_format (values, names,
+manifest), archive_write (backup) and archive_read (inspect, verify, import).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from store.archive_format import (
+    EXTENSION,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    ArchiveError,
+    BackupResult,
+    DestinationExists,
+    Estimate,
+    Include,
+    Manifest,
+    NewerVersion,
+    check_backup_filename,
+    default_backup_name,
+)
+from store.archive_read import import_backup, inspect, verify
+from store.archive_write import backup, backup_to_stream, clean_leftovers, estimate
+from store.catalog import Catalog
+from store.config import ensure_folder
+from store.progress import ProgressCallback, no_progress
+
+__all__ = [
+    "EXTENSION", "FORMAT_NAME", "FORMAT_VERSION", "ArchiveError", "BackupResult", "DestinationExists",
+    "Estimate", "Include", "Manifest", "NewerVersion", "backup", "backup_company", "backup_to_stream",
+    "check_backup_filename", "clean_leftovers", "default_backup_name", "estimate", "import_backup", "inspect",
+    "verify",
+]
+
+
+def backup_company(catalog: Catalog, company_id: int, destination: Path | None = None, *,
+                   include: Include = Include(), force: bool = False, progress: ProgressCallback = no_progress,
+                   cancel: threading.Event | None = None) -> BackupResult:
+    """Back up a company of the catalog and record the backup (date, file, size) in the catalog.
+
+    ``destination`` None: the backups folder with the default name; an existing folder: the default
+    name inside it; anything else: that file (``.manager`` added when missing)."""
+    info = catalog.get(company_id)
+    if destination is None:
+        destination = ensure_folder(catalog.folders.backups) / default_backup_name(info.name)
+    elif Path(destination).is_dir():
+        destination = Path(destination) / default_backup_name(info.name)
+    result = backup(info.books_path, Path(destination), include=include, force=force, progress=progress,
+                    cancel=cancel)
+    catalog.record_backup(company_id, result.path, result.size)
+    return result

@@ -1,0 +1,305 @@
+"""The .manager format's vocabulary: values, errors, names, the manifest and tar headers (docs/FORMAT.md).
+
+The writer (archive_write) and the reader (archive_read) share everything here, so the two cannot
+disagree about a member name, a limit or a manifest field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+import sqlite3
+import tarfile
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from store import __version__
+from store.books import check_company_name
+from store.errors import InvalidInput, KeepbooksError
+from store.i18n import _
+from store.models import SCHEMA_VERSION
+
+FORMAT_NAME = "keepbooks-backup"
+FORMAT_VERSION = 1
+EXTENSION = ".manager"
+
+MANIFEST_NAME = "manifest.json"
+DATABASE_NAME = "books.sqlite"
+ATTACHMENT_PREFIX = "attachments/"
+SUMS_NAME = "SHA256SUMS"
+
+BLOCK = 512  # tar block
+RECORD = 20 * BLOCK  # tar writers pad the archive to whole records of 10,240 bytes
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_PAX_BYTES = 4096
+MAX_WINDOW_BYTES = 1 << 25  # 32 MiB: writers must not use a larger zstd window (format rule)
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# What a manifest counts, and the table that holds each count.
+COUNTED_TABLES = {"transactions": "transaction", "attachments": "attachment", "emails": "email",
+                  "history": "history"}
+# Categories a backup may leave out, and their table.
+OPTIONAL = {"attachments": "attachment", "emails": "email", "history": "history"}
+
+# Characters a file system (Windows, macOS, Linux) refuses in a file name.
+REFUSED_CHARS = '/\\:*?"<>|'
+MAX_FILENAME_BYTES = 200  # leaves room for the temporary name around it within 255 bytes
+
+
+# --- values --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Include:
+    """Which optional categories a backup holds."""
+
+    attachments: bool = True
+    emails: bool = True
+    history: bool = True
+
+    def has(self, category: str) -> bool:
+        return bool(getattr(self, category))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: str
+    format_version: int
+    app_version: str
+    schema_version: int
+    company_uid: str
+    company_name: str
+    created_at: dt.datetime
+    include: Include
+    counts: dict[str, int]  # transactions, attachments, emails, history
+    database_size: int  # bytes of the books.sqlite member
+    attachments_size: int  # bytes of all attachments/<id> members together
+    file_size: int | None = field(default=None, compare=False)  # size of the .manager file (inspect)
+
+    @property
+    def data_size(self) -> int:
+        """Bytes of data the backup holds once decompressed (database and attachments)."""
+        return self.database_size + self.attachments_size
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest as stored in the file (docs/FORMAT.md, "manifest.json")."""
+        return {
+            "format": self.format,
+            "format_version": self.format_version,
+            "app_version": self.app_version,
+            "schema_version": self.schema_version,
+            "company": {"uid": self.company_uid, "name": self.company_name},
+            "created_at": self.created_at.isoformat(),
+            "include": asdict(self.include),
+            "counts": dict(self.counts),
+            "sizes": {DATABASE_NAME: self.database_size, "attachments": self.attachments_size},
+        }
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What the backup dialog shows next to each checkbox (uncompressed bytes, counts)."""
+
+    base_bytes: int
+    attachments_bytes: int
+    attachments_count: int
+    emails_bytes: int
+    emails_count: int
+    history_bytes: int
+    history_count: int
+
+    def total(self, include: Include) -> int:
+        return (self.base_bytes + (self.attachments_bytes if include.attachments else 0)
+                + (self.emails_bytes if include.emails else 0) + (self.history_bytes if include.history else 0))
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int
+    manifest: Manifest
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+class ArchiveError(KeepbooksError):
+    """A file that is not a usable backup: the message names the file and the problem."""
+
+
+class NewerVersion(ArchiveError):
+    """The backup was made by a newer keepbooks than this one."""
+
+
+class DestinationExists(KeepbooksError):
+    """The backup's target file exists and replacing it was not asked for."""
+
+
+def damaged(path: Path | str, problem: str) -> ArchiveError:
+    return ArchiveError(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+
+
+def not_a_backup(path: Path | str, problem: str) -> ArchiveError:
+    return ArchiveError(_("{file} is not a keepbooks backup: {problem}.").format(file=path, problem=problem))
+
+
+def newer_version(path: Path | str, version: str) -> NewerVersion:
+    return NewerVersion(_("{file} was made by a newer version of keepbooks ({version}); upgrade to import it.")
+                        .format(file=path, version=version))
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """A name taken from a file, safe to print: quoted, control characters escaped, shortened."""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return ascii(text) if any(unicodedata.category(ch)[0] == "C" for ch in text) else repr(text)
+
+
+# --- file names ----------------------------------------------------------------------------------
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    while len(text.encode("utf-8")) > limit:
+        text = text[:-1]
+    return text
+
+
+def default_backup_name(company_name: str, on: dt.date | None = None) -> str:
+    """``<company name> (YYYY-MM-DD).manager`` with the characters file systems refuse replaced."""
+    day = (on or dt.date.today()).isoformat()
+    cleaned = "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else ch for ch in company_name)
+    cleaned = cleaned.strip().strip(".").strip() or "company"
+    suffix = f" ({day}){EXTENSION}"
+    return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix)).rstrip() + suffix
+
+
+def check_backup_filename(name: str) -> str:
+    """The file name to write, with ``.manager`` added when missing; InvalidInput when unusable."""
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise InvalidInput(_("A file name cannot be empty."))
+    bad = sorted({ch for ch in cleaned if ch in REFUSED_CHARS or ord(ch) < 32})
+    if bad:
+        listed = " ".join(ascii(ch)[1:-1] if ord(ch) < 32 else ch for ch in bad)
+        raise InvalidInput(_("A file name cannot contain {chars}.").format(chars=listed))
+    if cleaned in (".", ".."):
+        raise InvalidInput(_("{name!r} is not a file name.").format(name=cleaned))
+    if not cleaned.lower().endswith(EXTENSION):
+        cleaned += EXTENSION
+    if len(cleaned.encode("utf-8")) > MAX_FILENAME_BYTES:
+        raise InvalidInput(_("A file name can have at most {limit} bytes.").format(limit=MAX_FILENAME_BYTES))
+    return cleaned
+
+
+# --- manifest ------------------------------------------------------------------------------------
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int and value >= 0 else None
+
+
+def parse_manifest(data: bytes, path: Path | str) -> Manifest:
+    """Check every field of a manifest; the newest-version test comes before any other field check."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise not_a_backup(path, _("its manifest is not valid JSON")) from None
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
+        raise not_a_backup(path, _("its manifest does not name the keepbooks format"))
+    app_version = obj.get("app_version")
+    app_version = app_version if isinstance(app_version, str) and len(app_version) < 40 else "?"
+    format_version, schema_version = _int(obj.get("format_version")), _int(obj.get("schema_version"))
+    if format_version is None or schema_version is None:
+        raise damaged(path, _("the manifest has no valid format or schema version"))
+    if format_version > FORMAT_VERSION or schema_version > SCHEMA_VERSION:
+        raise newer_version(path, app_version)
+    if format_version < 1 or schema_version not in known_schemas():
+        raise ArchiveError(_("{file} uses format {format} and schema {schema}, which this release cannot read.")
+                           .format(file=path, format=format_version, schema=schema_version))
+    try:
+        company, include, counts, sizes = obj["company"], obj["include"], obj["counts"], obj["sizes"]
+        uid, name = company["uid"], company["name"]
+        if not isinstance(uid, str) or not re.fullmatch(r"[0-9A-Za-z-]{1,64}", uid):
+            raise ValueError("uid")
+        if not isinstance(name, str):
+            raise ValueError("name")
+        check_company_name(name)
+        created_at = dt.datetime.fromisoformat(obj["created_at"])
+        flags = {key: include[key] for key in OPTIONAL}
+        if any(type(flag) is not bool for flag in flags.values()) or set(include) != set(OPTIONAL):
+            raise ValueError("include")
+        checked_counts = {key: _int(counts[key]) for key in COUNTED_TABLES}
+        if None in checked_counts.values() or set(counts) != set(COUNTED_TABLES):
+            raise ValueError("counts")
+        database_size, attachments_size = _int(sizes[DATABASE_NAME]), _int(sizes["attachments"])
+        if database_size is None or attachments_size is None or set(sizes) != {DATABASE_NAME, "attachments"}:
+            raise ValueError("sizes")
+    except (KeyError, TypeError, ValueError, InvalidInput):
+        raise damaged(path, _("its manifest is incomplete or has invalid values")) from None
+    return Manifest(format=FORMAT_NAME, format_version=format_version, app_version=app_version,
+                    schema_version=schema_version, company_uid=uid, company_name=name, created_at=created_at,
+                    include=Include(**flags), counts=checked_counts, database_size=database_size,
+                    attachments_size=attachments_size)
+
+
+# --- the database schema each schema version has -----------------------------------------------
+
+def _normalize(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+@functools.cache
+def current_schema() -> frozenset[tuple[str, str, str, str]]:
+    """(type, name, table, SQL) of every object a company database of SCHEMA_VERSION holds."""
+    from store.db import bound
+    from store.models import MODELS
+    from peewee import SqliteDatabase
+
+    db = SqliteDatabase(":memory:")
+    with bound(db):
+        db.create_tables(MODELS)
+        rows = db.execute_sql("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    db.close()
+    return frozenset((kind, name, table, _normalize(sql)) for kind, name, table, sql in rows if sql)
+
+
+def known_schemas() -> dict[int, frozenset[tuple[str, str, str, str]]]:
+    """Every schema version this release reads. When SCHEMA_VERSION grows, freeze the old one here and
+    add its migration to archive_read.MIGRATIONS."""
+    return {SCHEMA_VERSION: current_schema()}
+
+
+def schema_of(conn: sqlite3.Connection) -> frozenset[tuple[str, str, str, str]]:
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    return frozenset((kind, name, table, _normalize(sql or "")) for kind, name, table, sql in rows)
+
+
+# --- tar headers -------------------------------------------------------------------------------
+
+def tar_header(name: str, size: int, mtime: int) -> bytes:
+    """The header block(s) of a regular-file member (POSIX pax; an extended header only when needed)."""
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = mtime
+    info.mode = 0o644
+    info.type = tarfile.REGTYPE
+    info.uname = info.gname = ""
+    return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "strict")
+
+
+def padding(size: int) -> int:
+    return -size % BLOCK
+
+
+def attachment_member(attachment_id: int) -> str:
+    return f"{ATTACHMENT_PREFIX}{attachment_id}"
+
+
+def sums_line(digest: str, name: str) -> bytes:
+    return f"{digest}  {name}\n".encode("ascii")
+
+
+APP_VERSION = __version__

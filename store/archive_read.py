@@ -1,0 +1,533 @@
+"""Reading a .manager file: inspect (the manifest only), verify (every check) and import.
+
+A backup from outside is untrusted input. The reader never calls tarfile's extract: it reads the
+members the manifest implies, in order, each no longer than declared; it feeds the decompressor small
+pieces so a bomb cannot inflate in memory; it requires the zstd frame to end, and nothing after it.
+The company database inside is opened read-only with trusted_schema off and integrity-checked before
+any other query, then compared with the schema its version must have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import hashlib
+import os
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+import zstandard
+
+from store.archive_format import (
+    ATTACHMENT_PREFIX,
+    BLOCK,
+    COUNTED_TABLES,
+    DATABASE_NAME,
+    MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
+    MAX_PAX_BYTES,
+    MAX_WINDOW_BYTES,
+    OPTIONAL,
+    RECORD,
+    SQLITE_MAGIC,
+    SUMS_NAME,
+    ZSTD_MAGIC,
+    ArchiveError,
+    Manifest,
+    attachment_member,
+    damaged,
+    known_schemas,
+    not_a_backup,
+    parse_manifest,
+    schema_of,
+    shown,
+    sums_line,
+)
+from store.archive_write import Workspace, clean_leftovers, fsync_folder
+from store.books import Books
+from store.errors import StorageError
+from store.i18n import _
+from store.models import SCHEMA_VERSION
+from store.progress import Progress, ProgressCallback, check_cancel, no_progress
+
+RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
+INSPECT_CHUNK = 1 << 14
+# Compressed bytes per decompress call. A zstd block of at most 128 KiB costs at least 4 bytes, so one
+# call yields at most ~32 MiB whatever the input: this is what bounds memory against bombs.
+PIECE = 1024
+CHUNK = 1 << 20
+BATCH_ROWS = 2000
+SPACE_MARGIN = 16 << 20
+
+# Migrations from an older schema version to the next: MIGRATIONS[v] turns a version-v database into
+# version v + 1. Empty while SCHEMA_VERSION is 1; see archive_format.known_schemas.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+_TYPE_NAMES = {tarfile.SYMTYPE: "a symbolic link", tarfile.LNKTYPE: "a hard link", tarfile.CHRTYPE: "a device",
+               tarfile.BLKTYPE: "a device", tarfile.FIFOTYPE: "a pipe", tarfile.DIRTYPE: "a folder",
+               tarfile.CONTTYPE: "a special file", tarfile.GNUTYPE_SPARSE: "a sparse file",
+               tarfile.GNUTYPE_LONGNAME: "a long-name record", tarfile.GNUTYPE_LONGLINK: "a long-link record",
+               tarfile.XGLTYPE: "a global header"}
+_PAX_KEYS = {"path", "size", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname"}
+
+
+def _write(target: BinaryIO, data: bytes | memoryview) -> None:
+    """Every byte the import writes goes through here (a hook for fault-injection tests)."""
+    target.write(data)
+
+
+class _Truncated(ArchiveError):
+    """The file stops before the end of the backup."""
+
+
+def _truncated(path: Path, problem: str) -> _Truncated:
+    return _Truncated(damaged(path, problem).message)
+
+
+# --- the compressed stream -------------------------------------------------------------------------
+
+class _Stream:
+    """Decompressed bytes of the file's single zstd frame, read exactly, with bounded memory."""
+
+    def __init__(self, fh: BinaryIO, path: Path, *, raw_chunk: int = RAW_CHUNK,
+                 progress: ProgressCallback = no_progress, phase: str = "", total: int = 0,
+                 cancel: threading.Event | None = None) -> None:
+        self.fh, self.path, self.raw_chunk = fh, path, raw_chunk
+        self.progress, self.phase, self.total, self.cancel = progress, phase, total, cancel
+        self.dobj = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES).decompressobj()
+        self.raw = memoryview(b"")
+        self.out = bytearray()
+        self.consumed = 0  # compressed bytes read
+        self.produced = 0  # decompressed bytes handed out
+
+    def _fill(self) -> bool:
+        """Decompress more; False once the frame has ended."""
+        while not self.dobj.eof:
+            if not self.raw:
+                check_cancel(self.cancel)
+                raw = self.fh.read(self.raw_chunk)
+                if not raw:
+                    raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
+                self.raw = memoryview(raw)
+                self.consumed += len(raw)
+                self.progress(Progress(self.phase, self.consumed, self.total))
+            piece, self.raw = self.raw[:PIECE], self.raw[PIECE:]
+            try:
+                data = self.dobj.decompress(piece)
+            except zstandard.ZstdError as exc:
+                if self.consumed <= self.raw_chunk and self.produced == 0 and not self.out:
+                    raise not_a_backup(self.path, _("its compressed data cannot be read ({reason})")
+                                       .format(reason=exc)) from None
+                raise damaged(self.path, _("its compressed data is corrupt ({reason})").format(reason=exc)) from None
+            if data:
+                self.out += data
+                return True
+        return False
+
+    def read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes (at most CHUNK at a time); a frame that ends sooner is truncated."""
+        while len(self.out) < size:
+            if not self._fill():
+                raise _truncated(self.path, _("it is truncated (the archive stops before its end)"))
+        data = bytes(self.out[:size])
+        del self.out[:size]
+        self.produced += size
+        return data
+
+    def read_rest(self, limit: int) -> bytes:
+        """What remains in the frame, refusing more than ``limit`` bytes."""
+        while self._fill():
+            if len(self.out) > limit:
+                break
+        if len(self.out) > limit:
+            raise damaged(self.path, _("it holds unexpected data after its last member"))
+        data = bytes(self.out)
+        self.produced += len(data)
+        self.out.clear()
+        return data
+
+    def finish(self) -> None:
+        """The frame has ended (its checksum was checked) and the file holds nothing after it."""
+        if not self.dobj.eof:
+            raise damaged(self.path, _("it is truncated (the compressed data stops before its end)"))
+        if self.dobj.unused_data or self.raw or self.fh.read(1):
+            raise damaged(self.path, _("it has extra data after its end (garbage or a second part)"))
+
+
+# --- tar members ---------------------------------------------------------------------------------
+
+def _parse_pax(data: bytes, path: Path) -> dict[str, str]:
+    records: dict[str, str] = {}
+    pos = 0
+    try:
+        while pos < len(data):
+            space = data.index(b" ", pos)
+            length = int(data[pos:space])
+            record = data[space + 1:pos + length]
+            if length <= 0 or not record.endswith(b"\n"):
+                raise ValueError
+            key, value = record[:-1].decode("utf-8").split("=", 1)
+            records[key] = value
+            pos += length
+    except ValueError:
+        raise damaged(path, _("a tar extended header is malformed")) from None
+    unknown = set(records) - _PAX_KEYS
+    if unknown:
+        raise damaged(path, _("a tar extended header holds unexpected fields ({fields})")
+                      .format(fields=", ".join(shown(key, 30) for key in sorted(unknown)[:3])))
+    return records
+
+
+class _EndOfArchive(Exception):
+    """A zero block where a member header should be: the tar archive ends here."""
+
+
+def _header(stream: _Stream) -> tarfile.TarInfo:
+    block = stream.read(BLOCK)
+    if block[257:265] != b"ustar\x0000":
+        if block == b"\0" * BLOCK:
+            raise _EndOfArchive
+        raise damaged(stream.path, _("a tar header is not in POSIX format"))
+    try:
+        return tarfile.TarInfo.frombuf(block, "utf-8", "strict")
+    except (tarfile.HeaderError, UnicodeDecodeError, ValueError):
+        raise damaged(stream.path, _("a tar header is corrupt")) from None
+
+
+def _member(stream: _Stream) -> tuple[str, int]:
+    """The next member's name and size; refuses anything but a regular file."""
+    info = _header(stream)
+    pax: dict[str, str] = {}
+    if info.type == tarfile.XHDTYPE:
+        if info.size > MAX_PAX_BYTES:
+            raise damaged(stream.path, _("a tar extended header is too large"))
+        pax = _parse_pax(stream.read(info.size), stream.path)
+        stream.read(-info.size % BLOCK)
+        info = _header(stream)
+    if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
+        kind = _TYPE_NAMES.get(info.type, "an unknown kind of member")
+        raise damaged(stream.path, _("member {name} is {kind}, not a file").format(name=shown(info.name), kind=kind))
+    name = pax.get("path", info.name)
+    try:
+        size = int(pax["size"]) if "size" in pax else info.size
+    except ValueError:
+        raise damaged(stream.path, _("a tar extended header is malformed")) from None
+    return name, size
+
+
+def _expect(stream: _Stream, expected: str, size: int, seen: set[str]) -> None:
+    try:
+        name, actual = _member(stream)
+    except _EndOfArchive:
+        raise damaged(stream.path, _("member {name} is missing").format(name=expected)) from None
+    if name != expected:
+        parts = name.split("/")
+        if name.startswith("/") or ".." in parts or "\\" in name or "\0" in name:
+            raise damaged(stream.path, _("it holds a member with an unsafe name {name}").format(name=shown(name)))
+        if name in seen or name == MANIFEST_NAME:
+            raise damaged(stream.path, _("member {name} appears twice").format(name=shown(name)))
+        raise damaged(stream.path, _("it holds unexpected member {name} where {expected} should be")
+                      .format(name=shown(name), expected=expected))
+    if actual != size:
+        raise damaged(stream.path, _("member {name} has {actual} bytes where {size} were declared")
+                      .format(name=expected, actual=actual, size=size))
+    seen.add(name)
+
+
+def _data(stream: _Stream, size: int, sink: Callable[[bytes], None] | None = None) -> str:
+    """Read a member's data (and its padding) into ``sink``; returns its sha256."""
+    digest = hashlib.sha256()
+    left = size
+    while left:
+        chunk = stream.read(min(CHUNK, left))
+        digest.update(chunk)
+        if sink is not None:
+            sink(chunk)
+        left -= len(chunk)
+    if stream.read(-size % BLOCK).strip(b"\0"):
+        raise damaged(stream.path, _("a tar member's padding is not empty"))
+    return digest.hexdigest()
+
+
+# --- opening the file ------------------------------------------------------------------------------
+
+def _open(path: Path) -> tuple[BinaryIO, int]:
+    try:
+        if path.is_dir():
+            raise not_a_backup(path, _("it is a folder"))
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise ArchiveError(_("{file} does not exist.").format(file=path)) from None
+    except PermissionError:
+        raise ArchiveError(_("{file} cannot be read: permission denied.").format(file=path)) from None
+    except OSError as exc:
+        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=exc.strerror or exc)) from None
+    try:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(4)
+    except OSError as exc:
+        fh.close()
+        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=exc.strerror or exc)) from None
+    if not head:
+        fh.close()
+        raise not_a_backup(path, _("it is empty"))
+    if head != ZSTD_MAGIC:
+        fh.close()
+        raise not_a_backup(path, _("it is not zstd-compressed"))
+    fh.seek(0)
+    return fh, size
+
+
+def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
+    """The manifest and its sha256. Another zstd file or another tar fails here as "not a backup"."""
+    try:
+        name, size = _member(stream)
+    except _Truncated:
+        raise
+    except (ArchiveError, _EndOfArchive):
+        raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest")) from None
+    if name != MANIFEST_NAME or size > MAX_MANIFEST_BYTES:
+        raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest"))
+    data = bytearray()
+    digest = _data(stream, size, data.extend)
+    return parse_manifest(bytes(data), stream.path), digest
+
+
+def inspect(path: Path) -> Manifest:
+    """The manifest of a backup, reading only the start of the file."""
+    path = Path(path)
+    fh, size = _open(path)
+    with fh:
+        try:
+            manifest, _digest = _read_manifest(_Stream(fh, path, raw_chunk=INSPECT_CHUNK))
+        except OSError as exc:
+            raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=exc.strerror or exc)) from None
+    return dataclasses.replace(manifest, file_size=size)
+
+
+# --- checking the database inside ----------------------------------------------------------------
+
+def _check_database(db_path: Path, manifest: Manifest, path: Path) -> None:
+    """Every check on books.sqlite, on a read-only, untrusted connection; integrity first."""
+    with open(db_path, "rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100 or header[:16] != SQLITE_MAGIC or header[18:20] != b"\x01\x01":
+        raise damaged(path, _("its company database is not an SQLite database in the expected mode"))
+    conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        conn.execute("PRAGMA cell_size_check = ON")
+        conn.execute("PRAGMA query_only = ON")
+        result = conn.execute("PRAGMA integrity_check(20)").fetchall()
+        if result != [("ok",)]:
+            raise damaged(path, _("its company database fails SQLite's integrity check ({detail})")
+                          .format(detail=shown(str(result[0][0]), 120)))
+        if conn.execute("PRAGMA user_version").fetchone()[0] != manifest.schema_version:
+            raise damaged(path, _("its company database has another schema version than its manifest"))
+        expected = known_schemas()[manifest.schema_version]
+        actual = schema_of(conn)
+        if actual != expected:
+            extra = sorted(name for _kind, name, _table, _sql in actual - expected)
+            missing = sorted(name for _kind, name, _table, _sql in expected - actual)
+            detail = ", ".join([*(f"+{shown(n, 40)}" for n in extra[:3]), *(f"-{n}" for n in missing[:3])])
+            raise damaged(path, _("its company database does not have the expected tables ({detail})")
+                          .format(detail=detail))
+        for category, table in COUNTED_TABLES.items():
+            count = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            if count != manifest.counts[category]:
+                raise damaged(path, _("its company database holds {count} rows of {table} where the manifest "
+                                      "says {declared}").format(count=count, table=table,
+                                                                declared=manifest.counts[category]))
+            if category in OPTIONAL and not manifest.include.has(category) and count:
+                raise damaged(path, _("it holds {table} rows although they were left out").format(table=table))
+        settings = conn.execute("SELECT uid, name FROM settings").fetchall()
+        if settings != [(manifest.company_uid, manifest.company_name)]:
+            raise damaged(path, _("its company settings do not match its manifest"))
+        total, bad = conn.execute(
+            "SELECT total(size), count(*) FILTER (WHERE length(content) != 0 OR typeof(size) != 'integer' "
+            "OR size < 0 OR typeof(sha256) != 'text' OR length(sha256) != 64 OR sha256 GLOB '*[^0-9a-f]*') "
+            "FROM attachment").fetchone()
+        if bad or int(total) != manifest.attachments_size:
+            raise damaged(path, _("its attachments list does not match its manifest"))
+        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise damaged(path, _("its company database has broken links between its records"))
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, _("its company database cannot be read ({reason})").format(reason=exc)) from None
+    finally:
+        conn.close()
+
+
+def _attachments(conn: sqlite3.Connection) -> Iterator[tuple[int, int, str]]:
+    """(id, size, sha256) in id order, by batches: no statement stays open while blobs are written."""
+    last = 0
+    while True:
+        rows = conn.execute("SELECT id, size, sha256 FROM attachment WHERE id > ? ORDER BY id LIMIT ?",
+                            (last, BATCH_ROWS)).fetchall()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+def _check_space(folder: Path, needed: int, path: Path) -> None:
+    free = shutil.disk_usage(folder).free
+    if needed + SPACE_MARGIN > free:
+        raise StorageError(_("There is not enough free space in {folder} to read {file}: it needs {needed} MB, "
+                             "{free} MB are free.").format(folder=folder, file=path, needed=needed // 10**6 + 1,
+                                                          free=free // 10**6))
+
+
+def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
+              cancel: threading.Event | None) -> Manifest:
+    """Read and check the whole backup. books.sqlite goes to ``work``; with ``fill`` the attachments'
+    contents are written back into it, else they are only checked."""
+    fh, file_size = _open(path)
+    phase = _("Importing the backup") if fill else _("Checking the backup")
+    with fh:
+        stream = _Stream(fh, path, progress=progress, phase=phase, total=file_size, cancel=cancel)
+        manifest, manifest_sha256 = _read_manifest(stream)
+        _check_space(work, manifest.database_size + (manifest.attachments_size if fill else 0), path)
+        seen = {MANIFEST_NAME}
+        sums = [sums_line(manifest_sha256, MANIFEST_NAME)]
+        _expect(stream, DATABASE_NAME, manifest.database_size, seen)
+        db_path = work / DATABASE_NAME
+        with open(db_path, "xb") as out:
+            first = [True]
+
+            def sink(chunk: bytes) -> None:
+                if first[0] and chunk[:16] != SQLITE_MAGIC:
+                    raise damaged(path, _("its company database is not an SQLite database"))
+                first[0] = False
+                _write(out, chunk)
+
+            sums.append(sums_line(_data(stream, manifest.database_size, sink), DATABASE_NAME))
+            out.flush()
+        _check_database(db_path, manifest, path)
+        if fill:
+            conn = sqlite3.connect(db_path, isolation_level=None)
+            conn.execute("PRAGMA trusted_schema = OFF")
+            conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
+            conn.execute("PRAGMA synchronous = OFF")
+        else:
+            conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn.execute("PRAGMA trusted_schema = OFF")
+        try:
+            if fill:
+                conn.execute("BEGIN")
+            for attachment_id, size, sha256 in _attachments(conn):
+                name = attachment_member(attachment_id)
+                _expect(stream, name, size, seen)
+                if fill:
+                    conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))
+                    with conn.blobopen("attachment", "content", attachment_id) as blob:
+                        digest = _data(stream, size, lambda chunk: _write(blob, chunk))
+                else:
+                    digest = _data(stream, size)
+                if digest != sha256:
+                    raise damaged(path, _("attachment {id} does not match its checksum").format(id=attachment_id))
+                sums.append(sums_line(digest, name))
+            if fill:
+                conn.execute("COMMIT")
+                conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        expected_sums = b"".join(sums)
+        _expect(stream, SUMS_NAME, len(expected_sums), seen)
+        actual = bytearray()
+        _data(stream, len(expected_sums), actual.extend)
+        if actual != expected_sums:
+            raise damaged(path, _("a member does not match its checksum in {sums}").format(sums=SUMS_NAME))
+        end = stream.read(2 * BLOCK)
+        rest = stream.read_rest(RECORD)
+        if end.strip(b"\0") or rest.strip(b"\0"):
+            raise damaged(path, _("it holds unexpected data after its last member"))
+        stream.finish()
+    return dataclasses.replace(manifest, file_size=file_size)
+
+
+# --- public entry points (re-exported by store.archive) ------------------------------------------
+
+def _migrate(db_path: Path, version: int) -> None:
+    """Bring a checked database of an older schema version up to SCHEMA_VERSION."""
+    if version == SCHEMA_VERSION:
+        return
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        conn.execute("BEGIN")
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](conn)
+            version += 1
+            conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _io_error(path: Path, exc: OSError | sqlite3.Error) -> StorageError:
+    if isinstance(exc, OSError):
+        reason = _("the disk is full") if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+    else:
+        reason = str(exc)
+    return StorageError(_("Cannot import {file}: {reason}.").format(file=path, reason=reason))
+
+
+def verify(path: Path, *, progress: ProgressCallback = no_progress,
+           cancel: threading.Event | None = None) -> Manifest:
+    """Make every check import makes, adding nothing; returns the manifest when the file would import."""
+    path = Path(path)
+    folder = Path(tempfile.gettempdir())
+    clean_leftovers(folder)
+    try:
+        work = Workspace(folder, "keepbooks-verify")
+    except OSError as exc:
+        raise StorageError(_("Cannot create a temporary folder in {folder}: {reason}.")
+                           .format(folder=folder, reason=exc.strerror or exc)) from exc
+    try:
+        return _read_all(path, work.folder, fill=False, progress=progress, cancel=cancel)
+    except OSError as exc:
+        raise StorageError(_("Cannot check {file}: {reason}.").format(file=path, reason=exc.strerror or exc)) from exc
+    except sqlite3.Error as exc:
+        raise StorageError(_("Cannot check {file}: {reason}.").format(file=path, reason=exc)) from exc
+    finally:
+        work.cleanup()
+
+
+def import_backup(catalog, path: Path, *, name: str | None = None, progress: ProgressCallback = no_progress,
+                  cancel: threading.Event | None = None):
+    """Check the whole backup, then add it as one new company (new id, same books uid), or add nothing."""
+    from store.books import check_company_name
+
+    path = Path(path)
+    if name is not None:
+        name = check_company_name(name)
+    staging = catalog.staging()
+    try:
+        try:
+            manifest = _read_all(path, staging.path, fill=True, progress=progress, cancel=cancel)
+            _migrate(staging.books_path, manifest.schema_version)
+            if name is not None and name != manifest.company_name:
+                with Books(staging.books_path) as books:
+                    books.set_settings(name=name)
+            check_cancel(cancel)
+            _fsync_file(staging.books_path)
+            fsync_folder(staging.path)
+        except (OSError, sqlite3.Error) as exc:
+            raise _io_error(path, exc) from exc
+    except BaseException:
+        staging.discard()
+        raise
+    return catalog.add_prepared(staging, name or manifest.company_name)

@@ -1,0 +1,491 @@
+"""Writing a .manager file: a consistent snapshot of one company, streamed through zstd into a tar.
+
+One read transaction on the company database (WAL: writers are never blocked) covers the whole backup:
+the included tables are copied into a fresh snapshot database (only inserts into a new file, so what is
+left out never touches it), then the manifest, the snapshot and the attachments' contents are streamed,
+the contents straight from the same read transaction, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import tempfile
+import threading
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+import zstandard
+
+from store.archive_format import (
+    APP_VERSION,
+    BLOCK,
+    DATABASE_NAME,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MANIFEST_NAME,
+    OPTIONAL,
+    RECORD,
+    SUMS_NAME,
+    ArchiveError,
+    BackupResult,
+    DestinationExists,
+    Estimate,
+    Include,
+    Manifest,
+    attachment_member,
+    check_backup_filename,
+    default_backup_name,
+    padding,
+    sums_line,
+    tar_header,
+)
+from store.db import connect
+from store.errors import KeepbooksError, NotFound, StorageError
+from store.i18n import _
+from store.locks import OwnerLock, owner_is_gone
+from store.progress import Progress, ProgressCallback, check_cancel, no_progress
+
+COMPRESSION_LEVEL = 3
+COMPRESSION_THREADS = -1 if (os.cpu_count() or 1) > 1 else 0  # one frame either way
+CHUNK = 1 << 20  # bytes read and written at a time: memory stays flat, cancel is checked per chunk
+BATCH_ROWS = 2000
+SPOOL_BYTES = 4 << 20
+
+# Temporary names: ".<final name>.<16 hex>.tmp" (the file), "….tmp.d" (its work folder), "….tmp.lock".
+_TEMP = re.compile(r"^\.(?P<final>.+\.manager|keepbooks-[a-z]+)\.[0-9a-f]{16}\.tmp(?P<dir>\.d)?$")
+_ORPHAN_LOCK_AGE = 3600.0
+
+
+# --- temporary files owned by this process -----------------------------------------------------
+
+class Workspace:
+    """A temporary file name and a private folder beside a destination, owned through a flock so that
+    a later run cleans them after a crash but never while their owner still works."""
+
+    def __init__(self, folder: Path, final_name: str) -> None:
+        token = secrets.token_hex(8)
+        self.file = folder / f".{final_name}.{token}.tmp"
+        self.lock = OwnerLock(folder / f"{self.file.name}.lock")
+        if not self.lock.acquire():  # a fresh random name: only a broken file system gets here
+            raise StorageError(_("Cannot lock a temporary file in {folder}.").format(folder=folder))
+        self.folder = folder / f"{self.file.name}.d"
+        try:
+            self.folder.mkdir(mode=0o700)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def cleanup(self) -> None:
+        try:
+            self.file.unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.lock.release()
+
+
+def clean_leftovers(folder: Path) -> None:
+    """Remove temporary files and folders that crashed backups, verifies or imports left in ``folder``."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    names = {entry.name for entry in entries}
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match:
+            base = entry.name[:-2] if match.group("dir") else entry.name
+            lock = folder / f"{base}.lock"
+            if owner_is_gone(lock):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    Path(entry.path).unlink(missing_ok=True)
+                lock.unlink(missing_ok=True)
+        elif entry.name.endswith(".tmp.lock") and _TEMP.match(entry.name[:-5]):
+            base = entry.name[:-5]
+            if base not in names and f"{base}.d" not in names:
+                try:  # a crash between taking the lock and creating the file: clean it once it is old
+                    old = dt.datetime.now().timestamp() - entry.stat().st_mtime > _ORPHAN_LOCK_AGE
+                except OSError:
+                    continue
+                if old and owner_is_gone(Path(entry.path)):
+                    Path(entry.path).unlink(missing_ok=True)
+
+
+def fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def open_output(path: Path) -> BinaryIO:
+    """The temporary backup file, created exclusively and private (a hook for fault-injection tests)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+# --- the source and its snapshot -----------------------------------------------------------------
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _open_source(books_path: Path) -> sqlite3.Connection:
+    """A connection on the company holding one read transaction: every later read sees one state."""
+    if not books_path.is_file():
+        raise NotFound(_("There is no company database at {path}.").format(path=books_path))
+    conn = connect(books_path)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM settings").fetchone()  # the read snapshot starts here
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _company(conn: sqlite3.Connection) -> tuple[str, str]:
+    row = conn.execute("SELECT uid, name FROM settings ORDER BY id LIMIT 1").fetchone()
+    if row is None:
+        raise StorageError(_("The company database has no settings row."))
+    return row[0], row[1]
+
+
+def _count(conn: sqlite3.Connection, table: str) -> int:
+    return conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+
+
+def _copy_snapshot(src: sqlite3.Connection, snapshot: Path, include: Include, progress: ProgressCallback,
+                   cancel: threading.Event | None) -> None:
+    """Copy the included tables' rows into a new database with the source's schema (no attachment
+    contents: they travel as their own members)."""
+    excluded = {table for category, table in OPTIONAL.items() if not include.has(category)}
+    objects = src.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                          "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
+    tables = [(name, sql) for kind, name, sql in objects if kind == "table"]
+    indexes = [sql for kind, _name, sql in objects if kind == "index"]
+    copied = [name for name, _sql in tables if name not in excluded]
+    total = sum(_count(src, name) for name in copied)
+    phase = _("Copying the books")
+    progress(Progress(phase, 0, total, "items"))
+    page_size = src.execute("PRAGMA page_size").fetchone()[0]
+    user_version = src.execute("PRAGMA user_version").fetchone()[0]
+    dst = sqlite3.connect(snapshot, isolation_level=None)
+    try:
+        dst.execute(f"PRAGMA page_size = {int(page_size)}")
+        dst.execute("PRAGMA journal_mode = OFF")  # a private temporary file: rebuilt if anything fails
+        dst.execute("PRAGMA synchronous = OFF")
+        dst.execute("BEGIN")
+        for _name, sql in tables:
+            dst.execute(sql)
+        done = 0
+        for name in copied:
+            columns = [row[1] for row in src.execute(f"PRAGMA table_info({_quote(name)})")]
+            selected = ", ".join("x''" if name == "attachment" and column == "content" else _quote(column)
+                                 for column in columns)
+            insert = (f"INSERT INTO {_quote(name)} ({', '.join(map(_quote, columns))}) "
+                      f"VALUES ({', '.join('?' * len(columns))})")
+            cursor = src.execute(f"SELECT {selected} FROM {_quote(name)} ORDER BY rowid")
+            while rows := cursor.fetchmany(BATCH_ROWS):
+                dst.executemany(insert, rows)
+                done += len(rows)
+                check_cancel(cancel)
+                progress(Progress(phase, done, total, "items"))
+        for sql in indexes:  # built after the rows: compact, and empty for left-out tables
+            check_cancel(cancel)
+            dst.execute(sql)
+        dst.execute(f"PRAGMA user_version = {int(user_version)}")
+        dst.execute("COMMIT")
+    finally:
+        dst.close()
+
+
+# --- the tar stream ------------------------------------------------------------------------------
+
+class _TarWriter:
+    """Writes members one after the other; keeps the SHA256SUMS lines in a spooled temporary file."""
+
+    def __init__(self, out: BinaryIO, mtime: int, spool_dir: Path) -> None:
+        self.out = out
+        self.mtime = mtime
+        self.written = 0
+        self.sums = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=spool_dir)
+
+    def _write(self, data: bytes | memoryview) -> None:
+        self.out.write(data)
+        self.written += len(data)
+
+    def add(self, name: str, size: int, chunks: Iterator[bytes]) -> str:
+        """Write one member of ``size`` bytes from ``chunks``; returns its sha256."""
+        self._write(tar_header(name, size, self.mtime))
+        digest = hashlib.sha256()
+        count = 0
+        for chunk in chunks:
+            digest.update(chunk)
+            self._write(chunk)
+            count += len(chunk)
+        if count != size:
+            raise StorageError(_("{name} changed size while it was being backed up.").format(name=name))
+        self._write(b"\0" * padding(size))
+        hexdigest = digest.hexdigest()
+        self.sums.write(sums_line(hexdigest, name))
+        return hexdigest
+
+    def finish(self) -> None:
+        size = self.sums.tell()
+        self.sums.seek(0)
+        self.add(SUMS_NAME, size, iter(lambda: self.sums.read(CHUNK), b""))
+        self.sums.close()
+        self._write(b"\0" * (2 * BLOCK))
+        self._write(b"\0" * (-self.written % RECORD))
+
+
+def _file_chunks(path: Path, phase: str, progress: ProgressCallback, cancel: threading.Event | None,
+                 counter: list[int], total: int) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            check_cancel(cancel)
+            yield chunk
+            counter[0] += len(chunk)
+            progress(Progress(phase, counter[0], total))
+
+
+def _blob_chunks(src: sqlite3.Connection, attachment_id: int, size: int, phase: str,
+                 progress: ProgressCallback, cancel: threading.Event | None, counter: list[int],
+                 total: int) -> Iterator[bytes]:
+    if size == 0:
+        return
+    with src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
+        while chunk := blob.read(CHUNK):
+            check_cancel(cancel)
+            yield chunk
+            counter[0] += len(chunk)
+            progress(Progress(phase, counter[0], total))
+
+
+def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include,
+                   progress: ProgressCallback, cancel: threading.Event | None) -> Manifest:
+    """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder."""
+    check_cancel(cancel)
+    try:
+        src = _open_source(books_path)
+    except sqlite3.Error as exc:
+        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+    try:
+        uid, name = _company(src)
+        snapshot = work / DATABASE_NAME
+        _copy_snapshot(src, snapshot, include, progress, cancel)
+        counts = {category: (_count(src, table) if category == "transactions" or include.has(category) else 0)
+                  for category, table in (("transactions", "transaction"), *OPTIONAL.items())}
+        attachments_size = 0
+        if include.attachments:
+            attachments_size, damaged_rows = src.execute(
+                "SELECT total(size), count(*) FILTER (WHERE size != length(content)) FROM attachment").fetchone()
+            attachments_size = int(attachments_size)
+            if damaged_rows:
+                raise StorageError(_("{count} attachments of {path} are damaged (their size does not match "
+                                     "their content); the backup was not made.")
+                                   .format(count=damaged_rows, path=books_path))
+        created_at = dt.datetime.now().astimezone().replace(microsecond=0)
+        manifest = Manifest(format=FORMAT_NAME, format_version=FORMAT_VERSION, app_version=APP_VERSION,
+                            schema_version=src.execute("PRAGMA user_version").fetchone()[0],
+                            company_uid=uid, company_name=name, created_at=created_at, include=include,
+                            counts=counts, database_size=snapshot.stat().st_size,
+                            attachments_size=attachments_size)
+        cctx = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL, write_checksum=True,
+                                        threads=COMPRESSION_THREADS)
+        # Not a context manager: on failure the frame must stay unfinished, so no reader mistakes
+        # a partial stream for a whole one.
+        compressor = cctx.stream_writer(out, closefd=False)
+        tar = _TarWriter(compressor, int(created_at.timestamp()), work)
+        manifest_bytes = manifest.to_bytes()
+        tar.add(MANIFEST_NAME, len(manifest_bytes), iter([manifest_bytes]))
+        counter = [0]
+        phase = _("Compressing the books")
+        tar.add(DATABASE_NAME, manifest.database_size,
+                _file_chunks(snapshot, phase, progress, cancel, counter, manifest.database_size))
+        snapshot.unlink()
+        if include.attachments:
+            counter = [0]
+            phase = _("Compressing attachments")
+            progress(Progress(phase, 0, attachments_size))
+            last_id = 0
+            while True:  # batches by id, so that no statement stays open while blobs are read
+                rows = src.execute("SELECT id, size, sha256 FROM attachment WHERE id > ? ORDER BY id LIMIT ?",
+                                   (last_id, BATCH_ROWS)).fetchall()
+                if not rows:
+                    break
+                for attachment_id, size, sha256 in rows:
+                    digest = tar.add(attachment_member(attachment_id), size,
+                                     _blob_chunks(src, attachment_id, size, phase, progress, cancel, counter,
+                                                  attachments_size))
+                    if digest != str(sha256).lower():
+                        raise StorageError(_("The attachment {id} of {path} is damaged (its content does not "
+                                             "match its checksum); the backup was not made.")
+                                           .format(id=attachment_id, path=books_path))
+                last_id = rows[-1][0]
+        tar.finish()
+        compressor.flush(zstandard.FLUSH_FRAME)
+        check_cancel(cancel)
+        return manifest
+    except sqlite3.Error as exc:
+        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+    finally:
+        src.close()  # ends the read transaction
+
+
+# --- public entry points (re-exported by store.archive) ------------------------------------------
+
+def _settings_name(books_path: Path) -> str:
+    try:
+        conn = connect(books_path, readonly=True)
+        try:
+            return _company(conn)[1]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+
+
+def _storage_error(path: Path, exc: OSError) -> StorageError:
+    reason = _("the disk is full") if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+    return StorageError(_("Cannot write the backup {path}: {reason}.").format(path=path, reason=reason))
+
+
+def resolve_destination(destination: Path, company_name: Callable[[], str], force: bool) -> Path:
+    destination = Path(destination).expanduser()
+    if destination.is_dir():
+        destination = destination / default_backup_name(company_name())
+    else:
+        destination = destination.with_name(check_backup_filename(destination.name))
+    if not destination.parent.is_dir():
+        raise StorageError(_("The folder {folder} does not exist.").format(folder=destination.parent))
+    if destination.is_dir():
+        raise StorageError(_("{path} is a folder.").format(path=destination))
+    if destination.exists() and not force:
+        raise DestinationExists(_("{path} already exists; choose another name or replace it.")
+                                .format(path=destination))
+    return destination
+
+
+def _publish(temp: Path, destination: Path, force: bool) -> None:
+    """Give the complete temporary file its final name; never replace a file unless forced."""
+    if force:
+        os.replace(temp, destination)
+        return
+    try:
+        os.link(temp, destination)  # fails if the name was taken meanwhile: nothing is replaced
+    except FileExistsError:
+        raise DestinationExists(_("{path} already exists; choose another name or replace it.")
+                                .format(path=destination)) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        if destination.exists():  # a file system without hard links
+            raise DestinationExists(_("{path} already exists; choose another name or replace it.")
+                                    .format(path=destination)) from None
+        os.replace(temp, destination)
+        return
+    temp.unlink()
+
+
+def backup(books_path: Path, destination: Path, *, include: Include = Include(), force: bool = False,
+           progress: ProgressCallback = no_progress, cancel: threading.Event | None = None) -> BackupResult:
+    """Write a backup of the company at ``books_path`` to ``destination`` (a file, or a folder to put
+    the default name in). The file appears complete and durable, or not at all."""
+    books_path = Path(books_path)
+    destination = resolve_destination(destination, lambda: _settings_name(books_path), force)
+    folder = destination.parent
+    clean_leftovers(folder)
+    try:
+        work = Workspace(folder, destination.name)
+    except OSError as exc:
+        raise _storage_error(destination, exc) from exc
+    try:
+        with open_output(work.file) as out:
+            manifest = _write_archive(books_path, out, work.folder, include, progress, cancel)
+            out.flush()
+            os.fsync(out.fileno())
+        check_cancel(cancel)
+        _publish(work.file, destination, force)
+        fsync_folder(folder)
+        size = destination.stat().st_size
+    except OSError as exc:
+        raise _storage_error(destination, exc) from exc
+    except zstandard.ZstdError as exc:
+        raise StorageError(_("Cannot write the backup {path}: {reason}.").format(path=destination,
+                                                                                 reason=exc)) from exc
+    finally:
+        work.cleanup()
+    return BackupResult(path=destination, size=size, manifest=manifest)
+
+
+def backup_to_stream(books_path: Path, stream: BinaryIO, *, include: Include = Include(),
+                     progress: ProgressCallback = no_progress,
+                     cancel: threading.Event | None = None) -> Manifest:
+    """Write a backup to an open stream (stdout, a pipe); the work folder goes to the system temp dir.
+    A stream cannot be taken back: if this fails, the reader sees an unfinished frame and refuses it."""
+    folder = Path(tempfile.gettempdir())
+    clean_leftovers(folder)
+    try:
+        work = Workspace(folder, "keepbooks-backup")
+    except OSError as exc:
+        raise StorageError(_("Cannot create a temporary folder in {folder}: {reason}.")
+                           .format(folder=folder, reason=exc.strerror or exc)) from exc
+    try:
+        manifest = _write_archive(Path(books_path), stream, work.folder, include, progress, cancel)
+        stream.flush()
+        return manifest
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise StorageError(_("Cannot write the backup: {reason}.").format(reason=exc.strerror or exc)) from exc
+    finally:
+        work.cleanup()
+
+
+def estimate(books_path: Path) -> Estimate:
+    """Uncompressed bytes and counts per category, for the backup dialog (pages per table from dbstat
+    when SQLite has it, else the columns' lengths)."""
+    try:
+        conn = connect(Path(books_path), readonly=True)
+    except sqlite3.Error as exc:
+        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+    try:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        used = (conn.execute("PRAGMA page_count").fetchone()[0]
+                - conn.execute("PRAGMA freelist_count").fetchone()[0]) * page_size
+        attachments_count, attachments_bytes = conn.execute(
+            "SELECT count(*), COALESCE(sum(size), 0) FROM attachment").fetchone()
+        emails_count = _count(conn, "email")
+        history_count = _count(conn, "history")
+        try:
+            per_table = dict(conn.execute(
+                "SELECT m.tbl_name, sum(s.pgsize) FROM dbstat('main', 1) s "
+                "JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name").fetchall())
+            emails_bytes = per_table.get("email", 0)
+            history_bytes = per_table.get("history", 0)
+        except sqlite3.Error:  # dbstat is optional in SQLite builds
+            emails_bytes = conn.execute("SELECT COALESCE(sum(length(to_address) + length(subject) + "
+                                        "length(body) + 40), 0) FROM email").fetchone()[0]
+            history_bytes = conn.execute("SELECT COALESCE(sum(length(before) + length(after) + "
+                                         "length(object_type) + 60), 0) FROM history").fetchone()[0]
+        base = max(0, used - emails_bytes - history_bytes - attachments_bytes)
+        return Estimate(base_bytes=int(base), attachments_bytes=int(attachments_bytes),
+                        attachments_count=attachments_count, emails_bytes=int(emails_bytes),
+                        emails_count=emails_count, history_bytes=int(history_bytes), history_count=history_count)
+    except sqlite3.Error as exc:
+        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+    finally:
+        conn.close()
+
