@@ -96,13 +96,13 @@ class _Stream:
 
     def __init__(self, fh: BinaryIO, path: Path, *, raw_chunk: int = RAW_CHUNK,
                  progress: ProgressCallback = no_progress, phase: str = "", total: int = 0,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, initial: bytes = b"") -> None:
         self.fh, self.path, self.raw_chunk = fh, path, raw_chunk
         self.progress, self.phase, self.total, self.cancel = progress, phase, total, cancel
         self.dobj = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES).decompressobj()
-        self.raw = memoryview(b"")
+        self.raw = memoryview(initial)
         self.out = bytearray()
-        self.consumed = 0  # compressed bytes read
+        self.consumed = len(initial)  # compressed bytes read
         self.produced = 0  # decompressed bytes handed out
 
     def _fill(self) -> bool:
@@ -256,7 +256,8 @@ def _data(stream: _Stream, size: int, sink: Callable[[bytes], None] | None = Non
 
 # --- opening the file ------------------------------------------------------------------------------
 
-def _open(path: Path) -> tuple[BinaryIO, int]:
+def _open(path: Path) -> tuple[BinaryIO, int, bytes]:
+    """The open file, its size and its first bytes (read, not seeked back: the file may be a pipe)."""
     try:
         if path.is_dir():
             raise not_a_backup(path, _("it is a folder"))
@@ -279,8 +280,7 @@ def _open(path: Path) -> tuple[BinaryIO, int]:
     if head != ZSTD_MAGIC:
         fh.close()
         raise not_a_backup(path, _("it is not zstd-compressed"))
-    fh.seek(0)
-    return fh, size
+    return fh, size, head
 
 
 def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
@@ -301,10 +301,10 @@ def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
 def inspect(path: Path) -> Manifest:
     """The manifest of a backup, reading only the start of the file."""
     path = Path(path)
-    fh, size = _open(path)
+    fh, size, head = _open(path)
     with fh:
         try:
-            manifest, _digest = _read_manifest(_Stream(fh, path, raw_chunk=INSPECT_CHUNK))
+            manifest, _digest = _read_manifest(_Stream(fh, path, raw_chunk=INSPECT_CHUNK, initial=head))
         except OSError as exc:
             raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=exc.strerror or exc)) from None
     return dataclasses.replace(manifest, file_size=size)
@@ -386,10 +386,10 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
               cancel: threading.Event | None) -> Manifest:
     """Read and check the whole backup. books.sqlite goes to ``work``; with ``fill`` the attachments'
     contents are written back into it, else they are only checked."""
-    fh, file_size = _open(path)
+    fh, file_size, head = _open(path)
     phase = _("Importing the backup") if fill else _("Checking the backup")
     with fh:
-        stream = _Stream(fh, path, progress=progress, phase=phase, total=file_size, cancel=cancel)
+        stream = _Stream(fh, path, progress=progress, phase=phase, total=file_size, cancel=cancel, initial=head)
         manifest, manifest_sha256 = _read_manifest(stream)
         _check_space(work, manifest.database_size + (manifest.attachments_size if fill else 0), path)
         seen = {MANIFEST_NAME}

@@ -102,6 +102,101 @@ def cmd_demo(args: argparse.Namespace, folders: Folders) -> int:
     return EXIT_OK
 
 
+# --- archive commands (backup, inspect, verify, import) ------------------------------------------
+
+def _include(args: argparse.Namespace):
+    from store.archive import Include
+
+    return Include(attachments=not args.no_attachments, emails=not args.no_emails, history=not args.no_history)
+
+
+def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
+    from pathlib import Path
+
+    from store import archive
+
+    if args.company is None:
+        raise UsageError(_("give the company to back up (its name or id)."))
+    bar = StderrProgress()
+    with Catalog(folders) as catalog:
+        info = catalog.find(args.company)
+        try:
+            if args.output == "-":
+                if sys.stdout.isatty():
+                    raise UsageError(_("refusing to write a backup to a terminal; redirect stdout or use -o FILE."))
+                archive.backup_to_stream(info.books_path, sys.stdout.buffer, include=_include(args), progress=bar)
+                return EXIT_OK
+            destination = Path(args.output) if args.output else None
+            result = archive.backup_company(catalog, info.id, destination, include=_include(args),
+                                            force=args.force, progress=bar)
+        finally:
+            bar.finish()
+    print(_("Wrote {path} ({size})").format(path=result.path, size=human_size(result.size)))
+    return EXIT_OK
+
+
+def _manifest_json(manifest, path) -> dict:
+    data = manifest.to_json()
+    data["file"] = str(path)
+    data["file_size"] = manifest.file_size
+    return data
+
+
+def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
+    from store import archive
+
+    manifest = archive.inspect(args.file)
+    if args.json:
+        print(json.dumps(_manifest_json(manifest, args.file), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    yes, no = _("yes"), _("no")
+    counts = manifest.counts
+    rows = [
+        (_("Company"), manifest.company_name),
+        (_("Created at"), manifest.created_at.strftime("%Y-%m-%d %H:%M:%S %z")),
+        (_("Made by"), f"keepbooks {manifest.app_version}"),
+        (_("Versions"), _("format {format}, schema {schema}").format(format=manifest.format_version,
+                                                                    schema=manifest.schema_version)),
+        (_("Transactions"), str(counts["transactions"])),
+        (_("Attachments"), f"{yes if manifest.include.attachments else no} ({counts['attachments']}, "
+                           f"{human_size(manifest.attachments_size)})"),
+        (_("Emails"), f"{yes if manifest.include.emails else no} ({counts['emails']})"),
+        (_("History"), f"{yes if manifest.include.history else no} ({counts['history']})"),
+        (_("Data size"), human_size(manifest.data_size)),
+        (_("File size"), human_size(manifest.file_size or 0)),
+    ]
+    width = max(len(label) for label, _value in rows)
+    for label, value in rows:
+        print(f"{label.ljust(width)}  {value}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, folders: Folders) -> int:
+    from store import archive
+
+    bar = StderrProgress()
+    try:
+        manifest = archive.verify(args.file, progress=bar)
+    finally:
+        bar.finish()
+    print(_("{file}: OK ({name}, {size})").format(file=args.file, name=manifest.company_name,
+                                                 size=human_size(manifest.data_size)))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
+    from store import archive
+
+    bar = StderrProgress()
+    with Catalog(folders) as catalog:
+        try:
+            info = archive.import_backup(catalog, args.file, name=args.name, progress=bar)
+        finally:
+            bar.finish()
+    print(_("Imported company {id}: {name}").format(id=info.id, name=info.name))
+    return EXIT_OK
+
+
 def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
     from tui.app import KeepbooksApp  # textual is loaded only here
 
@@ -143,6 +238,30 @@ def build_parser() -> argparse.ArgumentParser:
                       help=_("megabytes of attachments"))
     demo.add_argument("--seed", type=int, default=1, metavar="N", help=_("random seed (same seed, same books)"))
     demo.set_defaults(handler=cmd_demo)
+
+    backup = commands.add_parser("backup", help=_("back up a company to a .manager file"))
+    backup.add_argument("company", nargs="?", metavar="COMPANY", help=_("the company's name or id"))
+    backup.add_argument("-o", "--output", metavar="PATH|DIR|-",
+                        help=_("file or folder to write to, or - for stdout (default: the backups folder)"))
+    backup.add_argument("--no-attachments", action="store_true", help=_("leave the attachments out"))
+    backup.add_argument("--no-emails", action="store_true", help=_("leave the emails out"))
+    backup.add_argument("--no-history", action="store_true", help=_("leave the history out"))
+    backup.add_argument("--force", action="store_true", help=_("replace an existing file"))
+    backup.set_defaults(handler=cmd_backup)
+
+    inspect = commands.add_parser("inspect", help=_("show what a backup holds, without reading all of it"))
+    inspect.add_argument("file", metavar="FILE")
+    inspect.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
+    inspect.set_defaults(handler=cmd_inspect)
+
+    verify = commands.add_parser("verify", help=_("check a whole backup; imports nothing"))
+    verify.add_argument("file", metavar="FILE")
+    verify.set_defaults(handler=cmd_verify)
+
+    import_ = commands.add_parser("import", help=_("add a backup as a new company"))
+    import_.add_argument("file", metavar="FILE")
+    import_.add_argument("--name", help=_("the new company's name (default: the name in the backup)"))
+    import_.set_defaults(handler=cmd_import)
 
     for register in EXTRA_COMMANDS:
         register(commands)
