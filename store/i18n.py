@@ -113,8 +113,12 @@ def N_(message: str) -> str:
 # ``set_language`` points argparse at ours so that ``keepbooks --lang fr --help`` is French throughout.
 ARGPARSE_MESSAGES = (
     N_("usage: "),
+    # Translators: a heading of the --help text; argparse writes a colon right after it, so French ends it
+    # with a no-break space.
     N_("positional arguments"),
+    # Translators: a heading of the --help text; argparse writes a colon right after it.
     N_("options"),
+    N_("show program's version number and exit"),  # for the CLI's --version (argparse leaves it untranslated)
     N_("show this help message and exit"),
     N_("the following arguments are required: %s"),
     N_("unrecognized arguments: %s"),

@@ -276,3 +276,25 @@ def test_argparse_words_are_in_the_catalog() -> None:
     messages = extract_messages()
     assert [m for m in i18n.ARGPARSE_MESSAGES if m not in messages] == ["expected %s arguments"]
     assert ("expected %s argument", "expected %s arguments") in messages
+
+
+# --- the build compiles the catalogs --------------------------------------------------------------------
+
+def test_the_wheel_ships_compiled_catalogs_and_not_their_sources(tmp_path: Path) -> None:
+    """What `pip install .` installs: setup.py compiles every .po into the wheel (the .mo are git-ignored)."""
+    import gettext
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
+                            str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-2000:]
+    [wheel] = tmp_path.glob("keepbooks-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert {"store/locale/fr/LC_MESSAGES/keepbooks.mo", "store/locale/en/LC_MESSAGES/keepbooks.mo"} <= names
+        assert not [n for n in names if n.endswith((".po", ".pot"))]
+        french = gettext.GNUTranslations(io.BytesIO(archive.read("store/locale/fr/LC_MESSAGES/keepbooks.mo")))
+    assert french.gettext("Attachments") == "Pièces jointes"
