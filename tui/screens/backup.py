@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from store import archive
 from store.archive import BackupResult, Estimate, Include
 from store.catalog import Catalog, CompanyInfo
-from store.config import Folders
+from store.config import Folders, ensure_folder
 from store.errors import Cancelled, InvalidInput, KeepbooksError
 from store.i18n import _
 from store.progress import Progress
@@ -234,6 +234,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
                 last_sent = now
                 self.post_message(BackupProgressed(progress))
 
+        ensure_folder(destination.parent)  # the backups folder is made on first use; errors name it
         with Catalog(folders) as catalog:  # this thread's own connection to the catalog
             return archive.backup_company(catalog, self.company.id, destination, include=include, force=force,
                                           progress=report, cancel=cancel)

@@ -1,0 +1,264 @@
+"""The backup dialog: defaults, boxes and estimate, validation, a real backup, cancel, failure."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Checkbox, Input, Label
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from store import archive
+from store.catalog import Catalog
+from store.config import Folders
+from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_folders
+from tui.screens.backup import BackupScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.summary import SummaryScreen
+
+SIZE = (100, 30)
+DEFAULT_NAME = f"{COMPANY} ({TODAY.isoformat()}).manager"
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> Folders:
+    folders = make_folders(tmp_path)
+    add_sample(folders)
+    return folders
+
+
+async def open_dialog(app, pilot) -> BackupScreen:
+    await pilot.press("enter")  # the only company
+    await app.workers.wait_for_complete()
+    await pilot.press("b")
+    await app.workers.wait_for_complete()  # the estimate
+    await pilot.pause()
+    assert isinstance(app.screen, BackupScreen)
+    return app.screen
+
+
+async def settle(app, pilot) -> None:
+    """Wait for the workers we started, whether they succeed or fail (a failure is what some tests want)."""
+    for worker in list(app.workers):
+        try:
+            await worker.wait()
+        except (WorkerFailed, WorkerCancelled):
+            pass
+    await pilot.pause()
+
+
+def note(screen: BackupScreen) -> str:
+    return str(screen.query_one("#filename-note", Label).content)
+
+
+def backups(folders: Folders) -> list[str]:
+    return sorted(p.name for p in folders.backups.iterdir()) if folders.backups.exists() else []
+
+
+async def test_defaults_name_boxes_folder_and_focus(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        field = screen.query_one("#filename", Input)
+        assert field.value == DEFAULT_NAME
+        assert app.focused is field and field.cursor_position == len(DEFAULT_NAME)
+        await pilot.press("x")  # the first key typed adds to the suggestion, it does not replace it
+        assert field.value == DEFAULT_NAME + "x"
+        assert all(screen.query_one(f"#{box}", Checkbox).value for box in ("attachments", "emails", "history"))
+        assert str(screen.query_one("#folder", Label).content) == str(folders.backups)
+        estimate = archive.estimate(Catalog(folders).get(1).books_path)
+        label = str(screen.query_one("#attachments", Checkbox).label)
+        assert label.startswith("Attachments — ") and f"{estimate.attachments_count} files" in label
+        assert f"{estimate.emails_count} entries" in str(screen.query_one("#emails", Checkbox).label)
+
+
+async def test_tab_order_and_space_toggles_and_the_estimate_follows(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        order = []
+        for _step in range(5):
+            await pilot.press("tab")
+            order.append(app.focused.id)
+        assert order == ["attachments", "emails", "history", "start", "cancel"]
+        estimate_label = screen.query_one("#estimate", Label)
+        everything = str(estimate_label.content)
+        await pilot.press("shift+tab", "shift+tab", "shift+tab", "shift+tab")  # back on Attachments
+        assert app.focused.id == "attachments"
+        await pilot.press("space")
+        assert not screen.query_one("#attachments", Checkbox).value
+        assert screen.include == archive.Include(attachments=False, emails=True, history=True)
+        without = str(estimate_label.content)
+        assert without != everything
+        estimate = screen.estimate
+        from tui import formatting
+        assert formatting.size(estimate.total(screen.include)) in without
+        await pilot.press("space")
+        assert str(estimate_label.content) == everything
+
+
+@pytest.mark.parametrize("typed, problem", [("", "cannot be empty"), ("a/b", "cannot contain")])
+async def test_filename_validation_as_you_type(folders, typed: str, problem: str) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        screen.query_one("#filename", Input).value = typed
+        await pilot.pause()
+        assert problem in note(screen)
+        assert screen.query_one("#start", Button).disabled
+        await pilot.press("enter")  # refused: nothing starts
+        assert isinstance(app.screen, BackupScreen) and not screen.backup_running
+    assert backups(folders) == []
+
+
+async def test_existing_file_is_flagged_and_replacing_asks_first(folders) -> None:
+    folders.backups.mkdir(parents=True)
+    (folders.backups / DEFAULT_NAME).write_bytes(b"an older backup")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        assert "already exists" in note(screen) and "ask before replacing" in note(screen)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # keep it
+        assert app.screen is screen and not screen.backup_running
+        assert (folders.backups / DEFAULT_NAME).read_bytes() == b"an older backup"
+        await pilot.press("enter")
+        await pilot.press("y")  # replace
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+    archive.verify(folders.backups / DEFAULT_NAME)
+
+
+async def test_a_backup_that_verifies_with_the_boxes_chosen(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("tab", "tab", "space", "tab", "tab", "enter")  # untick Emails, press Backup
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = app.screen
+        assert isinstance(summary, SummaryScreen)
+        last = str(summary.query_one("#last-backup").content)
+        assert DEFAULT_NAME in last and "never" not in last
+        [notification] = list(app._notifications)
+        assert DEFAULT_NAME in notification.message and not notification.markup
+    path = folders.backups / DEFAULT_NAME
+    manifest = archive.verify(path)
+    assert manifest.include == archive.Include(attachments=True, emails=False, history=True)
+    assert manifest.counts["emails"] == 0
+    with Catalog(folders) as catalog:
+        assert catalog.get(1).last_backup_file == str(path)
+
+
+async def test_the_folder_can_be_changed(folders, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "usb" / "keepbooks"
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        await pilot.press("ctrl+o")
+        folder_input = app.screen.query_one("#folder", Input)
+        folder_input.value = str(elsewhere)
+        await pilot.pause()
+        assert "will be created" in str(app.screen.query_one("#folder-note", Label).content)
+        await pilot.press("enter")
+        assert app.screen is screen
+        assert str(screen.query_one("#folder", Label).content) == str(elsewhere)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    archive.verify(elsewhere / DEFAULT_NAME)
+    assert backups(folders) == []
+
+
+async def test_escape_closes_the_dialog_without_a_file(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("escape")
+        assert isinstance(app.screen, SummaryScreen)
+    assert backups(folders) == []
+
+
+async def test_cancel_asks_then_stops_and_leaves_nothing(folders, monkeypatch) -> None:
+    # Hold the real backup at its first progress report until the person has confirmed the cancel.
+    reached, release = threading.Event(), threading.Event()
+    real_backup_company = archive.backup_company
+
+    def held_backup_company(*args, progress, **kwargs):
+        def gated(report):
+            if not reached.is_set():
+                reached.set()
+                release.wait(timeout=30)
+            progress(report)
+        return real_backup_company(*args, progress=gated, **kwargs)
+
+    monkeypatch.setattr(archive, "backup_company", held_backup_company)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        await pilot.press("enter")
+        assert screen.backup_running
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # "Continue": the backup goes on
+        assert app.screen is screen and screen.backup_running
+        await pilot.press("escape")
+        await pilot.press("y")  # "Stop"
+        release.set()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SummaryScreen)
+        assert any("cancelled" in n.message for n in app._notifications)
+    assert backups(folders) == []  # no file, no temporary file
+    with Catalog(folders) as catalog:
+        assert catalog.get(1).last_backup_at is None
+
+
+async def test_keys_are_answered_while_a_backup_runs(folders, monkeypatch) -> None:
+    reached, release = threading.Event(), threading.Event()
+    real_backup_company = archive.backup_company
+
+    def held_backup_company(*args, progress, **kwargs):
+        def gated(report):
+            reached.set()
+            release.wait(timeout=30)
+            progress(report)
+        return real_backup_company(*args, progress=gated, **kwargs)
+
+    monkeypatch.setattr(archive, "backup_company", held_backup_company)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("escape")  # answered at once, while the worker is blocked
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        assert app.screen is screen
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    archive.verify(folders.backups / DEFAULT_NAME)
+
+
+async def test_an_unusable_folder_is_reported_in_words_and_nothing_is_lost(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a regular file")
+    folders = Folders(data=tmp_path / "data", backups=blocker / "backups")  # root can't write under a file
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen and not screen.backup_running
+        error = str(screen.query_one("#error", Label).content)
+        assert error.startswith("The backup failed: ") and str(blocker) in error
+        assert "Traceback" not in error
+        assert app.focused is screen.query_one("#filename", Input)  # the choices are still there to fix
+        assert screen.query_one("#filename", Input).value == DEFAULT_NAME
+    assert blocker.read_text() == "a regular file"
