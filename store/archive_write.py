@@ -161,8 +161,15 @@ def _company(conn: sqlite3.Connection) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def _count(conn: sqlite3.Connection, table: str) -> int:
-    return conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+def _count(conn: sqlite3.Connection, table: str, where: str = "") -> int:
+    return conn.execute(f"SELECT count(*) FROM {_quote(table)} {where}").fetchone()[0]
+
+
+def _history_filter(include: Include) -> str:
+    """History entries about a left-out category (an email's subject, an attachment's file name) are
+    left out with it: what the user excluded leaves no trace, not even in the history."""
+    kinds = [table for category, table in OPTIONAL.items() if category != "history" and not include.has(category)]
+    return f"WHERE object_type NOT IN ({', '.join(repr(kind) for kind in kinds)})" if kinds else ""
 
 
 def _copy_snapshot(src: sqlite3.Connection, snapshot: Path, include: Include, progress: ProgressCallback,
@@ -170,12 +177,13 @@ def _copy_snapshot(src: sqlite3.Connection, snapshot: Path, include: Include, pr
     """Copy the included tables' rows into a new database with the source's schema (no attachment
     contents: they travel as their own members)."""
     excluded = {table for category, table in OPTIONAL.items() if not include.has(category)}
+    history_filter = _history_filter(include)
     objects = src.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
                           "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
     tables = [(name, sql) for kind, name, sql in objects if kind == "table"]
     indexes = [sql for kind, _name, sql in objects if kind == "index"]
     copied = [name for name, _sql in tables if name not in excluded]
-    total = sum(_count(src, name) for name in copied)
+    total = sum(_count(src, name, history_filter if name == "history" else "") for name in copied)
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
     page_size = src.execute("PRAGMA page_size").fetchone()[0]
@@ -195,7 +203,8 @@ def _copy_snapshot(src: sqlite3.Connection, snapshot: Path, include: Include, pr
                                  for column in columns)
             insert = (f"INSERT INTO {_quote(name)} ({', '.join(map(_quote, columns))}) "
                       f"VALUES ({', '.join('?' * len(columns))})")
-            cursor = src.execute(f"SELECT {selected} FROM {_quote(name)} ORDER BY rowid")
+            where = history_filter if name == "history" else ""
+            cursor = src.execute(f"SELECT {selected} FROM {_quote(name)} {where} ORDER BY rowid")
             while rows := cursor.fetchmany(BATCH_ROWS):
                 dst.executemany(insert, rows)
                 done += len(rows)
@@ -283,9 +292,11 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
         raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
     try:
         uid, name = _company(src)
+        history_filter = _history_filter(include)
         snapshot = work / DATABASE_NAME
         _copy_snapshot(src, snapshot, include, progress, cancel)
-        counts = {category: (_count(src, table) if category == "transactions" or include.has(category) else 0)
+        counts = {category: (_count(src, table, history_filter if table == "history" else "")
+                             if category == "transactions" or include.has(category) else 0)
                   for category, table in (("transactions", "transaction"), *OPTIONAL.items())}
         attachments_size = 0
         if include.attachments:
@@ -310,6 +321,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
         tar = _TarWriter(compressor, int(created_at.timestamp()), work)
         manifest_bytes = manifest.to_bytes()
         tar.add(MANIFEST_NAME, len(manifest_bytes), iter([manifest_bytes]))
+        compressor.flush(zstandard.FLUSH_BLOCK)  # the manifest in the first bytes: inspect reads only them
         counter = [0]
         phase = _("Compressing the books")
         tar.add(DATABASE_NAME, manifest.database_size,

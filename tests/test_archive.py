@@ -1,0 +1,449 @@
+"""Backup and import: round trip, names, left-out categories without a trace, one committed state
+under concurrent writers, atomic files, cancel, and an I/O-error sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from store import archive, archive_read, archive_write, ledger
+from store.archive import DestinationExists, Include
+from store.books import Books
+from store.catalog import Catalog
+from store.errors import Cancelled, InvalidInput, StorageError
+from test_archive_support import folders_at, leftovers, make_company, state, system_temp_leftovers, table_rows
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):
+    with Catalog(folders_at(tmp_path)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def company(catalog: Catalog):
+    return make_company(catalog)
+
+
+# --- names -----------------------------------------------------------------------------------------
+
+def test_default_name_is_the_company_and_the_date_with_refused_characters_replaced() -> None:
+    assert archive.default_backup_name("Boulangerie Martin", dt.date(2025, 3, 9)) == \
+        "Boulangerie Martin (2025-03-09).manager"
+    assert archive.default_backup_name('A/B: "C"?', dt.date(2025, 3, 9)) == "A_B_ _C__ (2025-03-09).manager"
+    assert archive.default_backup_name("...", dt.date(2025, 3, 9)) == "company (2025-03-09).manager"
+    assert len(archive.default_backup_name("é" * 300).encode()) <= 200
+
+
+def test_file_names_get_the_extension_and_bad_ones_are_refused() -> None:
+    assert archive.check_backup_filename("monday") == "monday.manager"
+    assert archive.check_backup_filename(" x.MANAGER ") == "x.MANAGER"
+    for bad in ("", "  ", "a/b", "a:b", "x\ny", ".."):
+        with pytest.raises(InvalidInput):
+            archive.check_backup_filename(bad)
+
+
+# --- round trip --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("include", [Include(), Include(attachments=False), Include(emails=False),
+                                     Include(history=False), Include(False, False, False)])
+def test_round_trip_reproduces_every_included_row_and_attachment(catalog: Catalog, company, include) -> None:
+    result = archive.backup_company(catalog, company.id, include=include)
+    assert result.path.parent == catalog.folders.backups and result.path.suffix == ".manager"
+    assert catalog.get(company.id).last_backup_file == str(result.path)
+    assert catalog.get(company.id).last_backup_size == result.size == result.path.stat().st_size
+    imported = archive.import_backup(catalog, result.path)
+    assert imported.id != company.id and imported.name == company.name
+    before, after = table_rows(company.books_path), table_rows(imported.books_path)
+    assert set(before) == set(after)
+    left_out = {table for category, table in archive_write.OPTIONAL.items() if not include.has(category)}
+    for table, rows in before.items():
+        if table in left_out:
+            assert after[table] == [], table
+        elif table == "history":
+            kinds = {"attachment", "email"} & left_out
+            assert after[table] == [row for row in rows if row[4] not in kinds]
+        else:
+            assert after[table] == rows, table  # attachments' content included, byte for byte
+    assert after["attachment"] or not include.attachments
+    # The imported company works: summary, and a new change with its history entry.
+    with catalog.open_books(imported.id) as books:
+        summary = ledger.summary(books, dt.date(2025, 6, 30))
+        assert summary.balance_sheet.balances
+        history = len(books.history(10_000))
+        bank, cash = books.account_id("5120"), books.account_id("5300")
+        books.add_transaction("2025-07-01", "Cash withdrawal", [(cash, 5000), (bank, -5000)])
+        assert len(books.history(10_000)) == history + 1
+
+
+def test_import_keeps_the_books_uid_and_takes_the_given_name(catalog: Catalog, company) -> None:
+    result = archive.backup_company(catalog, company.id)
+    imported = archive.import_backup(catalog, result.path, name="Copy for the accountant")
+    assert imported.name == "Copy for the accountant"
+    with Books(imported.books_path) as books, Books(company.books_path) as original:
+        assert books.settings().name == "Copy for the accountant"
+        assert books.settings().uid == original.settings().uid
+    assert [c.id for c in catalog.companies()] == [company.id, imported.id] or len(catalog.companies()) == 2
+
+
+def test_backup_destinations_folder_file_and_existing_files(catalog: Catalog, company, tmp_path: Path) -> None:
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    in_folder = archive.backup_company(catalog, company.id, folder)
+    assert in_folder.path == folder / archive.default_backup_name(company.name)
+    named = archive.backup_company(catalog, company.id, folder / "monday")
+    assert named.path == folder / "monday.manager"
+    before = named.path.read_bytes()
+    with pytest.raises(DestinationExists):
+        archive.backup_company(catalog, company.id, folder / "monday.manager")
+    assert named.path.read_bytes() == before
+    replaced = archive.backup_company(catalog, company.id, folder / "monday.manager", force=True,
+                                      include=Include(attachments=False))
+    assert replaced.size < len(before)
+    with pytest.raises(StorageError, match="does not exist"):
+        archive.backup(company.books_path, tmp_path / "missing" / "x.manager")
+    assert leftovers(folder) == []
+
+
+def test_inspect_reads_the_manifest_only(catalog: Catalog, company, tmp_path: Path) -> None:
+    result = archive.backup_company(catalog, company.id, include=Include(emails=False))
+    manifest = archive.inspect(result.path)
+    assert manifest == result.manifest
+    assert manifest.file_size == result.size
+    assert manifest.company_name == company.name and manifest.include == Include(emails=False)
+    assert manifest.counts["transactions"] == 200 and manifest.counts["emails"] == 0
+    # Only the start is needed: the first 16 kB of the file are enough.
+    head = tmp_path / "head.manager"
+    head.write_bytes(result.path.read_bytes()[:16384])
+    assert archive.inspect(head).company_uid == manifest.company_uid
+    assert archive.verify(result.path) == manifest
+
+
+def test_estimate_counts_each_category(catalog: Catalog, company) -> None:
+    estimate = archive.estimate(company.books_path)
+    with Books(company.books_path) as books:
+        holdings = ledger.holdings(books)
+    assert estimate.attachments_count == holdings.attachments
+    assert estimate.attachments_bytes == holdings.attachment_bytes
+    assert estimate.emails_count == holdings.emails and estimate.history_count == holdings.history
+    assert estimate.base_bytes > 0 and estimate.history_bytes > 0
+    assert estimate.total(Include()) > estimate.total(Include(attachments=False)) > estimate.base_bytes
+
+
+# --- what is left out leaves no trace ------------------------------------------------------------------
+
+def test_left_out_categories_leave_no_trace_anywhere_in_the_file(catalog: Catalog, tmp_path: Path) -> None:
+    company = make_company(catalog, transactions=100, attachments_mb=0.1)
+    markers = {"attachments": b"ATTACHMARKER7731", "emails": b"EMAILMARKER5521", "history": b"HISTMARKER9901"}
+    with Books(company.books_path) as books:
+        books.attach_file(2, "receipt.pdf", b"%PDF " + markers["attachments"] * 50)
+        books.record_email("a@example.com", "Invoice " + markers["emails"].decode(), "body " +
+                           markers["emails"].decode() * 20)
+    conn = archive_write.connect(company.books_path)
+    conn.execute("PRAGMA secure_delete = OFF")
+    conn.execute("INSERT INTO history (at, user, action, object_type, object_id, before, after) "
+                 "VALUES ('2025-01-01', 'x', 'update', 'company', 1, NULL, ?)", (markers["history"].decode() * 20,))
+    # Deleted rows stay in the source's free pages (secure_delete off): they must not travel either.
+    conn.execute("INSERT INTO contact (name, kind) VALUES ('DELETEDMARKER4410', 'customer')")
+    conn.execute("DELETE FROM contact WHERE name = 'DELETEDMARKER4410'")
+    conn.execute("ANALYZE")  # statistics tables must not travel
+    conn.close()
+    raw = company.books_path.read_bytes()
+    assert all(marker in raw for marker in markers.values()) and b"DELETEDMARKER4410" in raw
+
+    def content(include: Include) -> bytes:
+        result = archive.backup(company.books_path, tmp_path / f"{include}.manager", include=include)
+        return zstandard.ZstdDecompressor().decompress(result.path.read_bytes(), max_output_size=1 << 28)
+
+    full = content(Include())
+    assert all(marker in full for marker in markers.values())
+    assert b"DELETEDMARKER4410" not in full and b"sqlite_stat1" not in full and b"sqlite_sequence" not in full
+    for category, marker in markers.items():
+        data = content(Include(**{category: False}))
+        assert marker not in data, category
+        for other, other_marker in markers.items():
+            if other != category:
+                assert other_marker in data, (category, other)
+    nothing = content(Include(False, False, False))
+    assert not any(marker in nothing for marker in markers.values())
+
+
+# --- one committed state under concurrent writers ------------------------------------------------------
+
+def _assert_books_balance(db: Path) -> None:
+    conn = archive_write.connect(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM (SELECT transaction_id FROM line GROUP BY transaction_id "
+                            "HAVING sum(amount) != 0)").fetchone()[0] == 0
+        assert conn.execute("SELECT COALESCE(sum(amount), 0) FROM line").fetchone()[0] == 0
+        transactions = conn.execute('SELECT count(*) FROM "transaction"').fetchone()[0]
+        created = conn.execute("SELECT count(*) FROM history WHERE object_type = 'transaction' "
+                               "AND action = 'create'").fetchone()[0]
+        assert transactions == created  # every change came with its history entry, none half-seen
+    finally:
+        conn.close()
+
+
+class _Waiter:
+    """Lets the backup's progress callback wait until the writer has committed a few more changes."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.cond = threading.Condition()
+
+    def committed(self) -> None:
+        with self.cond:
+            self.count += 1
+            self.cond.notify_all()
+
+    def wait_for_more(self, more: int = 3) -> None:
+        with self.cond:
+            target = self.count + more
+            assert self.cond.wait_for(lambda: self.count >= target, timeout=20)
+
+
+def test_backup_is_one_state_while_a_thread_writes(catalog: Catalog, company, tmp_path: Path) -> None:
+    waiter, stop, latencies = _Waiter(), threading.Event(), []
+
+    def writer() -> None:
+        with Books(company.books_path) as books:
+            bank, cash = books.account_id("5120"), books.account_id("5300")
+            while not stop.is_set():
+                started = time.monotonic()
+                books.add_transaction("2025-05-01", "Move", [(cash, 1234), (bank, -1234)])
+                latencies.append(time.monotonic() - started)
+                waiter.committed()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    phases: set[str] = set()
+
+    def progress(p) -> None:
+        if p.phase not in phases:  # in every phase, while the read transaction is open
+            phases.add(p.phase)
+            waiter.wait_for_more()
+
+    try:
+        waiter.wait_for_more(1)
+        result = archive.backup(company.books_path, tmp_path / "busy.manager", progress=progress)
+    finally:
+        stop.set()
+        thread.join()
+    assert len(phases) == 3
+    imported = archive.import_backup(catalog, result.path)
+    _assert_books_balance(imported.books_path)
+    _assert_books_balance(company.books_path)
+    assert max(latencies) < 1.0  # the writer was never blocked by the backup
+
+
+WRITER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from store.books import Books
+    books = Books(Path(sys.argv[1]))
+    bank, cash = books.account_id("5120"), books.account_id("5300")
+    worst = 0.0
+    while not Path(sys.argv[2]).exists():
+        started = time.monotonic()
+        books.add_transaction("2025-05-02", "Move", [(bank, 777), (cash, -777)])
+        worst = max(worst, time.monotonic() - started)
+        print("ok", flush=True)
+    print("worst", worst, flush=True)
+""")
+
+
+def test_backup_is_one_state_while_another_process_writes(catalog: Catalog, company, tmp_path: Path) -> None:
+    stop_file = tmp_path / "stop"
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(company.books_path), str(stop_file)],
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    waiter, lines = _Waiter(), []
+
+    def read() -> None:
+        for line in child.stdout:
+            lines.append(line)
+            waiter.committed()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    phases: set[str] = set()
+
+    def progress(p) -> None:
+        if p.phase not in phases:
+            phases.add(p.phase)
+            waiter.wait_for_more()
+
+    try:
+        waiter.wait_for_more(1)
+        result = archive.backup(company.books_path, tmp_path / "busy.manager", progress=progress)
+    finally:
+        stop_file.touch()
+        child.wait(timeout=30)
+        reader.join()
+    assert child.returncode == 0
+    worst = float(lines[-1].split()[1])
+    assert worst < 1.0
+    imported = archive.import_backup(catalog, result.path)
+    _assert_books_balance(imported.books_path)
+
+
+# --- atomic files, leftovers, cancel -------------------------------------------------------------------
+
+def test_leftovers_of_a_crashed_backup_are_cleaned_but_not_those_of_a_running_one(
+        catalog: Catalog, company, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    crashed = folder / ".x.manager.0123456789abcdef.tmp"
+    crashed.write_bytes(b"partial")
+    (folder / ".x.manager.0123456789abcdef.tmp.d").mkdir()
+    running = archive_write.Workspace(folder, "y.manager")  # holds its lock, as a live process would
+    running.file.write_bytes(b"in progress")
+    unrelated = folder / ".notes.tmp"
+    unrelated.write_bytes(b"someone else's")
+    archive.backup(company.books_path, folder / "z.manager")
+    assert not crashed.exists() and not (folder / ".x.manager.0123456789abcdef.tmp.d").exists()
+    assert running.file.exists() and running.folder.exists() and unrelated.exists()
+    running.cleanup()
+    assert sorted(p.name for p in folder.iterdir()) == [".notes.tmp", "z.manager"]
+
+
+def _phase_names() -> list[str]:
+    return ["Copying the books", "Compressing the books", "Compressing attachments"]
+
+
+@pytest.mark.parametrize("phase", _phase_names())
+def test_cancel_in_each_backup_phase_stops_quickly_and_leaves_nothing(catalog: Catalog, company,
+                                                                      tmp_path: Path, phase: str) -> None:
+    cancel, when = threading.Event(), []
+
+    def progress(p) -> None:
+        if p.phase == phase and not cancel.is_set():
+            cancel.set()
+            when.append(time.monotonic())
+
+    with pytest.raises(Cancelled):
+        try:
+            archive.backup(company.books_path, tmp_path / "c.manager", progress=progress, cancel=cancel)
+        finally:
+            stopped = time.monotonic()
+    assert when and stopped - when[0] < 0.5
+    assert list(tmp_path.glob("*.manager")) == [] and leftovers(tmp_path) == []
+    assert not system_temp_leftovers()
+
+
+@pytest.mark.parametrize("operation", ["verify", "import"])
+def test_cancel_while_reading_stops_quickly_and_adds_nothing(catalog: Catalog, tmp_path: Path,
+                                                             operation: str) -> None:
+    company = make_company(catalog, transactions=200, attachments_mb=3)
+    result = archive.backup_company(catalog, company.id)
+    before = state(catalog.folders.data)
+    cancel, when = threading.Event(), []
+
+    def progress(p) -> None:
+        if p.done > p.total // 2 and not cancel.is_set():
+            cancel.set()
+            when.append(time.monotonic())
+
+    with pytest.raises(Cancelled):
+        try:
+            if operation == "verify":
+                archive.verify(result.path, progress=progress, cancel=cancel)
+            else:
+                archive.import_backup(catalog, result.path, progress=progress, cancel=cancel)
+        finally:
+            stopped = time.monotonic()
+    assert when and stopped - when[0] < 0.5
+    assert state(catalog.folders.data) == before and leftovers(catalog.folders.data) == []
+    assert len(catalog.companies()) == 1 and not system_temp_leftovers()
+
+
+# --- disk full / I/O error on the Nth write ------------------------------------------------------------
+
+class _FailingFile:
+    def __init__(self, real, fail_at: int, counter: list[int]) -> None:
+        self.real, self.fail_at, self.counter = real, fail_at, counter
+
+    def write(self, data) -> int:
+        self.counter[0] += 1
+        if self.counter[0] == self.fail_at:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.real.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.real.close()
+
+
+def test_backup_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Path, monkeypatch) -> None:
+    company = make_company(catalog, transactions=100, attachments_mb=0.5)
+    source = state(catalog.folders.companies)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    real_open = archive_write.open_output
+    n = 0
+    while True:
+        n += 1
+        counter = [0]
+        monkeypatch.setattr(archive_write, "open_output",
+                            lambda path, n=n, counter=counter: _FailingFile(real_open(path), n, counter))
+        try:
+            archive.backup(company.books_path, folder / "b.manager")
+        except StorageError as exc:
+            assert "the disk is full" in str(exc) and "b.manager" in str(exc)
+            assert list(folder.iterdir()) == [], n
+            continue
+        break
+    assert n > 3  # the sweep went through several writes before the one that succeeded
+    assert archive.verify(folder / "b.manager").counts["transactions"] == 100
+    assert state(catalog.folders.companies) == source and leftovers(folder) == []
+
+
+def test_import_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Path, monkeypatch) -> None:
+    company = make_company(catalog, transactions=100, attachments_mb=2)
+    result = archive.backup_company(catalog, company.id)
+    before = state(catalog.folders.data)
+    real_write = archive_read._write
+    n = 0
+    while True:
+        n += 1
+        counter = [0]
+
+        def failing(target, data, n=n, counter=counter) -> None:
+            counter[0] += 1
+            if counter[0] == n:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real_write(target, data)
+
+        monkeypatch.setattr(archive_read, "_write", failing)
+        try:
+            imported = archive.import_backup(catalog, result.path)
+        except StorageError as exc:
+            assert "the disk is full" in str(exc) and str(result.path) in str(exc)
+            assert state(catalog.folders.data) == before and leftovers(catalog.folders.data) == [], n
+            assert len(catalog.companies()) == 1
+            continue
+        break
+    assert n > 3
+    assert table_rows(imported.books_path) == table_rows(company.books_path)
+
+
+def test_backup_to_a_stream_matches_a_file(catalog: Catalog, company, tmp_path: Path) -> None:
+    path = tmp_path / "s.manager"
+    with open(path, "wb") as out:
+        manifest = archive.backup_to_stream(company.books_path, out)
+    assert archive.verify(path) == manifest
+    assert not system_temp_leftovers()
