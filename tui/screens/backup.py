@@ -71,6 +71,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
                 yield Checkbox(_("History"), True, id="history", compact=True)
                 yield Label("", id="estimate", classes="muted")
             with Vertical(id="running"):
+                yield Label("", id="target", classes="muted", markup=False)
                 yield Label("", id="phase")
                 yield ProgressBar(id="bar", show_eta=False)
                 yield Label("", id="numbers", markup=False)
@@ -214,6 +215,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         self.query_one("#error", Label).update("")
         self.query_one("#phase", Label).update(_("Starting…"))
         self.query_one("#numbers", Label).update("")
+        self.query_one("#target", Label).update(_("To {path}").format(path=destination))
         self.query_one("#bar", ProgressBar).update(total=None, progress=0)
         self.set_class(True, "-running")
         self.query_one("#cancel", Button).focus()

@@ -169,6 +169,8 @@ class CompaniesScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
+            if not self._companies:
+                return False  # nothing to open: the key is not offered
             return bool(self.query_one("#companies", DataTable).row_count) or None
         if action == "sample" and self.is_sample_running:
             return False

@@ -1,0 +1,120 @@
+"""SVG snapshots of each screen (pytest-textual-snapshot). Update with `pytest --snapshot-update`.
+
+Dates, names and sizes are pinned (see test_tui_support), and the data folder lives at a fixed path
+because the header shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from store import archive
+from store.catalog import Catalog
+from store.errors import Cancelled
+from store.progress import Progress
+from test_tui_support import add_sample, app_for, fixed_root, make_folders
+from tui.screens import backup as backup_screen
+
+SIZE = (100, 30)
+SMALL = (80, 24)
+
+
+@pytest.fixture
+def folders(request):
+    folders = make_folders(fixed_root(request.node.name.replace("[", "-").replace("]", "")))
+    company = add_sample(folders)
+    second = add_sample(folders, name="Atelier Lefèvre")
+    with Catalog(folders) as catalog:
+        catalog.record_backup(second, folders.backups / "Atelier Lefèvre (2026-05-30).manager", 2_345_678,
+                              when=dt.datetime(2026, 5, 30, 18, 5))
+    return folders
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
+def test_companies_screen(snap_compare, folders, size) -> None:
+    assert snap_compare(app_for(folders), terminal_size=size, run_before=settle)
+
+
+def test_companies_empty_state(snap_compare, tmp_path) -> None:
+    folders = make_folders(fixed_root("empty"))
+    assert snap_compare(app_for(folders), terminal_size=SIZE)
+
+
+def test_new_company_modal(snap_compare, folders) -> None:
+    assert snap_compare(app_for(folders), terminal_size=SIZE, press=["n", *"Studio", "tab", "backspace"])
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
+def test_summary_screen(snap_compare, folders, size) -> None:
+    async def open_company(pilot) -> None:
+        await pilot.press("down", "enter")  # the second row: the company never backed up
+        await settle(pilot)
+
+    assert snap_compare(app_for(folders), terminal_size=size, run_before=open_company)
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
+def test_backup_dialog(snap_compare, folders, size) -> None:
+    async def open_dialog(pilot) -> None:
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+
+    assert snap_compare(app_for(folders), terminal_size=size, run_before=open_dialog)
+
+
+def test_backup_dialog_with_an_invalid_name(snap_compare, folders) -> None:
+    async def open_dialog(pilot) -> None:
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("/", "tab", "space")
+
+    assert snap_compare(app_for(folders), terminal_size=SIZE, run_before=open_dialog)
+
+
+class FrozenClock:
+    """time.monotonic for the backup screen: the backup "started" 4 s before every later reading."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def monotonic(self) -> float:
+        self.calls += 1
+        return 100.0 if self.calls == 1 else 104.0
+
+
+def test_backup_in_progress(snap_compare, folders, monkeypatch) -> None:
+    reported = threading.Event()
+
+    def steady_backup(catalog, company_id, destination, *, include, force, progress, cancel):
+        progress(Progress("Compressing attachments", 3_400_000, 10_000_000))
+        reported.set()
+        cancel.wait(timeout=30)  # set by Textual when the app closes after the snapshot
+        raise Cancelled("Cancelled; nothing was kept.")
+
+    monkeypatch.setattr(archive, "backup_company", steady_backup)
+    monkeypatch.setattr(backup_screen, "time", FrozenClock())
+
+    async def start(pilot) -> None:
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("enter")
+        import asyncio
+        await asyncio.to_thread(reported.wait, 30)
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(app_for(folders), terminal_size=SIZE, run_before=start)
