@@ -298,3 +298,30 @@ def test_the_wheel_ships_compiled_catalogs_and_not_their_sources(tmp_path: Path)
         assert not [n for n in names if n.endswith((".po", ".pot"))]
         french = gettext.GNUTranslations(io.BytesIO(archive.read("store/locale/fr/LC_MESSAGES/keepbooks.mo")))
     assert french.gettext("Attachments") == "Pièces jointes"
+
+
+# --- what goes into files stays language-neutral --------------------------------------------------------
+
+def test_default_backup_name_keeps_its_pattern_in_french() -> None:
+    import datetime as dt
+
+    from store.archive_format import default_backup_name
+
+    set_language("fr")
+    assert default_backup_name("Boulangerie Martin", dt.date(2026, 11, 27)) == "Boulangerie Martin (2026-11-27).manager"
+
+
+def test_json_output_is_the_same_in_french(capsys: pytest.CaptureFixture[str],
+                                           clean_environment: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import json
+
+    from tui.cli import main
+
+    assert main(["--data-dir", str(tmp_path), "demo", "--name", "Café Dupont", "--transactions", "20",
+                 "--attachments-mb", "0"]) == 0
+    capsys.readouterr()
+    assert main(["--lang", "en", "--data-dir", str(tmp_path), "companies", "--json"]) == 0
+    english = capsys.readouterr().out
+    assert main(["--lang", "fr", "--data-dir", str(tmp_path), "companies", "--json"]) == 0
+    french = capsys.readouterr().out
+    assert french == english and json.loads(french)[0]["name"] == "Café Dupont"
