@@ -110,7 +110,7 @@ def N_(message: str) -> str:
 
 # argparse translates its own words (usage, options, error lines) through the stdlib gettext, whose
 # language comes from the locale, not from --lang. Marked here, they are extracted into our catalogs, and
-# ``set_language`` points argparse at ours so that ``keepbooks --lang fr --help`` is French throughout.
+# importing this module points argparse at them, so that ``keepbooks --lang fr --help`` is French throughout.
 ARGPARSE_MESSAGES = (
     N_("usage: "),
     # Translators: a heading of the --help text; argparse writes a colon right after it, so French ends it

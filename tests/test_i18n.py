@@ -246,7 +246,8 @@ def test_cli_help_in_french(capsys: pytest.CaptureFixture[str], clean_environmen
 
     assert main(["--lang", "fr", "--help"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("utilisation")
+    assert out.startswith("utilisation\u00a0: keepbooks")
+    assert "\noptions\u00a0:\n" in out and "\ncommandes\u00a0:\n" in out  # French spacing before argparse's colon
     assert "afficher ce message d’aide et quitter" in out
     assert "entreprises" in out.lower() and "langue de l’interface" in out
     assert "usage:" not in out and "show this help" not in out
