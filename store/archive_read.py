@@ -60,6 +60,7 @@ INSPECT_CHUNK = 1 << 14
 # Compressed bytes per decompress call. A zstd block of at most 128 KiB costs at least 4 bytes, so one
 # call yields at most ~32 MiB whatever the input: this is what bounds memory against bombs.
 PIECE = 1024
+SMALL_PIECE = 32  # at most 8 blocks: 1 MiB
 CHUNK = 1 << 20
 BATCH_ROWS = 2000
 SPACE_MARGIN = 16 << 20
@@ -101,12 +102,13 @@ class _Stream:
         self.progress, self.phase, self.total, self.cancel = progress, phase, total, cancel
         self.dobj = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES).decompressobj()
         self.raw = memoryview(initial)
-        self.out = bytearray()
+        self.pending = memoryview(b"")  # output of the last decompress call not handed out yet
+        self.piece = PIECE
         self.consumed = len(initial)  # compressed bytes read
         self.produced = 0  # decompressed bytes handed out
 
     def _fill(self) -> bool:
-        """Decompress more; False once the frame has ended."""
+        """Decompress more into ``pending``; False once the frame has ended."""
         while not self.dobj.eof:
             if not self.raw:
                 check_cancel(self.cancel)
@@ -116,40 +118,50 @@ class _Stream:
                 self.raw = memoryview(raw)
                 self.consumed += len(raw)
                 self.progress(Progress(self.phase, self.consumed, self.total))
-            piece, self.raw = self.raw[:PIECE], self.raw[PIECE:]
+            piece, self.raw = self.raw[:self.piece], self.raw[self.piece:]
             try:
                 data = self.dobj.decompress(piece)
             except zstandard.ZstdError as exc:
-                if self.consumed <= self.raw_chunk and self.produced == 0 and not self.out:
+                if self.produced == 0 and not self.pending:
                     raise not_a_backup(self.path, _("its compressed data cannot be read ({reason})")
                                        .format(reason=exc)) from None
                 raise damaged(self.path, _("its compressed data is corrupt ({reason})").format(reason=exc)) from None
+            # Highly compressed data (zeros, or a bomb) gets smaller pieces, so one call stays near 1 MiB.
+            self.piece = SMALL_PIECE if len(data) > CHUNK else PIECE
             if data:
-                self.out += data
+                self.pending = memoryview(data)
                 return True
         return False
 
     def read(self, size: int) -> bytes:
         """Exactly ``size`` bytes (at most CHUNK at a time); a frame that ends sooner is truncated."""
-        while len(self.out) < size:
-            if not self._fill():
-                raise _truncated(self.path, _("it is truncated (the archive stops before its end)"))
-        data = bytes(self.out[:size])
-        del self.out[:size]
+        if len(self.pending) >= size:
+            data = bytes(self.pending[:size])
+            self.pending = self.pending[size:]
+        else:
+            out = bytearray(self.pending)
+            self.pending = memoryview(b"")
+            while len(out) < size:
+                if not self._fill():
+                    raise _truncated(self.path, _("it is truncated (the archive stops before its end)"))
+                take = self.pending[:size - len(out)]
+                out += take
+                self.pending = self.pending[len(take):]
+            data = bytes(out)
         self.produced += size
         return data
 
     def read_rest(self, limit: int) -> bytes:
         """What remains in the frame, refusing more than ``limit`` bytes."""
-        while self._fill():
-            if len(self.out) > limit:
-                break
-        if len(self.out) > limit:
+        out = bytearray(self.pending)
+        self.pending = memoryview(b"")
+        while len(out) <= limit and self._fill():
+            out += self.pending[:limit + 1 - len(out)]
+            self.pending = memoryview(b"")
+        if len(out) > limit:
             raise damaged(self.path, _("it holds unexpected data after its last member"))
-        data = bytes(self.out)
-        self.produced += len(data)
-        self.out.clear()
-        return data
+        self.produced += len(out)
+        return bytes(out)
 
     def finish(self) -> None:
         """The frame has ended (its checksum was checked) and the file holds nothing after it."""

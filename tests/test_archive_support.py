@@ -93,9 +93,12 @@ def fix(members: list[Member]) -> list[Member]:
     reaches the check it aims at."""
     members = list(members)
     names = [name for name, _data in members]
-    if "manifest.json" in names and "books.sqlite" in names:
+    if "manifest.json" in names and "books.sqlite" in names and members[names.index("manifest.json")][1][:1] == b"{":
         index = names.index("manifest.json")
-        manifest = json.loads(members[index][1])
+        try:
+            manifest = json.loads(members[index][1])
+        except ValueError:
+            return members
         manifest["sizes"]["books.sqlite"] = len(members[names.index("books.sqlite")][1])
         members[index] = ("manifest.json", json.dumps(manifest).encode())
     if "SHA256SUMS" in names:
