@@ -1,0 +1,177 @@
+"""The archive commands' contract (ARCHITECTURE.md): backup, inspect [--json], verify, import [--name];
+plus kill -9 of a backup and of an import at random points, then the invariants."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from store import archive
+from store.catalog import Catalog
+from test_archive_support import folders_at, leftovers, make_company, state, table_rows
+from tui.cli import main
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(*args: str, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], stdout=stdout, stderr=subprocess.PIPE,
+                          cwd=ROOT, timeout=120)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    with Catalog(folders_at(tmp_path)) as catalog:
+        make_company(catalog, transactions=150, attachments_mb=0.5, name="Atelier Lefèvre")
+        make_company(catalog, transactions=20, attachments_mb=0, name="Other")
+    return folders_at(tmp_path).data
+
+
+def cli(data: Path, *args: str) -> list[str]:
+    return ["--data-dir", str(data), "--backup-dir", str(data.parent / "backups"), *args]
+
+
+def test_backup_by_name_or_id_prints_the_file_and_its_size(data: Path, capsys) -> None:
+    assert main(cli(data, "backup", "Atelier Lefèvre")) == 0
+    out = capsys.readouterr().out
+    written = data.parent / "backups" / archive.default_backup_name("Atelier Lefèvre")
+    assert str(written) in out and "kB" in out
+    assert main(cli(data, "backup", "#1")) == 1  # same default name today: never replaced silently
+    err = capsys.readouterr().err
+    assert "already exists" in err and str(written) in err and len(err.strip().splitlines()) == 1
+    assert main(cli(data, "backup", "1", "--force", "--no-attachments", "--no-emails", "--no-history")) == 0
+    manifest = archive.inspect(written)
+    assert manifest.include == archive.Include(False, False, False)
+    assert main(cli(data, "backup", "Nobody")) == 1
+    assert "Nobody" in capsys.readouterr().err
+
+
+def test_backup_to_a_folder_a_file_and_stdout(data: Path, tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    assert main(cli(data, "backup", "2", "-o", str(folder))) == 0
+    assert (folder / archive.default_backup_name("Other")).is_file()
+    assert main(cli(data, "backup", "2", "-o", str(folder / "weekly"))) == 0
+    assert (folder / "weekly.manager").is_file()
+    piped = run(*cli(data, "backup", "2", "-o", "-"))
+    assert piped.returncode == 0, piped.stderr
+    (tmp_path / "piped.manager").write_bytes(piped.stdout)
+    assert archive.verify(tmp_path / "piped.manager").company_name == "Other"
+
+
+def test_backup_to_a_terminal_is_refused(data: Path) -> None:
+    primary, secondary = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "tui.cli", *cli(data, "backup", "2", "-o", "-")],
+                                stdout=secondary, stderr=subprocess.PIPE, cwd=ROOT, timeout=60)
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert result.returncode == 2 and b"terminal" in result.stderr
+
+
+def test_inspect_verify_and_import(data: Path, tmp_path: Path, capsys) -> None:
+    assert main(cli(data, "backup", "1", "-o", str(tmp_path / "b.manager"))) == 0
+    capsys.readouterr()
+    assert main(cli(data, "inspect", str(tmp_path / "b.manager"))) == 0
+    text = capsys.readouterr().out
+    assert "Atelier Lefèvre" in text and "schema 1" in text and "Transactions  150" in text
+    assert main(cli(data, "inspect", "--json", str(tmp_path / "b.manager"))) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["format"] == "keepbooks-backup" and info["company"]["name"] == "Atelier Lefèvre"
+    assert info["counts"]["transactions"] == 150 and info["include"]["attachments"] is True
+    assert info["file"] == str(tmp_path / "b.manager") and info["file_size"] == (tmp_path / "b.manager").stat().st_size
+    assert set(info) == {"format", "format_version", "app_version", "schema_version", "company", "created_at",
+                         "include", "counts", "sizes", "file", "file_size"}
+    assert main(cli(data, "verify", str(tmp_path / "b.manager"))) == 0
+    assert "OK" in capsys.readouterr().out
+    assert main(cli(data, "import", str(tmp_path / "b.manager"), "--name", "Restored")) == 0
+    assert capsys.readouterr().out.strip() == "Imported company 3: Restored"
+    assert main(cli(data, "import", str(tmp_path / "b.manager"))) == 0
+    assert capsys.readouterr().out.strip() == "Imported company 4: Atelier Lefèvre"
+
+
+def test_errors_in_a_subprocess_are_one_line_with_exit_1(data: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "notes.manager"
+    bad.write_text("not a backup")
+    for command in ("inspect", "verify", "import"):
+        result = run(*cli(data, command, str(bad)))
+        err = result.stderr.decode()
+        assert result.returncode == 1 and len(err.strip().splitlines()) == 1 and str(bad) in err, err
+
+
+# --- kill -9 at random points --------------------------------------------------------------------------
+
+def _kill_after(args: list[str], delay: float) -> bool:
+    """Run the CLI and kill -9 it after ``delay`` seconds; True when it was killed before it ended."""
+    child = subprocess.Popen([sys.executable, "-m", "tui.cli", *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        child.wait(timeout=delay)
+        return False
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        return True
+
+
+def _duration(args: list[str]) -> float:
+    started = time.monotonic()
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    return time.monotonic() - started
+
+
+def test_kill_during_backup_leaves_the_old_state_or_a_whole_file(tmp_path: Path) -> None:
+    with Catalog(folders_at(tmp_path)) as catalog:
+        company = make_company(catalog, transactions=1500, attachments_mb=6)
+    data = folders_at(tmp_path).data
+    out = tmp_path / "out"
+    out.mkdir()
+    before = {k: v for k, v in state(data / "companies").items() if not k.endswith("-wal")}
+    total = _duration(cli(data, "backup", "1", "-o", str(out / "probe.manager")))
+    rng = random.Random(3)
+    killed = 0
+    for attempt in range(6):
+        target = out / f"k{attempt}.manager"
+        killed += _kill_after(cli(data, "backup", "1", "-o", str(target)), rng.uniform(0.0, total))
+        if target.exists():  # the name appears only for a complete file
+            assert archive.verify(target).counts["transactions"] == 1500
+        companies = state(data / "companies")
+        assert {k: v for k, v in companies.items() if not k.endswith("-wal")} == before
+        assert all((data / "companies" / k).stat().st_size == 0 for k in companies if k.endswith("-wal"))
+    assert killed >= 3
+    # The next backup cleans what the killed ones left.
+    assert run(*cli(data, "backup", "1", "-o", str(out / "after.manager"))).returncode == 0
+    assert leftovers(out) == []
+    assert not company.books_path.with_name("books.sqlite-journal").exists()
+
+
+def test_kill_during_import_adds_a_whole_company_or_nothing(tmp_path: Path) -> None:
+    with Catalog(folders_at(tmp_path)) as catalog:
+        company = make_company(catalog, transactions=1500, attachments_mb=6)
+        backup = archive.backup_company(catalog, company.id, tmp_path / "b.manager").path
+    data = folders_at(tmp_path).data
+    original = table_rows(company.books_path)
+    before = state(data / "companies" / "1")
+    total = _duration(cli(data, "import", str(backup)))
+    rng = random.Random(5)
+    killed = 0
+    for _attempt in range(6):
+        killed += _kill_after(cli(data, "import", str(backup)), rng.uniform(0.0, total))
+        with Catalog(folders_at(tmp_path)) as catalog:  # opening cleans the staging of a killed import
+            companies = catalog.companies()
+            for info in companies[1:]:
+                assert table_rows(info.books_path) == original
+        assert leftovers(data) == []
+        assert state(data / "companies" / "1") == before
+    assert killed >= 3
