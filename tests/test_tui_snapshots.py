@@ -83,28 +83,26 @@ def test_backup_dialog_with_an_invalid_name(snap_compare, folders) -> None:
     assert snap_compare(app_for(folders), terminal_size=SIZE, run_before=open_dialog)
 
 
-class FrozenClock:
-    """time.monotonic for the backup screen: the backup "started" 4 s before every later reading."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def monotonic(self) -> float:
-        self.calls += 1
-        return 100.0 if self.calls == 1 else 104.0
+def scripted_clock(*readings: float):
+    """The backup screen's clock, reading the given times in turn (only the UI thread reads it)."""
+    values = iter(readings)
+    return lambda: next(values)
 
 
 def test_backup_in_progress(snap_compare, folders, monkeypatch) -> None:
     reported = threading.Event()
 
     def steady_backup(catalog, company_id, destination, *, include, force, progress, cancel):
+        progress(Progress("Compressing attachments", 1_000_000, 10_000_000))
         progress(Progress("Compressing attachments", 3_400_000, 10_000_000))
         reported.set()
         cancel.wait(timeout=30)  # set by Textual when the app closes after the snapshot
         raise Cancelled("Cancelled; nothing was kept.")
 
     monkeypatch.setattr(archive, "backup_company", steady_backup)
-    monkeypatch.setattr(backup_screen, "time", FrozenClock())
+    monkeypatch.setattr(backup_screen, "PROGRESS_INTERVAL", 0)  # both reports reach the screen
+    # the first report starts the phase, the second comes 4 s later: 2.4 MB in 4 s, 6.6 MB left
+    monkeypatch.setattr(backup_screen, "clock", scripted_clock(101.0, 105.0))
 
     async def start(pilot) -> None:
         await pilot.press("down", "enter")

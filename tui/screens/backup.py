@@ -30,6 +30,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress messages: enough for a smooth bar, no flood
+clock = time.monotonic  # the clock speed and time left are measured with (the UI thread's only)
 
 
 class BackupScreen(ModalScreen[BackupResult | None]):
@@ -46,7 +47,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         self.estimate: Estimate | None = None
         self._worker: Worker[BackupResult] | None = None
         self._confirm: ConfirmScreen | None = None
-        self._started_at = 0.0
+        self._phase: tuple[str, float, int] | None = None  # (phase, when its first report came, bytes done then)
         self._stopping = False
 
     # --- layout ----------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         self.query_one("#bar", ProgressBar).update(total=None, progress=0)
         self.set_class(True, "-running")
         self.query_one("#cancel", Button).focus()
-        self._started_at = time.monotonic()
+        self._phase = None
         self._worker = self.run_backup(self.app.folders, destination, self.include, force)  # type: ignore[attr-defined]
         self.refresh_bindings()
 
@@ -252,18 +253,23 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         self.query_one("#numbers", Label).update(self._numbers(progress))
 
     def _numbers(self, progress: Progress) -> str:
+        """Done and total, speed and time left of the current phase (each phase counts from zero)."""
+        now = clock()
+        if self._phase is None or self._phase[0] != progress.phase or progress.done < self._phase[2]:
+            self._phase = (progress.phase, now, progress.done)
         if progress.unit != "bytes":
             if not progress.total:
                 return formatting.count(progress.done)
             return _("{done} of {total}").format(done=formatting.count(progress.done),
                                                  total=formatting.count(progress.total))
-        elapsed = time.monotonic() - self._started_at
+        _phase, since, done_then = self._phase
+        elapsed = now - since
         done = formatting.size(progress.done)
         if not progress.total:
             return done
         parts = [_("{done} of {total}").format(done=done, total=formatting.size(progress.total))]
-        if elapsed > 0.5 and progress.done > 0:
-            rate = progress.done / elapsed
+        if elapsed > 0.5 and progress.done > done_then:
+            rate = (progress.done - done_then) / elapsed
             parts.append(formatting.speed(rate))
             left = max(0, progress.total - progress.done) / rate
             parts.append(_("{time} left").format(time=formatting.duration(left)))

@@ -1,0 +1,106 @@
+"""Make the README's screenshots from the real app on sample data: `make screenshots`.
+
+    .venv/bin/python -m tui.screenshots [--out screenshots] [--keep]
+
+Creates sample companies in a scratch data folder, drives the app headless at 100×30 with the keys a
+person would press, and saves SVGs of the companies list, a company's summary, the backup dialog and
+a backup in progress (a company big enough that the backup takes a few seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from store import sample
+from store.catalog import Catalog
+from store.config import Folders
+from textual.widgets import Label, ProgressBar
+
+from tui.app import KeepbooksApp
+
+SIZE = (100, 30)
+SCRATCH = Path("/tmp/keepbooks-screenshots")
+COMPANIES = [  # (name, transactions, attachment MB, days since the last backup or None)
+    ("Harbour Lights Design", 60_000, 300, None),
+    ("Boulangerie Martin", 3_000, 8, 2),
+    ("Kestrel Engineering", 8_000, 20, 12),
+]
+
+
+def make_data(root: Path) -> Folders:
+    shutil.rmtree(root, ignore_errors=True)
+    folders = Folders(data=root / "data", backups=root / "backups")
+    folders.backups.mkdir(parents=True)
+    with Catalog(folders) as catalog:
+        for seed, (name, transactions, megabytes, backed_up) in enumerate(COMPANIES, start=1):
+            spec = sample.SampleSpec(transactions=transactions, attachments_mb=megabytes, seed=seed)
+            print(f"  sample company {name} ({transactions:,} transactions, {megabytes} MB)…", flush=True)
+            info = catalog.create(name, populate=lambda path, spec=spec: sample.populate(path, spec))
+            if backed_up is not None:
+                when = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(days=backed_up)
+                file = folders.backups / f"{name} ({when.date().isoformat()}).manager"
+                catalog.record_backup(info.id, file, info.size_bytes // 3, when=when)
+    return folders
+
+
+async def take(folders: Folders, out: Path) -> list[Path]:
+    saved: list[Path] = []
+    app = KeepbooksApp(folders)
+
+    def save(name: str) -> None:
+        path = out / name
+        app.save_screenshot(filename=path.name, path=str(path.parent))
+        saved.append(path)
+        print(f"  {path}", flush=True)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        save("companies.svg")
+        # the list is sorted by name: Boulangerie, Harbour Lights, Kestrel; open the big one
+        await pilot.press("down", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        save("summary.svg")
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        save("backup-dialog.svg")
+        screen = app.screen
+        bar = screen.query_one("#bar", ProgressBar)
+        numbers = screen.query_one("#numbers", Label)
+        # Pilot.press waits for the app to be idle, which a running backup never is: send the key bare.
+        app.simulate_key("enter")
+        for _step in range(3000):  # up to a minute: wait for a phase between a quarter and 90 % done
+            await asyncio.sleep(0.02)
+            if bar.percentage is not None and 0.25 <= bar.percentage <= 0.9 and "/s" in str(numbers.content):
+                break
+        else:
+            raise SystemExit("the backup never showed its progress; no progress screenshot")
+        save("backup-progress.svg")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    return saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("screenshots"))
+    parser.add_argument("--keep", action="store_true", help=f"keep the scratch data in {SCRATCH}")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("making sample data…", flush=True)
+    folders = make_data(SCRATCH)
+    try:
+        print("taking screenshots…", flush=True)
+        asyncio.run(take(folders, args.out.resolve()))
+    finally:
+        if not args.keep:
+            shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
