@@ -268,7 +268,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         if not progress.total:
             return done
         parts = [_("{done} of {total}").format(done=done, total=formatting.size(progress.total))]
-        if elapsed > 0.5 and progress.done > done_then:
+        if elapsed > 0.25 and progress.done > done_then:
             rate = (progress.done - done_then) / elapsed
             parts.append(formatting.speed(rate))
             left = max(0, progress.total - progress.done) / rate
