@@ -262,3 +262,16 @@ async def test_an_unusable_folder_is_reported_in_words_and_nothing_is_lost(tmp_p
         assert app.focused is screen.query_one("#filename", Input)  # the choices are still there to fix
         assert screen.query_one("#filename", Input).value == DEFAULT_NAME
     assert blocker.read_text() == "a regular file"
+
+
+async def test_the_companies_list_shows_the_new_backup_when_coming_back(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        cell = app.screen.query_one("#companies").get_row("1")[3]
+        assert cell.plain != "never"

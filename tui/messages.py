@@ -21,10 +21,3 @@ class SampleProgressed(Message):
     """The sample-company worker reports how far it got."""
 
     progress: Progress
-
-
-@dataclass
-class CompaniesChanged(Message):
-    """The catalog changed (a company was added or backed up): lists should reload."""
-
-    company_id: int | None = None

@@ -20,7 +20,7 @@ from store.errors import KeepbooksError
 from store.i18n import _
 from store.progress import Progress
 from tui import formatting
-from tui.messages import CompaniesChanged, SampleProgressed
+from tui.messages import SampleProgressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
 
 BACKUP_WARNING_DAYS = 7
@@ -117,9 +117,8 @@ class CompaniesScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((c for c in self._companies if str(c.id) == key), None)
 
-    @on(CompaniesChanged)
-    def _companies_changed(self, message: CompaniesChanged) -> None:
-        self.reload(message.company_id)
+    def on_screen_resume(self) -> None:
+        self.reload()  # back from a company: its last backup or last change may be new
 
     # --- actions ---------------------------------------------------------------------------------
 
