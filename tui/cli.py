@@ -8,18 +8,20 @@ textual is imported only when the TUI is opened, so commands start fast.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
-import threading
-from typing import Callable, Sequence
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
 
 from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, resolve_folders
 from store.errors import KeepbooksError
-from store.i18n import _, detect_language, set_language
-from store.progress import Progress
+from store.i18n import _, current_language, detect_language, ngettext, set_language
+from store.progress import Progress, ProgressCallback
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -28,29 +30,133 @@ class UsageError(Exception):
     """A command was called with arguments that do not fit: exit code 2."""
 
 
-class StderrProgress:
-    """A one-line progress display on stderr, drawn only when stderr is a terminal."""
+# --- progress on stderr ---------------------------------------------------------------------------
 
-    def __init__(self, enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._last = ""
+@functools.cache
+def _english_messages(language: str) -> dict[str, str]:
+    """translated text -> English message of the active catalog, so that JSON phases never change with
+    --lang (store reports phases already translated)."""
+    from store.i18n import load_translations
 
-    def __call__(self, progress: Progress) -> None:
-        if not self.enabled:
-            return
-        if progress.total:
-            line = f"{progress.phase}: {progress.fraction:6.1%}"
-        else:
-            line = f"{progress.phase}…"
-        if line != self._last:
-            sys.stderr.write("\r\033[K" + line)
-            sys.stderr.flush()
-            self._last = line
+    catalog = getattr(load_translations(language), "_catalog", {})
+    return {text: msgid for msgid, text in catalog.items() if isinstance(msgid, str) and isinstance(text, str)}
 
-    def finish(self) -> None:
-        if self.enabled and self._last:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+
+def english(text: str) -> str:
+    return _english_messages(current_language()).get(text, text)
+
+
+class Reporter:
+    """Where progress goes: nowhere (the base), a Rich bar on a terminal, or JSON lines on stderr.
+
+    ``for_company(name)`` gives the callback a store operation reports to; ``end_company`` drops its line."""
+
+    def for_company(self, company: str | None, company_id: int | None = None) -> ProgressCallback:
+        return lambda _progress: None
+
+    def end_company(self, company: str | None, company_id: int | None = None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Reporter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class JsonReporter(Reporter):
+    """One JSON object per line on stderr: the first and last report of each phase, and one per
+    percent in between (or every half second when the total is unknown)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self._last: dict[int | None, tuple[str, int, float]] = {}  # company id -> phase, done, time
+
+    def for_company(self, company: str | None, company_id: int | None = None) -> ProgressCallback:
+        def report(progress: Progress) -> None:
+            now = time.monotonic()
+            phase, done, when = self._last.get(company_id, ("", -1, 0.0))
+            due = (progress.phase != phase or progress.done >= progress.total > 0
+                   or (progress.total and (progress.done - done) * 100 >= progress.total)
+                   or (not progress.total and now - when >= 0.5))
+            if not due or (progress.phase == phase and progress.done == done):
+                return
+            self._last[company_id] = (progress.phase, progress.done, now)
+            event = {"event": "progress", "company": company, "company_id": company_id,
+                     "phase": english(progress.phase),
+                     "label": progress.phase, "done": progress.done, "total": progress.total,
+                     "unit": progress.unit}
+            self.stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+            self.stream.flush()
+        return report
+
+
+class BarReporter(Reporter):
+    """A Rich progress bar on stderr (a terminal): one line per company at work, gone when it ends.
+    Rich is imported here only, so runs without a terminal never pay for it."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress as Display
+
+        self._display = Display(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                TextColumn("{task.fields[amount]}"), TimeRemainingColumn(),
+                                console=Console(file=sys.stderr), transient=True,
+                                redirect_stdout=sys.stdout.isatty(), redirect_stderr=True)
+        self._tasks: dict[int | None, tuple[str, object]] = {}  # company id -> phase, task
+        self._display.start()
+
+    @staticmethod
+    def _amount(progress: Progress) -> str:
+        if progress.unit == "bytes":
+            done = human_size(progress.done)
+            return f"{done} / {human_size(progress.total)}" if progress.total else done
+        return f"{progress.done:,} / {progress.total:,}" if progress.total else f"{progress.done:,}"
+
+    def for_company(self, company: str | None, company_id: int | None = None) -> ProgressCallback:
+        def report(progress: Progress) -> None:
+            phase, task = self._tasks.get(company_id, ("", None))
+            if progress.phase != phase:  # a new phase starts a new bar: its speed and time left restart
+                if task is not None:
+                    self._display.remove_task(task)
+                label = f"{company} · {progress.phase}" if company else progress.phase
+                task = self._display.add_task(label, total=progress.total or None, amount="")
+                self._tasks[company_id] = (progress.phase, task)
+            self._display.update(task, completed=progress.done, total=progress.total or None,
+                                 amount=self._amount(progress))
+        return report
+
+    def end_company(self, company: str | None, company_id: int | None = None) -> None:
+        _phase, task = self._tasks.pop(company_id, ("", None))
+        if task is not None:
+            self._display.remove_task(task)
+
+    def close(self) -> None:
+        self._display.stop()
+
+
+def reporter(args: argparse.Namespace) -> Reporter:
+    """--progress json: JSON lines; --quiet or --progress none: nothing; else a bar when stderr is a terminal."""
+    mode = getattr(args, "progress", "auto")
+    if mode == "json":
+        return JsonReporter()
+    if mode == "none" or getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return Reporter()
+    return BarReporter()
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """A line of the normal report on stdout; --quiet leaves it out."""
+    if not getattr(args, "quiet", False):
+        print(text)
+
+
+def warn(text: str) -> None:
+    print(f"keepbooks: {text}", file=sys.stderr)
 
 
 def human_size(size: int) -> str:
@@ -64,6 +170,13 @@ def human_size(size: int) -> str:
 
 # --- commands ------------------------------------------------------------------------------------
 
+def _last_backup(company) -> str:
+    if not company.last_backup_at:
+        return _("never")
+    when = company.last_backup_at.strftime("%Y-%m-%d %H:%M")
+    return f"{when} ({human_size(company.last_backup_size)})" if company.last_backup_size is not None else when
+
+
 def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders) as catalog:
         companies = catalog.companies()
@@ -74,8 +187,7 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
         print(_("No companies yet. Create a sample one with: keepbooks demo"))
         return EXIT_OK
     header = (_("ID"), _("Name"), _("Last change"), _("Size"), _("Last backup"))
-    rows = [(str(c.id), c.name, c.last_change.strftime("%Y-%m-%d %H:%M"), human_size(c.size_bytes),
-             c.last_backup_at.strftime("%Y-%m-%d %H:%M") if c.last_backup_at else _("never"))
+    rows = [(str(c.id), c.name, c.last_change.strftime("%Y-%m-%d %H:%M"), human_size(c.size_bytes), _last_backup(c))
             for c in companies]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
@@ -92,13 +204,10 @@ def cmd_demo(args: argparse.Namespace, folders: Folders) -> int:
         raise UsageError(_("--attachments-mb cannot be negative."))
     spec = sample.SampleSpec(transactions=args.transactions, attachments_mb=args.attachments_mb, seed=args.seed)
     name = args.name or sample.company_name(args.seed)
-    bar = StderrProgress()
-    with Catalog(folders) as catalog:
-        try:
-            info = catalog.create(name, populate=lambda path: sample.populate(path, spec, progress=bar))
-        finally:
-            bar.finish()
-    print(_("Created company {id}: {name}").format(id=info.id, name=info.name))
+    with Catalog(folders) as catalog, reporter(args) as progress:
+        info = catalog.create(name, populate=lambda path: sample.populate(path, spec,
+                                                                          progress=progress.for_company(name)))
+    say(args, _("Created company {id}: {name}").format(id=info.id, name=info.name))
     return EXIT_OK
 
 
@@ -110,28 +219,110 @@ def _include(args: argparse.Namespace):
     return Include(attachments=not args.no_attachments, emails=not args.no_emails, history=not args.no_history)
 
 
-def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
-    from pathlib import Path
+def _backup_json(company, result) -> dict:
+    """One written backup in ``backup --json`` (README, "JSON outputs")."""
+    return {"company": {"id": company.id, "name": company.name, "uid": result.manifest.company_uid},
+            "file": str(result.path), "size": result.size, "created_at": result.manifest.created_at.isoformat(),
+            "include": {"attachments": result.manifest.include.attachments,
+                        "emails": result.manifest.include.emails, "history": result.manifest.include.history}}
 
+
+class _CountingWriter:
+    """Passes bytes on to a binary stream and counts them (the size a streamed backup had)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.size = 0
+
+    def write(self, data) -> int:
+        written = self.stream.write(data)
+        self.size += len(data)
+        return written
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
+    if args.all and args.company is not None:
+        raise UsageError(_("give one company or --all, not both."))
+    if args.all:
+        return _backup_all(args, folders)
+    if args.company is None:
+        raise UsageError(_("give the company to back up (its name or id), or --all."))
+    if args.output == "-":
+        return _backup_to_stdout(args, folders)
     from store import archive
 
-    if args.company is None:
-        raise UsageError(_("give the company to back up (its name or id)."))
-    bar = StderrProgress()
     with Catalog(folders) as catalog:
         info = catalog.find(args.company)
-        try:
-            if args.output == "-":
-                if sys.stdout.isatty():
-                    raise UsageError(_("refusing to write a backup to a terminal; redirect stdout or use -o FILE."))
-                archive.backup_to_stream(info.books_path, sys.stdout.buffer, include=_include(args), progress=bar)
-                return EXIT_OK
-            destination = Path(args.output) if args.output else None
-            result = archive.backup_company(catalog, info.id, destination, include=_include(args),
-                                            force=args.force, progress=bar)
-        finally:
-            bar.finish()
-    print(_("Wrote {path} ({size})").format(path=result.path, size=human_size(result.size)))
+        with reporter(args) as progress:
+            result = archive.backup_company(catalog, info.id, Path(args.output) if args.output else None,
+                                            include=_include(args), force=args.force,
+                                            progress=progress.for_company(info.name, info.id))
+    if args.json:
+        print(json.dumps({"backups": [_backup_json(info, result)], "failed": []}, indent=2, ensure_ascii=False))
+    else:
+        say(args, _("Wrote {path} ({size})").format(path=result.path, size=human_size(result.size)))
+    return EXIT_OK
+
+
+def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
+    from store import archive
+
+    if args.json:
+        raise UsageError(_("--json cannot go with -o -: stdout holds the backup."))
+    if sys.stdout.isatty():
+        raise UsageError(_("refusing to write a backup to a terminal; redirect stdout or use -o FILE."))
+    with Catalog(folders) as catalog:
+        info = catalog.find(args.company)
+        out = _CountingWriter(sys.stdout.buffer)
+        with reporter(args) as progress:
+            archive.backup_to_stream(info.books_path, out, include=_include(args),
+                                     progress=progress.for_company(info.name, info.id))
+        catalog.record_backup(info.id, Path("<stdout>"), out.size)
+    return EXIT_OK
+
+
+def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
+    from store.batch import backup_all
+
+    if args.output == "-":
+        raise UsageError(_("--all writes one file per company: -o must be a folder."))
+    written, failed = [], []
+    with Catalog(folders) as catalog, reporter(args) as progress:
+        outcomes = backup_all(catalog, Path(args.output) if args.output else None, include=_include(args),
+                              force=args.force,
+                              progress_for=lambda company: progress.for_company(company.name, company.id))
+        for outcome in outcomes:
+            company = outcome.company
+            progress.end_company(company.name, company.id)
+            if outcome.result is None:
+                failed.append(outcome)
+                warn(_("{name} (#{id}) failed: {error}").format(name=company.name, id=company.id,
+                                                               error=outcome.error))
+            else:
+                written.append(outcome)
+                if not args.json:
+                    say(args, _("Wrote {path} ({size})").format(path=outcome.result.path,
+                                                                 size=human_size(outcome.result.size)))
+    if args.json:
+        print(json.dumps({
+            "backups": [_backup_json(o.company, o.result) for o in written],
+            "failed": [{"company": {"id": o.company.id, "name": o.company.name}, "error": o.error} for o in failed],
+        }, indent=2, ensure_ascii=False))
+    elif not written and not failed:
+        say(args, _("No companies to back up."))
+    else:
+        total = sum(o.result.size for o in written)
+        say(args, ngettext("Backed up {done} of {count} company ({size}).",
+                           "Backed up {done} of {count} companies ({size}).", len(written) + len(failed))
+            .format(done=len(written), count=len(written) + len(failed), size=human_size(total)))
+    if failed:
+        names = ", ".join(f"{o.company.name} (#{o.company.id})" for o in failed)
+        warn(ngettext("{count} company failed: {names}", "{count} companies failed: {names}", len(failed))
+             .format(count=len(failed), names=names))
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -174,27 +365,100 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
 def cmd_verify(args: argparse.Namespace, folders: Folders) -> int:
     from store import archive
 
-    bar = StderrProgress()
-    try:
-        manifest = archive.verify(args.file, progress=bar)
-    finally:
-        bar.finish()
-    print(_("{file}: OK ({name}, {size})").format(file=args.file, name=manifest.company_name,
-                                                 size=human_size(manifest.data_size)))
+    with reporter(args) as progress:
+        manifest = archive.verify(args.file, progress=progress.for_company(None))
+    say(args, _("{file}: OK ({name}, {size})").format(file=args.file, name=manifest.company_name,
+                                                     size=human_size(manifest.data_size)))
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     from store import archive
 
-    bar = StderrProgress()
-    with Catalog(folders) as catalog:
-        try:
-            info = archive.import_backup(catalog, args.file, name=args.name, progress=bar)
-        finally:
-            bar.finish()
-    print(_("Imported company {id}: {name}").format(id=info.id, name=info.name))
+    with Catalog(folders) as catalog, reporter(args) as progress:
+        info = archive.import_backup(catalog, args.file, name=args.name, progress=progress.for_company(None))
+    if args.json:
+        print(json.dumps(info.as_json(), indent=2, ensure_ascii=False))
+    else:
+        say(args, _("Imported company {id}: {name}").format(id=info.id, name=info.name))
     return EXIT_OK
+
+
+# --- prune ---------------------------------------------------------------------------------------
+
+def _reason(code: str) -> str:
+    return {"last": _("last"), "daily": _("daily"), "weekly": _("weekly"), "monthly": _("monthly"),
+            "newest": _("newest")}.get(code, code)
+
+
+def _prune_json(result) -> dict:
+    def backup(found) -> dict:
+        return {"file": str(found.path), "created_at": found.backup.created_at.isoformat(), "size": found.size}
+
+    def skipped(item) -> dict:
+        return {"file": str(item.path), "reason": item.reason, "message": item.message}
+
+    policy = result.policy
+    return {
+        "folder": str(result.folder), "dry_run": result.dry_run,
+        "policy": {"last": policy.last, "daily": policy.daily, "weekly": policy.weekly, "monthly": policy.monthly},
+        "companies": [{"uid": c.uid, "name": c.name,
+                       "keep": [{**backup(found), "reasons": reasons} for found, reasons in c.keep],
+                       "remove": [backup(found) for found in c.remove],
+                       "failed": [skipped(item) for item in c.failed]} for c in result.companies],
+        "skipped": [skipped(item) for item in result.skipped],
+        "removed_bytes": result.removed_bytes,
+    }
+
+
+def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
+    from store.prune import prune
+    from store.retention import Policy
+
+    policy = Policy(last=args.keep_last, daily=args.keep_daily, weekly=args.keep_weekly, monthly=args.keep_monthly)
+    if policy.empty:
+        raise UsageError(_("say what to keep: give at least one of --keep-last, --keep-daily, --keep-weekly "
+                           "or --keep-monthly."))
+    result = prune(Path(args.dir).expanduser(), policy, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(_prune_json(result), indent=2, ensure_ascii=False))
+    elif not args.quiet:
+        _print_prune(result)
+    for item in result.failed:
+        warn(item.message)
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _print_prune(result) -> None:
+    keep_word, remove_word = _("keep"), (_("would remove") if result.dry_run else _("remove"))
+    width = max(len(keep_word), len(remove_word))
+    for company in result.companies:
+        print(_("{name}: {kept} kept, {removed} removed").format(name=company.name, kept=len(company.keep),
+                                                                removed=len(company.remove))
+              if not result.dry_run else
+              _("{name}: {kept} kept, {removed} to remove").format(name=company.name, kept=len(company.keep),
+                                                                  removed=len(company.remove)))
+        rows = [(found, ", ".join(_reason(r) for r in reasons)) for found, reasons in company.keep]
+        rows += [(found, None) for found in company.remove]
+        rows.sort(key=lambda row: (row[0].backup.created_at, row[0].path.name), reverse=True)
+        name_width = max(len(found.path.name) for found, _why in rows)
+        for found, why in rows:
+            word = keep_word if why is not None else remove_word
+            line = f"  {word.ljust(width)}  {found.path.name.ljust(name_width)}  " \
+                   f"{found.backup.created_at:%Y-%m-%d %H:%M}  {why or ''}"
+            print(line.rstrip())
+    if not result.companies:
+        print(_("No keepbooks backups in {folder}.").format(folder=result.folder))
+    for item in result.skipped:
+        print(item.message)
+    count, size = sum(len(c.remove) for c in result.companies), human_size(result.removed_bytes)
+    if result.dry_run:
+        print(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
+                       "Dry run: {count} backups would be removed ({size}); nothing was deleted.", count)
+              .format(count=count, size=size))
+    else:
+        print(ngettext("Removed {count} backup ({size}).", "Removed {count} backups ({size}).", count)
+              .format(count=count, size=size))
 
 
 def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
@@ -215,6 +479,26 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{value!r} is not a whole number").format(value=text)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{value} is negative").format(value=value))
+    return value
+
+
+def _add_output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--quiet and --progress work before the command (for every command) or after it (that command);
+    a subcommand's defaults are suppressed so that they never undo the option given before it."""
+    parser.add_argument("-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help=_("print nothing but errors (JSON asked for with --json is still printed)"))
+    parser.add_argument("--progress", choices=["auto", "json", "none"], default="auto" if top else argparse.SUPPRESS,
+                        help=_("progress on stderr: auto (a bar when stderr is a terminal), json (one JSON "
+                               "object per line) or none"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="keepbooks",
                     description=_("Keep the books of several companies; back them up and restore them."))
@@ -224,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backup-dir", metavar="PATH", help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, "
                                                                "else backups/ in the data folder)"))
     parser.add_argument("--lang", choices=["en", "fr"], help=_("interface language (default: from the locale)"))
+    _add_output_options(parser, top=True)
     parser.set_defaults(handler=cmd_tui)
     commands = parser.add_subparsers(title=_("commands"), metavar="COMMAND", parser_class=Parser)
 
@@ -237,16 +522,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--attachments-mb", type=float, default=5, metavar="N",
                       help=_("megabytes of attachments"))
     demo.add_argument("--seed", type=int, default=1, metavar="N", help=_("random seed (same seed, same books)"))
+    _add_output_options(demo, top=False)
     demo.set_defaults(handler=cmd_demo)
 
-    backup = commands.add_parser("backup", help=_("back up a company to a .manager file"))
+    backup = commands.add_parser("backup", help=_("back up a company (or --all) to .manager files"))
     backup.add_argument("company", nargs="?", metavar="COMPANY", help=_("the company's name or id"))
+    backup.add_argument("--all", action="store_true",
+                        help=_("back up every company, one file each with its default name"))
     backup.add_argument("-o", "--output", metavar="PATH|DIR|-",
                         help=_("file or folder to write to, or - for stdout (default: the backups folder)"))
     backup.add_argument("--no-attachments", action="store_true", help=_("leave the attachments out"))
     backup.add_argument("--no-emails", action="store_true", help=_("leave the emails out"))
     backup.add_argument("--no-history", action="store_true", help=_("leave the history out"))
     backup.add_argument("--force", action="store_true", help=_("replace an existing file"))
+    backup.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
+    _add_output_options(backup, top=False)
     backup.set_defaults(handler=cmd_backup)
 
     inspect = commands.add_parser("inspect", help=_("show what a backup holds, without reading all of it"))
@@ -256,12 +546,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help=_("check a whole backup; imports nothing"))
     verify.add_argument("file", metavar="FILE")
+    _add_output_options(verify, top=False)
     verify.set_defaults(handler=cmd_verify)
 
     import_ = commands.add_parser("import", help=_("add a backup as a new company"))
     import_.add_argument("file", metavar="FILE")
     import_.add_argument("--name", help=_("the new company's name (default: the name in the backup)"))
+    import_.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
+    _add_output_options(import_, top=False)
     import_.set_defaults(handler=cmd_import)
+
+    prune = commands.add_parser("prune", help=_("delete old backups in a folder, keeping what the rules say"))
+    prune.add_argument("dir", metavar="DIR", help=_("the folder of backups"))
+    prune.add_argument("--keep-last", type=_count, default=0, metavar="N", help=_("keep the N newest backups"))
+    prune.add_argument("--keep-daily", type=_count, default=0, metavar="N",
+                       help=_("keep the newest backup of each of the last N days that have one"))
+    prune.add_argument("--keep-weekly", type=_count, default=0, metavar="N",
+                       help=_("keep the newest backup of each of the last N ISO weeks that have one"))
+    prune.add_argument("--keep-monthly", type=_count, default=0, metavar="N",
+                       help=_("keep the newest backup of each of the last N months that have one"))
+    prune.add_argument("--dry-run", action="store_true", help=_("list what would be removed; delete nothing"))
+    prune.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
+    _add_output_options(prune, top=False)
+    prune.set_defaults(handler=cmd_prune)
 
     for register in EXTRA_COMMANDS:
         register(commands)

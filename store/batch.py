@@ -1,0 +1,61 @@
+"""Back up every company of the catalog, one file each; a company that fails does not stop the others."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from store.archive import BackupResult, Include, backup_company, default_backup_name
+from store.catalog import Catalog, CompanyInfo
+from store.config import ensure_folder
+from store.errors import Cancelled, KeepbooksError, StorageError
+from store.i18n import _
+from store.progress import ProgressCallback
+
+
+@dataclass(frozen=True)
+class Outcome:
+    company: CompanyInfo
+    result: BackupResult | None  # None when the company failed
+    error: str | None = None  # one sentence for people
+
+
+def file_names(companies: list[CompanyInfo]) -> dict[int, str]:
+    """The default backup name of each company; companies sharing a name (ignoring case, as some file
+    systems do) get their id in it, so that one never takes the other's file."""
+    counts: dict[str, int] = {}
+    for company in companies:
+        counts[company.name.casefold()] = counts.get(company.name.casefold(), 0) + 1
+    return {c.id: default_backup_name(c.name if counts[c.name.casefold()] == 1 else f"{c.name} #{c.id}")
+            for c in companies}
+
+
+def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include = Include(),
+               force: bool = False, progress_for: Callable[[CompanyInfo], ProgressCallback] | None = None,
+               cancel: threading.Event | None = None) -> Iterator[Outcome]:
+    """Back up each company into ``folder`` (default: the backups folder), yielding as each ends.
+
+    Each backup is recorded in the catalog (date, file, size). Errors of one company (damaged
+    database, I/O error, an existing file) are reported in its Outcome; cancelling stops everything."""
+    if folder is None:
+        folder = ensure_folder(catalog.folders.backups)
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise StorageError(_("The folder {folder} does not exist.").format(folder=folder))
+    companies = catalog.companies()
+    names = file_names(companies)
+    for company in companies:
+        progress = progress_for(company) if progress_for else (lambda _progress: None)
+        try:
+            result = backup_company(catalog, company.id, folder / names[company.id], include=include, force=force,
+                                    progress=progress, cancel=cancel)
+        except Cancelled:
+            raise
+        except KeepbooksError as exc:
+            yield Outcome(company, None, str(exc))
+        except Exception as exc:  # a bug met on one company's data must not cost the others their backup
+            yield Outcome(company, None, _("internal error: {error}").format(error=repr(exc)))
+        else:
+            yield Outcome(company, result)

@@ -1,0 +1,150 @@
+"""Prune a folder of backups: read every ``.manager`` file's manifest, plan per company with
+``store.retention`` and delete what no rule keeps.
+
+Safety: only regular ``.manager`` files whose manifest reads are ever considered; everything else is
+reported as skipped and left alone. A file is re-checked (same inode, size and modification time) just
+before it is deleted, so a file replaced since it was read is not removed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store.archive_format import EXTENSION, ArchiveError
+from store.archive_read import inspect
+from store.errors import StorageError
+from store.i18n import _
+from store.retention import BackupFile, Policy, plan
+
+
+@dataclass(frozen=True)
+class Found:
+    """A keepbooks backup found in the folder."""
+
+    backup: BackupFile
+    size: int
+    identity: tuple[int, int, int, int]  # st_dev, st_ino, st_size, st_mtime_ns when it was read
+
+    @property
+    def path(self) -> Path:
+        return self.backup.path
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file left alone because it is not a keepbooks backup (or cannot be read as one)."""
+
+    path: Path
+    reason: str  # stable code: folder, symlink, hidden, not-manager, unreadable, changed, failed
+    message: str  # one sentence for people, naming the file
+
+
+@dataclass
+class CompanyPrune:
+    uid: str
+    name: str  # the name in the company's newest backup
+    keep: list[tuple[Found, list[str]]] = field(default_factory=list)  # newest first, with the rules
+    remove: list[Found] = field(default_factory=list)  # newest first; removed (or would be, dry run)
+    failed: list[Skipped] = field(default_factory=list)  # planned for removal but left in place
+
+
+@dataclass
+class PruneResult:
+    folder: Path
+    policy: Policy
+    dry_run: bool
+    companies: list[CompanyPrune]
+    skipped: list[Skipped]
+
+    @property
+    def removed_bytes(self) -> int:
+        return sum(found.size for company in self.companies for found in company.remove)
+
+    @property
+    def failed(self) -> list[Skipped]:
+        return [item for company in self.companies for item in company.failed]
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
+    """Every keepbooks backup directly inside ``folder``, and every other entry with why it was skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise StorageError(_("The folder {folder} does not exist.").format(folder=folder))
+    found: list[Found] = []
+    skipped: list[Skipped] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise StorageError(_("Cannot read the folder {folder}: {reason}.").format(
+            folder=folder, reason=exc.strerror or exc)) from exc
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_symlink():
+            skipped.append(Skipped(path, "symlink", _("Skipped {file}: a symbolic link.").format(file=path)))
+        elif entry.is_dir():
+            skipped.append(Skipped(path, "folder", _("Skipped {file}: a folder.").format(file=path)))
+        elif entry.name.startswith("."):
+            skipped.append(Skipped(path, "hidden", _("Skipped {file}: a hidden or temporary file.")
+                                   .format(file=path)))
+        elif not entry.name.lower().endswith(EXTENSION):
+            skipped.append(Skipped(path, "not-manager", _("Skipped {file}: not a {extension} file.")
+                                   .format(file=path, extension=EXTENSION)))
+        else:
+            try:
+                stat = entry.stat(follow_symlinks=False)
+                manifest = inspect(path)
+            except ArchiveError as exc:
+                skipped.append(Skipped(path, "unreadable", _("Skipped: {problem}").format(problem=exc)))
+                continue
+            except OSError as exc:
+                skipped.append(Skipped(path, "unreadable", _("Skipped {file}: {reason}.").format(
+                    file=path, reason=exc.strerror or exc)))
+                continue
+            created_at = manifest.created_at.astimezone()  # the local time of this machine
+            backup = BackupFile(path, manifest.company_uid, manifest.company_name, created_at)
+            found.append(Found(backup, stat.st_size, _identity(stat)))
+    return found, skipped
+
+
+def _remove(found: Found) -> Skipped | None:
+    """Delete one planned file; a reason when it was left in place."""
+    path = found.path
+    try:
+        if _identity(path.stat(follow_symlinks=False)) != found.identity:
+            return Skipped(path, "changed", _("Left {file} in place: it changed since it was read.")
+                           .format(file=path))
+        path.unlink()
+    except FileNotFoundError:
+        return Skipped(path, "changed", _("Left {file} in place: it changed since it was read.").format(file=path))
+    except OSError as exc:
+        return Skipped(path, "failed", _("Cannot remove {file}: {reason}.").format(
+            file=path, reason=exc.strerror or exc))
+    return None
+
+
+def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult:
+    """Plan per company (by the manifest's company uid) and delete what no rule keeps, unless ``dry_run``.
+
+    As in restic, the rules count periods that have a backup, not calendar periods back from today."""
+    found, skipped = scan(folder)
+    by_path = {f.path: f for f in found}
+    companies: list[CompanyPrune] = []
+    for uid, company_plan in plan([f.backup for f in found], policy).items():
+        keep = [(by_path[backup.path], reasons) for backup, reasons in company_plan.keep]
+        result = CompanyPrune(uid=uid, name=keep[0][0].backup.company_name, keep=keep)
+        for backup in company_plan.remove:
+            item = by_path[backup.path]
+            problem = None if dry_run else _remove(item)
+            if problem is None:
+                result.remove.append(item)
+            else:
+                result.failed.append(problem)
+        companies.append(result)
+    companies.sort(key=lambda c: (c.name.casefold(), c.uid))
+    return PruneResult(folder=Path(folder), policy=policy, dry_run=dry_run, companies=companies, skipped=skipped)
