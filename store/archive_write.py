@@ -18,8 +18,10 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import zstandard
 
@@ -46,7 +48,7 @@ from store.archive_format import (
     sums_line,
     tar_header,
 )
-from store.db import connect
+from store.db import BUSY_TIMEOUT_MS, connect
 from store.errors import KeepbooksError, NotFound, StorageError
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
@@ -140,18 +142,44 @@ def _quote(name: str) -> str:
 
 
 def _open_source(books_path: Path) -> sqlite3.Connection:
-    """A connection on the company holding one read transaction: every later read sees one state."""
     if not books_path.is_file():
         raise NotFound(_("There is no company database at {path}.").format(path=books_path))
-    conn = connect(books_path)
+    return connect(books_path)
+
+
+def _open_snapshot(books_path: Path, snapshot: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    """Two connections that see one committed state of the company: ``copier`` has the new snapshot
+    database as main and the company attached as ``src`` (its transaction ends when the copy commits),
+    ``reader`` keeps its read transaction to the end for the counts and the attachments.
+
+    A third connection holds the company's write lock only while the two read transactions start
+    (milliseconds): no commit can fall between them, and WAL readers never block writers after that."""
+    reader = _open_source(books_path)
+    barrier = copier = None
     try:
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("BEGIN")
-        conn.execute("SELECT count(*) FROM settings").fetchone()  # the read snapshot starts here
+        reader.execute("PRAGMA query_only = ON")
+        copier = sqlite3.connect(snapshot, isolation_level=None, check_same_thread=False)
+        copier.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        copier.execute("PRAGMA journal_mode = OFF")  # a private temporary file: rebuilt if anything fails
+        copier.execute("PRAGMA synchronous = OFF")
+        copier.execute("ATTACH DATABASE ? AS src", (str(books_path),))
+        barrier = connect(books_path)
+        barrier.execute("BEGIN IMMEDIATE")
+        try:
+            for conn, table in ((copier, "src.settings"), (reader, "settings")):
+                conn.execute("BEGIN")
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # the read snapshot starts here
+        finally:
+            barrier.execute("ROLLBACK")
     except BaseException:
-        conn.close()
+        for conn in (copier, reader):
+            if conn is not None:
+                conn.close()
         raise
-    return conn
+    finally:
+        if barrier is not None:
+            barrier.close()
+    return copier, reader
 
 
 def _company(conn: sqlite3.Connection) -> tuple[str, str]:
@@ -161,8 +189,8 @@ def _company(conn: sqlite3.Connection) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def _count(conn: sqlite3.Connection, table: str, where: str = "") -> int:
-    return conn.execute(f"SELECT count(*) FROM {_quote(table)} {where}").fetchone()[0]
+def _count(conn: sqlite3.Connection, table: str, where: str = "", schema: str = "main") -> int:
+    return conn.execute(f"SELECT count(*) FROM {schema}.{_quote(table)} {where}").fetchone()[0]
 
 
 def _history_filter(include: Include) -> str:
@@ -172,91 +200,135 @@ def _history_filter(include: Include) -> str:
     return f"WHERE object_type NOT IN ({', '.join(repr(kind) for kind in kinds)})" if kinds else ""
 
 
-def _copy_snapshot(src: sqlite3.Connection, snapshot: Path, include: Include, progress: ProgressCallback,
+def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: ProgressCallback,
                    cancel: threading.Event | None) -> None:
-    """Copy the included tables' rows into a new database with the source's schema (no attachment
-    contents: they travel as their own members)."""
+    """Copy the included tables' rows from ``src`` into the new main database with the source's schema
+    (no attachment contents: they travel as their own members). Rows are copied by SQLite itself
+    (INSERT … SELECT), inside the read transaction; the COMMIT at the end also ends that transaction."""
     excluded = {table for category, table in OPTIONAL.items() if not include.has(category)}
     history_filter = _history_filter(include)
-    objects = src.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-                          "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
+    objects = copier.execute("SELECT type, name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
+                             "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
     tables = [(name, sql) for kind, name, sql in objects if kind == "table"]
     indexes = [sql for kind, _name, sql in objects if kind == "index"]
-    copied = [name for name, _sql in tables if name not in excluded]
-    total = sum(_count(src, name, history_filter if name == "history" else "") for name in copied)
+    copied = {name: _count(copier, name, history_filter if name == "history" else "", "src")
+              for name, _sql in tables if name not in excluded}
+    total = sum(copied.values())
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
-    page_size = src.execute("PRAGMA page_size").fetchone()[0]
-    user_version = src.execute("PRAGMA user_version").fetchone()[0]
-    dst = sqlite3.connect(snapshot, isolation_level=None)
+    page_size = copier.execute("PRAGMA src.page_size").fetchone()[0]
+    user_version = copier.execute("PRAGMA src.user_version").fetchone()[0]
+    # Cancel is checked while SQLite works, not only between tables.
+    copier.set_progress_handler(lambda: 1 if cancel is not None and cancel.is_set() else 0, 200_000)
     try:
-        dst.execute(f"PRAGMA page_size = {int(page_size)}")
-        dst.execute("PRAGMA journal_mode = OFF")  # a private temporary file: rebuilt if anything fails
-        dst.execute("PRAGMA synchronous = OFF")
-        dst.execute("BEGIN")
+        copier.execute(f"PRAGMA main.page_size = {int(page_size)}")  # before the first table exists
         for _name, sql in tables:
-            dst.execute(sql)
+            copier.execute(sql)
         done = 0
-        for name in copied:
-            columns = [row[1] for row in src.execute(f"PRAGMA table_info({_quote(name)})")]
+        for name, rows in copied.items():
+            columns = [row[1] for row in copier.execute(f"PRAGMA src.table_info({_quote(name)})")]
             selected = ", ".join("x''" if name == "attachment" and column == "content" else _quote(column)
                                  for column in columns)
-            insert = (f"INSERT INTO {_quote(name)} ({', '.join(map(_quote, columns))}) "
-                      f"VALUES ({', '.join('?' * len(columns))})")
             where = history_filter if name == "history" else ""
-            cursor = src.execute(f"SELECT {selected} FROM {_quote(name)} {where} ORDER BY rowid")
-            while rows := cursor.fetchmany(BATCH_ROWS):
-                dst.executemany(insert, rows)
-                done += len(rows)
-                check_cancel(cancel)
-                progress(Progress(phase, done, total, "items"))
+            copier.execute(f"INSERT INTO main.{_quote(name)} ({', '.join(map(_quote, columns))}) "
+                           f"SELECT {selected} FROM src.{_quote(name)} {where} ORDER BY rowid")
+            done += rows
+            progress(Progress(phase, done, total, "items"))
         for sql in indexes:  # built after the rows: compact, and empty for left-out tables
-            check_cancel(cancel)
-            dst.execute(sql)
-        dst.execute(f"PRAGMA user_version = {int(user_version)}")
-        dst.execute("COMMIT")
+            copier.execute(sql)
+        copier.execute(f"PRAGMA main.user_version = {int(user_version)}")
+        copier.execute("COMMIT")
+    except sqlite3.OperationalError:
+        check_cancel(cancel)  # "interrupted" by the progress handler: a cancel, not an error
+        raise
     finally:
-        dst.close()
+        copier.set_progress_handler(None, 0)
 
 
 # --- the tar stream ------------------------------------------------------------------------------
 
+class _Hasher:
+    """SHA-256 of the members on a helper thread, in order, while the calling thread compresses:
+    hashlib releases the GIL on large buffers, so hashing overlaps reading and compressing. At most
+    ``depth`` chunks wait to be hashed, so memory stays flat."""
+
+    def __init__(self, depth: int = 4) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keepbooks-sha256")
+        self.slots = threading.BoundedSemaphore(depth)
+
+    def update(self, digest: Any, chunk: bytes | memoryview) -> None:
+        self.slots.acquire()
+        try:
+            self.pool.submit(digest.update, chunk).add_done_callback(lambda _f: self.slots.release())
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def hexdigest(self, digest: Any) -> Future[str]:
+        return self.pool.submit(digest.hexdigest)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 class _TarWriter:
-    """Writes members one after the other; keeps the SHA256SUMS lines in a spooled temporary file."""
+    """Writes members one after the other; keeps the SHA256SUMS lines in a spooled temporary file.
+
+    A member's checksum is known a little after its data was written (``_Hasher``): ``add`` takes an
+    optional check run on it then, and ``finish`` waits for all of them before writing SHA256SUMS."""
 
     def __init__(self, out: BinaryIO, mtime: int, spool_dir: Path) -> None:
         self.out = out
         self.mtime = mtime
         self.written = 0
         self.sums = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=spool_dir)
+        self.hasher = _Hasher()
+        self.pending: deque[tuple[str, Future[str], Callable[[str], None] | None]] = deque()
 
     def _write(self, data: bytes | memoryview) -> None:
         self.out.write(data)
         self.written += len(data)
 
-    def add(self, name: str, size: int, chunks: Iterator[bytes]) -> str:
-        """Write one member of ``size`` bytes from ``chunks``; returns its sha256."""
+    def add(self, name: str, size: int, chunks: Iterator[bytes],
+            check: Callable[[str], None] | None = None, *, listed: bool = True) -> None:
+        """Write one member of ``size`` bytes from ``chunks``; ``check(sha256)`` raises if it is wrong;
+        ``listed`` members get their line in SHA256SUMS."""
         self._write(tar_header(name, size, self.mtime))
         digest = hashlib.sha256()
         count = 0
         for chunk in chunks:
-            digest.update(chunk)
+            if listed:
+                self.hasher.update(digest, chunk)
             self._write(chunk)
             count += len(chunk)
         if count != size:
             raise StorageError(_("{name} changed size while it was being backed up.").format(name=name))
         self._write(b"\0" * padding(size))
-        hexdigest = digest.hexdigest()
-        self.sums.write(sums_line(hexdigest, name))
-        return hexdigest
+        if listed:
+            self.pending.append((name, self.hasher.hexdigest(digest), check))
+            self._settle(wait=False)
+
+    def _settle(self, wait: bool) -> None:
+        """Record the checksums that are ready (all of them with ``wait``), in member order."""
+        while self.pending and (wait or self.pending[0][1].done()):
+            name, future, check = self.pending.popleft()
+            hexdigest = future.result()
+            if check is not None:
+                check(hexdigest)
+            self.sums.write(sums_line(hexdigest, name))
 
     def finish(self) -> None:
+        self._settle(wait=True)
         size = self.sums.tell()
         self.sums.seek(0)
-        self.add(SUMS_NAME, size, iter(lambda: self.sums.read(CHUNK), b""))
+        self.add(SUMS_NAME, size, iter(lambda: self.sums.read(CHUNK), b""), listed=False)
         self.sums.close()
         self._write(b"\0" * (2 * BLOCK))
         self._write(b"\0" * (-self.written % RECORD))
+
+    def close(self) -> None:
+        self.hasher.close()
+        self.sums.close()
 
 
 def _file_chunks(path: Path, phase: str, progress: ProgressCallback, cancel: threading.Event | None,
@@ -282,19 +354,32 @@ def _blob_chunks(src: sqlite3.Connection, attachment_id: int, size: int, phase: 
             progress(Progress(phase, counter[0], total))
 
 
+def _attachment_check(books_path: Path, attachment_id: int, sha256: str) -> Callable[[str], None]:
+    def check(digest: str) -> None:
+        if digest != str(sha256).lower():
+            raise StorageError(_("The attachment {id} of {path} is damaged (its content does not "
+                                 "match its checksum); the backup was not made.")
+                               .format(id=attachment_id, path=books_path))
+    return check
+
+
 def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include,
                    progress: ProgressCallback, cancel: threading.Event | None) -> Manifest:
     """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder."""
     check_cancel(cancel)
+    snapshot = work / DATABASE_NAME
     try:
-        src = _open_source(books_path)
+        copier, src = _open_snapshot(books_path, snapshot)
     except sqlite3.Error as exc:
         raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+    tar: _TarWriter | None = None
     try:
+        try:
+            _copy_snapshot(copier, include, progress, cancel)
+        finally:
+            copier.close()
         uid, name = _company(src)
         history_filter = _history_filter(include)
-        snapshot = work / DATABASE_NAME
-        _copy_snapshot(src, snapshot, include, progress, cancel)
         counts = {category: (_count(src, table, history_filter if table == "history" else "")
                              if category == "transactions" or include.has(category) else 0)
                   for category, table in (("transactions", "transaction"), *OPTIONAL.items())}
@@ -326,7 +411,6 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
         phase = _("Compressing the books")
         tar.add(DATABASE_NAME, manifest.database_size,
                 _file_chunks(snapshot, phase, progress, cancel, counter, manifest.database_size))
-        snapshot.unlink()
         if include.attachments:
             counter = [0]
             phase = _("Compressing attachments")
@@ -338,13 +422,10 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                 if not rows:
                     break
                 for attachment_id, size, sha256 in rows:
-                    digest = tar.add(attachment_member(attachment_id), size,
-                                     _blob_chunks(src, attachment_id, size, phase, progress, cancel, counter,
-                                                  attachments_size))
-                    if digest != str(sha256).lower():
-                        raise StorageError(_("The attachment {id} of {path} is damaged (its content does not "
-                                             "match its checksum); the backup was not made.")
-                                           .format(id=attachment_id, path=books_path))
+                    tar.add(attachment_member(attachment_id), size,
+                            _blob_chunks(src, attachment_id, size, phase, progress, cancel, counter,
+                                         attachments_size),
+                            _attachment_check(books_path, attachment_id, sha256))
                 last_id = rows[-1][0]
         tar.finish()
         compressor.flush(zstandard.FLUSH_FRAME)
@@ -353,7 +434,10 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     except sqlite3.Error as exc:
         raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
     finally:
+        if tar is not None:
+            tar.close()
         src.close()  # ends the read transaction
+        snapshot.unlink(missing_ok=True)
 
 
 # --- public entry points (re-exported by store.archive) ------------------------------------------
