@@ -1,0 +1,248 @@
+"""keepbooks prune DIR: restic's keep-* rules on real .manager files written under a controlled clock.
+
+The backups are real (store.archive writes them); only the clock the writer reads is replaced, and every
+file's manifest is checked to carry the intended time, so a change in how the writer reads the clock
+fails here loudly instead of making the test vacuous. The kept set is written out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import types
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from store import archive, archive_write
+from store.catalog import Catalog
+from test_archive_support import folders_at, make_company
+from tui.cli import main
+
+UTC = dt.timezone.utc
+PARIS = "CET-1CEST,M3.5.0,M10.5.0/3"  # a POSIX rule: no tz database needed
+
+
+class FakeClock:
+    """Stands in for the ``datetime`` module in archive_write: ``now()`` is the time we set."""
+
+    def __init__(self) -> None:
+        self.at = dt.datetime(2026, 1, 1, tzinfo=UTC)
+        clock = self
+
+        class _DateTime(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):  # type: ignore[override]
+                return clock.at if tz is None else clock.at.astimezone(tz)
+
+        self.module = types.SimpleNamespace(**{name: getattr(dt, name) for name in dir(dt) if not name.startswith("__")})
+        self.module.datetime = _DateTime
+
+
+@pytest.fixture
+def local_zone(monkeypatch: pytest.MonkeyPatch):
+    """Switch this process's local time zone; restored after the test."""
+    def switch(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+    yield switch
+    monkeypatch.undo()
+    time.tzset()
+
+
+def write(catalog: Catalog, company_id: int, folder: Path, clock: FakeClock, when: dt.datetime, name: str) -> Path:
+    clock.at = when
+    result = archive.backup_company(catalog, company_id, folder / f"{name} {when:%Y-%m-%d %H%M}.manager")
+    assert archive.inspect(result.path).created_at == when  # the clock we set is the one in the manifest
+    return result.path
+
+
+def utc(y: int, m: int, d: int, hh: int = 2, mm: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=UTC)
+
+
+@pytest.fixture
+def two_years(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_zone) -> Path:
+    """Two companies' backups, Dec 2024 to Nov 2026, written in UTC; plus files prune must leave alone."""
+    local_zone("UTC")
+    clock = FakeClock()
+    monkeypatch.setattr(archive_write, "dt", clock.module)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with Catalog(folders_at(tmp_path)) as catalog:
+        acme = make_company(catalog, transactions=5, attachments_mb=0, name="Acme").id
+        bistro = make_company(catalog, transactions=5, attachments_mb=0, name="Bistro", seed=2).id
+        # Acme: the 1st and the 15th of every month (renamed half way: one company, one history) ...
+        for month in range(24):
+            year, mon = 2024 + (11 + month) // 12, (11 + month) % 12 + 1
+            if (year, mon) == (2025, 12):
+                catalog.rename(acme, "Acme SARL")
+            for day in (1, 15):
+                write(catalog, acme, folder, clock, utc(year, mon, day), catalog.get(acme).name)
+        # ... then every night from Nov 21 to Nov 30 2026, and two made just before midnight UTC,
+        # which is already the next day in Paris.
+        for day in range(21, 31):
+            write(catalog, acme, folder, clock, utc(2026, 11, day), "Acme SARL")
+        write(catalog, acme, folder, clock, utc(2026, 11, 26, 23, 30), "Acme SARL")  # Paris: Nov 27 00:30
+        write(catalog, acme, folder, clock, utc(2026, 5, 31, 22, 30), "Acme SARL")  # Paris: Jun 1 00:30
+        # Bistro: twelve nights in January 2025 only.
+        for day in range(1, 13):
+            write(catalog, bistro, folder, clock, utc(2025, 1, day), "Bistro")
+    (folder / "notes.txt").write_text("not a backup")
+    (folder / "not really.manager").write_text("a text file with the extension")
+    (folder / "other zstd.manager").write_bytes(zstandard.ZstdCompressor().compress(b"hello" * 100))
+    (folder / "empty.manager").write_bytes(b"")
+    (folder / ".Acme.manager.0123.tmp").write_bytes(b"a backup being written")
+    (folder / "archive.manager").mkdir()
+    os.symlink(folder / "Acme 2024-12-01 0200.manager", folder / "first.manager")
+    return folder
+
+
+FOREIGN = {"notes.txt", "not really.manager", "other zstd.manager", "empty.manager", ".Acme.manager.0123.tmp",
+           "archive.manager", "first.manager"}
+
+# By hand, Paris time (CET +1 in winter, CEST +2 in summer), --keep-last 2 --keep-daily 7 --keep-weekly 4
+# --keep-monthly 12:
+ACME_KEPT = {
+    # last 2, daily 7 (Nov 24..30; Nov 27 keeps its 03:00 backup, the 00:30 one is older that day),
+    # weekly: Nov 30 is a Monday (ISO week 49), then the newest of weeks 48, 47 and 46.
+    "Acme SARL 2026-11-30 0200.manager": ["last", "daily", "weekly", "monthly"],
+    "Acme SARL 2026-11-29 0200.manager": ["last", "daily", "weekly"],
+    "Acme SARL 2026-11-28 0200.manager": ["daily"],
+    "Acme SARL 2026-11-27 0200.manager": ["daily"],
+    "Acme SARL 2026-11-26 0200.manager": ["daily"],
+    "Acme SARL 2026-11-25 0200.manager": ["daily"],
+    "Acme SARL 2026-11-24 0200.manager": ["daily"],
+    "Acme SARL 2026-11-22 0200.manager": ["weekly"],
+    "Acme SARL 2026-11-15 0200.manager": ["weekly"],
+    # monthly: the newest of each of the 11 months before, in Paris time. May 2026 keeps the 15th: its
+    # "May 31 22:30 UTC" backup is June 1st in Paris (and June keeps its 15th).
+    **{f"Acme SARL {year}-{mon:02d}-15 0200.manager": ["monthly"]
+       for year, mon in [(2026, m) for m in range(10, 0, -1)]},
+    "Acme SARL 2025-12-15 0200.manager": ["monthly"],
+}
+BISTRO_KEPT = {  # Jan 1, 2025 is a Wednesday: ISO week 1 ends on Sunday Jan 5
+    "Bistro 2025-01-12 0200.manager": ["last", "daily", "weekly", "monthly"],
+    "Bistro 2025-01-11 0200.manager": ["last", "daily"],
+    **{f"Bistro 2025-01-{d:02d} 0200.manager": ["daily"] for d in (10, 9, 8, 7, 6)},
+    "Bistro 2025-01-05 0200.manager": ["weekly"],
+}
+POLICY = ["--keep-last", "2", "--keep-daily", "7", "--keep-weekly", "4", "--keep-monthly", "12"]
+
+
+def listing(folder: Path) -> dict[str, bytes | None]:
+    return {p.name: (None if p.is_dir() or p.is_symlink() else p.read_bytes()) for p in folder.iterdir()}
+
+
+def prune_json(folder: Path, capsys, *extra: str) -> tuple[int, dict]:
+    code = main(["prune", str(folder), *POLICY, "--json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_two_years_kept_exactly_in_local_time(two_years: Path, local_zone, capsys) -> None:
+    local_zone(PARIS)
+    before = listing(two_years)
+    backups = {name for name in before if name not in FOREIGN}
+    assert len(backups) == 48 + 10 + 2 + 12
+
+    code, dry = prune_json(two_years, capsys, "--dry-run")
+    assert code == 0 and dry["dry_run"] is True
+    assert listing(two_years) == before  # --dry-run deletes nothing
+
+    code, result = prune_json(two_years, capsys)
+    assert code == 0
+    by_name = {c["name"]: c for c in result["companies"]}
+    assert set(by_name) == {"Acme SARL", "Bistro"}  # grouped by uid: "Acme" files belong to Acme SARL
+    for name, expected in (("Acme SARL", ACME_KEPT), ("Bistro", BISTRO_KEPT)):
+        kept = {Path(k["file"]).name: k["reasons"] for k in by_name[name]["keep"]}
+        assert kept == expected, name
+    kept_all = set(ACME_KEPT) | set(BISTRO_KEPT)
+    removed = {Path(r["file"]).name for c in result["companies"] for r in c["remove"]}
+    assert removed == backups - kept_all
+    assert "Acme SARL 2026-05-31 2230.manager" in removed and "Acme SARL 2026-11-26 2330.manager" in removed
+    assert {Path(item["file"]).name for c in dry["companies"] for item in c["remove"]} == removed
+
+    after = listing(two_years)
+    assert set(after) == kept_all | FOREIGN
+    assert {name: after[name] for name in FOREIGN} == {name: before[name] for name in FOREIGN}  # untouched
+    assert {Path(s["file"]).name: s["reason"] for s in result["skipped"]} == {
+        "notes.txt": "not-manager", "not really.manager": "unreadable", "other zstd.manager": "unreadable",
+        "empty.manager": "unreadable", ".Acme.manager.0123.tmp": "hidden", "archive.manager": "folder",
+        "first.manager": "symlink"}
+    assert result["removed_bytes"] == sum(len(before[name]) for name in removed)
+
+    code, again = prune_json(two_years, capsys)  # nothing left to remove: the plan is stable
+    assert code == 0 and all(not c["remove"] for c in again["companies"])
+
+
+def test_in_utc_the_late_backups_count_for_the_day_before(two_years: Path, local_zone, capsys) -> None:
+    local_zone("UTC")
+    code, result = prune_json(two_years, capsys, "--dry-run")
+    kept = {Path(k["file"]).name for c in result["companies"] for k in c["keep"]}
+    assert "Acme SARL 2026-05-31 2230.manager" in kept and "Acme SARL 2026-05-15 0200.manager" not in kept
+    assert "Acme SARL 2026-11-26 2330.manager" in kept
+
+
+def test_the_newest_backup_of_each_company_is_always_kept(two_years: Path, local_zone, capsys) -> None:
+    local_zone(PARIS)
+    assert main(["prune", str(two_years), "--keep-last", "1", "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    left = set(listing(two_years)) - FOREIGN
+    assert left == {"Acme SARL 2026-11-30 0200.manager", "Bistro 2025-01-12 0200.manager"}
+    # A monthly rule with nothing in the last month of another company still keeps each one's newest.
+    assert main(["prune", str(two_years), "--keep-monthly", "1"]) == 0
+    assert set(listing(two_years)) - FOREIGN == left
+
+
+def test_the_text_report_lists_what_is_kept_and_why_and_what_is_removed(two_years: Path, local_zone,
+                                                                        capsys) -> None:
+    local_zone(PARIS)
+    assert main(["prune", str(two_years), *POLICY, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "Acme SARL: 20 kept, 40 to remove" in lines
+    assert any(line.split() == ["keep", "Acme", "SARL", "2026-11-30", "0200.manager", "2026-11-30", "03:00",
+                                "last,", "daily,", "weekly,", "monthly"] for line in lines)
+    assert any(line.startswith("  would remove  Acme 2024-12-01 0200.manager") for line in lines)
+    assert f"Skipped {two_years / 'notes.txt'}: not a .manager file." in lines
+    assert any("empty.manager is not a keepbooks backup" in line for line in lines)
+    assert lines[-1].startswith("Dry run: 44 backups would be removed (") and "nothing was deleted" in lines[-1]
+
+
+def test_a_file_replaced_between_reading_and_removing_is_left_in_place(two_years: Path, local_zone,
+                                                                        monkeypatch, capsys) -> None:
+    import store.prune
+
+    local_zone(PARIS)
+    target = two_years / "Acme 2024-12-01 0200.manager"
+    real_inspect = store.prune.inspect
+
+    def inspect_then_replace(path: Path):
+        manifest = real_inspect(path)
+        if path == target:  # another process writes a new file under this name meanwhile
+            replacement = target.with_suffix(".new")
+            replacement.write_bytes(target.read_bytes() + b"\0")
+            os.replace(replacement, target)
+        return manifest
+
+    monkeypatch.setattr(store.prune, "inspect", inspect_then_replace)
+    assert main(["prune", str(two_years), *POLICY]) == 1
+    captured = capsys.readouterr()
+    assert target.exists() and f"Left {target} in place: it changed since it was read." in captured.err
+    assert not (two_years / "Acme 2024-12-15 0200.manager").exists()  # the others were removed
+
+
+def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:
+    assert main(["prune", str(tmp_path)]) == 2
+    assert "--keep-last" in capsys.readouterr().err
+    assert main(["prune", str(tmp_path), "--keep-daily", "-3"]) == 2
+    assert main(["prune", str(tmp_path), "--keep-daily", "many"]) == 2
+    capsys.readouterr()
+    missing = tmp_path / "nowhere"
+    assert main(["prune", str(missing), "--keep-last", "3"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert str(missing) in err and len(err.splitlines()) == 1
+    assert main(["prune", str(tmp_path), "--keep-last", "3"]) == 0
+    assert f"No keepbooks backups in {tmp_path}." in capsys.readouterr().out
