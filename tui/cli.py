@@ -126,6 +126,8 @@ class BarReporter(Reporter):
                 label = f"{company} · {progress.phase}" if company else progress.phase
                 task = self._display.add_task(label, total=progress.total or None, amount="")
                 self._tasks[company_id] = (progress.phase, task)
+                self._display.update(task, completed=progress.done, amount=self._amount(progress), refresh=True)
+                return  # drawn at once: a short phase is seen, not skipped by the timed refresh
             self._display.update(task, completed=progress.done, total=progress.total or None,
                                  amount=self._amount(progress))
         return report

@@ -1,0 +1,333 @@
+"""The command line on a headless server (issue 7): backup --all, streaming to stdout, progress on
+stderr (bar, JSON lines, nothing), --quiet, and the shapes of every --json output (README table)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store import archive
+from store.catalog import Catalog
+from test_archive_support import folders_at, make_company
+from tui.cli import main
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """Three companies; the second one's database is damaged."""
+    with Catalog(folders_at(tmp_path)) as catalog:
+        make_company(catalog, transactions=60, attachments_mb=0.2, name="Atelier Lefèvre")
+        broken = make_company(catalog, transactions=10, attachments_mb=0, name="Broken", seed=2)
+        make_company(catalog, transactions=30, attachments_mb=0, name="Cave Dubois", seed=3)
+    broken.books_path.write_bytes(b"this is not a database" * 100)
+    return folders_at(tmp_path).data
+
+
+def cli(data: Path, *args: str) -> list[str]:
+    return ["--data-dir", str(data), "--backup-dir", str(data.parent / "backups"), *args]
+
+
+def run(*args: str, stderr=subprocess.PIPE) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], stdout=subprocess.PIPE, stderr=stderr,
+                          cwd=ROOT, timeout=120)
+
+
+# --- backup --all ---------------------------------------------------------------------------------
+
+def test_backup_all_writes_the_others_when_one_company_is_damaged(data: Path, capsys) -> None:
+    assert main(cli(data, "backup", "--all")) == 1
+    out, err = capsys.readouterr()
+    backups = data.parent / "backups"
+    written = sorted(p.name for p in backups.iterdir())
+    assert written == sorted([archive.default_backup_name("Atelier Lefèvre"), archive.default_backup_name("Cave Dubois")])
+    for path in backups.iterdir():
+        assert archive.verify(path).company_name in ("Atelier Lefèvre", "Cave Dubois")
+        assert str(path) in out
+    assert "Backed up 2 of 3 companies" in out
+    err_lines = err.strip().splitlines()
+    assert err_lines[0].startswith("keepbooks: Broken (#2) failed: ") and "books.sqlite" in err_lines[0]
+    assert err_lines[-1] == "keepbooks: 1 company failed: Broken (#2)"
+    assert "Traceback" not in err
+
+    assert main(cli(data, "companies", "--json")) == 0
+    listed = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
+    assert listed["Broken"]["last_backup_at"] is None
+    for name in ("Atelier Lefèvre", "Cave Dubois"):
+        path = backups / archive.default_backup_name(name)
+        assert listed[name]["last_backup_file"] == str(path)
+        assert listed[name]["last_backup_size"] == path.stat().st_size
+    assert main(cli(data, "companies")) == 0
+    table = capsys.readouterr().out
+    assert "never" in table and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \(\d+(\.\d)? kB\)", table)
+
+
+def test_backup_all_to_a_folder_twice_and_with_force(data: Path, tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    assert main(cli(data, "backup", "--all", "-o", str(folder), "--json")) == 1
+    first = json.loads(capsys.readouterr().out)
+    assert [b["company"]["name"] for b in first["backups"]] == ["Atelier Lefèvre", "Cave Dubois"]
+    assert [f["company"] for f in first["failed"]] == [{"id": 2, "name": "Broken"}]
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    # The same day again: today's files are never replaced silently; --force replaces them.
+    assert main(cli(data, "backup", "--all", "-o", str(folder))) == 1
+    err = capsys.readouterr().err
+    assert "already exists" in err and "3 companies failed" in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert main(cli(data, "backup", "--all", "-o", str(folder), "--force", "--quiet")) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "Broken (#2)" in err and "already exists" not in err
+
+
+def test_companies_with_the_same_name_get_one_file_each(tmp_path: Path, capsys) -> None:
+    with Catalog(folders_at(tmp_path)) as catalog:
+        make_company(catalog, transactions=5, attachments_mb=0, name="Acme")
+        make_company(catalog, transactions=5, attachments_mb=0, name="ACME", seed=2)
+    data = folders_at(tmp_path).data
+    assert main(cli(data, "backup", "--all")) == 0
+    names = sorted(p.name for p in (tmp_path / "backups").iterdir())
+    assert names == sorted([archive.default_backup_name("Acme #1"), archive.default_backup_name("ACME #2")])
+
+
+def test_backup_usage_errors(data: Path, tmp_path: Path, capsys) -> None:
+    assert main(cli(data, "backup", "--all", "Broken")) == 2
+    assert main(cli(data, "backup", "--all", "-o", "-")) == 2
+    assert main(cli(data, "backup", "Cave Dubois", "-o", "-", "--json")) == 2
+    assert main(cli(data, "backup")) == 2
+    capsys.readouterr()
+    missing = tmp_path / "not mounted"
+    assert main(cli(data, "backup", "--all", "-o", str(missing))) == 1
+    err = capsys.readouterr().err
+    assert str(missing) in err and len(err.strip().splitlines()) == 1
+    assert not missing.exists()
+
+
+# --- stdout ----------------------------------------------------------------------------------------
+
+class Timeline:
+    """Records, in order, each write to stdout (its size) and each JSON progress event on stderr."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+        self.data = bytearray()
+        timeline = self
+
+        class Buffer(io.RawIOBase):
+            def writable(self) -> bool:
+                return True
+
+            def write(self, chunk) -> int:
+                timeline.data += chunk
+                timeline.events.append(("out", len(chunk)))
+                return len(chunk)
+
+        class Out:
+            buffer = Buffer()
+
+            def isatty(self) -> bool:
+                return False
+
+            def write(self, text: str) -> int:
+                raise AssertionError("text on stdout while it holds a backup: " + text)
+
+            def flush(self) -> None:
+                pass
+
+        class Err(io.StringIO):
+            def write(self, text: str) -> int:
+                for line in text.splitlines():
+                    if line.startswith("{"):
+                        timeline.events.append(("progress", json.loads(line)))
+                return len(text)
+
+            def isatty(self) -> bool:
+                return False
+
+        self.stdout, self.stderr = Out(), Err()
+
+
+def test_backup_to_stdout_streams_while_it_works_and_verifies(tmp_path: Path, monkeypatch) -> None:
+    with Catalog(folders_at(tmp_path)) as catalog:
+        company = make_company(catalog, transactions=200, attachments_mb=3, name="Atelier Lefèvre")
+    data = folders_at(tmp_path).data
+    timeline = Timeline()
+    monkeypatch.setattr(sys, "stdout", timeline.stdout)
+    monkeypatch.setattr(sys, "stderr", timeline.stderr)
+    assert main(cli(data, "backup", "Atelier Lefèvre", "-o", "-", "--progress", "json")) == 0
+    monkeypatch.undo()
+
+    kinds = [kind for kind, _value in timeline.events]
+    first_out = kinds.index("out")
+    unfinished_after = [value for kind, value in timeline.events[first_out:]
+                        if kind == "progress" and value["done"] < value["total"]]
+    assert unfinished_after, "nothing reached stdout before the work was done: the backup is not streamed"
+    largest = max(value for kind, value in timeline.events if kind == "out")
+    assert kinds.count("out") > 10 and largest < len(timeline.data) / 4
+    (tmp_path / "piped.manager").write_bytes(timeline.data)
+    assert archive.verify(tmp_path / "piped.manager").company_name == "Atelier Lefèvre"
+    with Catalog(folders_at(tmp_path)) as catalog:
+        recorded = catalog.get(company.id)
+    assert recorded.last_backup_file == "<stdout>" and recorded.last_backup_size == len(timeline.data)
+
+
+def test_backup_to_a_terminal_is_refused_before_anything_is_written(data: Path, monkeypatch, capsys) -> None:
+    timeline = Timeline()
+    monkeypatch.setattr(timeline.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys, "stdout", timeline.stdout)
+    assert main(cli(data, "backup", "Cave Dubois", "-o", "-")) == 2
+    monkeypatch.undo()
+    assert timeline.data == b"" and "terminal" in capsys.readouterr().err
+
+
+# --- progress --------------------------------------------------------------------------------------
+
+PROGRESS_KEYS = {"event": str, "company": str, "company_id": int, "phase": str, "label": str, "done": int,
+                 "total": int, "unit": str}
+
+
+def test_progress_json_lines_parse_and_name_phases_in_english(data: Path) -> None:
+    result = run("--lang", "fr", *cli(data, "backup", "--all", "--progress", "json", "--quiet"))
+    assert result.returncode == 1 and result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    events = [json.loads(line) for line in lines if not line.startswith("keepbooks:")]
+    assert len(events) >= 6 and len(events) + 2 == len(lines)  # 2 lines: Broken's error, the summary
+    for event in events:
+        assert {key: type(event[key]) for key in event} == PROGRESS_KEYS
+        assert event["event"] == "progress" and event["unit"] in ("bytes", "items")
+        assert 0 <= event["done"] <= event["total"] or event["total"] == 0
+    assert {e["company"] for e in events} == {"Atelier Lefèvre", "Cave Dubois"}
+    assert {"Copying the books", "Compressing the books"} <= {e["phase"] for e in events}
+    assert any(e["label"] != e["phase"] for e in events)  # the label is French, the phase is not
+    finished = [e for e in events if e["company"] == "Atelier Lefèvre" and e["phase"] == "Compressing attachments"]
+    assert finished[-1]["done"] == finished[-1]["total"] > 0
+
+
+def test_no_progress_when_stderr_is_not_a_terminal_and_rich_is_not_loaded(data: Path) -> None:
+    code = ("import sys; from tui.cli import main; "
+            f"code = main({cli(data, 'backup', 'Cave Dubois')!r}); print(code, 'rich' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.stderr == "" and result.stdout.splitlines()[-1] == "0 False"
+
+
+def run_with_terminal_stderr(*args: str) -> tuple[int, bytes, bytes]:
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "tui.cli", *args], stdout=subprocess.PIPE, stderr=secondary,
+                               cwd=ROOT, env={**os.environ, "COLUMNS": "100", "TERM": "xterm-256color"})
+    os.close(secondary)
+    terminal = bytearray()
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    out = process.stdout.read()
+    process.wait(timeout=120)
+    os.close(primary)
+    return process.returncode, out, bytes(terminal)
+
+
+def test_a_progress_bar_on_a_terminal_and_nothing_with_quiet(data: Path) -> None:
+    code, out, terminal = run_with_terminal_stderr(*cli(data, "backup", "--all"))
+    assert code == 1
+    for phase in ("Copying the books", "Compressing the books", "Compressing attachments"):
+        assert f"Atelier Lefèvre · {phase}".encode() in terminal and f"Cave Dubois · {phase}".encode() in terminal
+    assert "━".encode() in terminal
+    assert b"Broken (#2) failed" in terminal
+    assert b"Backed up 2 of 3 companies" in out and b"\x1b[" not in out  # stdout stays plain text
+    code, out, terminal = run_with_terminal_stderr(*cli(data, "--quiet", "backup", "--all", "--force"))
+    assert code == 1 and out == b""
+    assert b"%" not in terminal and b"Broken (#2) failed" in terminal
+
+
+def test_quiet_before_or_after_the_command(data: Path, tmp_path: Path, capsys) -> None:
+    assert main(cli(data, "--quiet", "backup", "Cave Dubois")) == 0
+    file = data.parent / "backups" / archive.default_backup_name("Cave Dubois")
+    assert main(cli(data, "verify", str(file), "-q")) == 0
+    assert main(cli(data, "import", str(file), "--name", "Copy", "--quiet")) == 0
+    assert main(cli(data, "--quiet", "demo", "--transactions", "5", "--attachments-mb", "0")) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(cli(data, "verify", str(file))) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+# --- JSON shapes (the README's table) ----------------------------------------------------------------
+
+COMPANY = {"id": int, "name": str, "folder": str, "created_at": str, "last_change": str, "size_bytes": int,
+           "last_backup_at": (str, type(None)), "last_backup_file": (str, type(None)),
+           "last_backup_size": (int, type(None))}
+INSPECT = {"format": str, "format_version": int, "app_version": str, "schema_version": int, "company": dict,
+           "created_at": str, "include": dict, "counts": dict, "sizes": dict, "file": str,
+           "file_size": (int, type(None))}
+BACKUP = {"backups": list, "failed": list}
+BACKUP_ITEM = {"company": dict, "file": str, "size": int, "created_at": str, "include": dict}
+PRUNE = {"folder": str, "dry_run": bool, "policy": dict, "companies": list, "skipped": list, "removed_bytes": int}
+PRUNE_COMPANY = {"uid": str, "name": str, "keep": list, "remove": list, "failed": list}
+
+
+def check(obj: dict, shape: dict) -> None:
+    assert set(obj) == set(shape), sorted(set(obj) ^ set(shape))
+    for key, kind in shape.items():
+        assert isinstance(obj[key], kind), (key, obj[key])
+        assert not (kind is int and isinstance(obj[key], bool)), key
+
+
+def json_of(capsys, *args: str) -> object:
+    main(list(args))
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_shapes(data: Path, tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for company in json_of(capsys, *cli(data, "companies", "--json")):
+        check(company, COMPANY)
+
+    made = json_of(capsys, *cli(data, "backup", "Atelier Lefèvre", "--json"))
+    check(made, BACKUP)
+    assert made["failed"] == [] and len(made["backups"]) == 1
+    item = made["backups"][0]
+    check(item, BACKUP_ITEM)
+    check(item["company"], {"id": int, "name": str, "uid": str})
+    check(item["include"], {"attachments": bool, "emails": bool, "history": bool})
+    assert item["size"] == Path(item["file"]).stat().st_size
+
+    everything = json_of(capsys, *cli(data, "backup", "--all", "-o", str(folder), "--json"))
+    check(everything, BACKUP)
+    for item in everything["backups"]:
+        check(item, BACKUP_ITEM)
+    check(everything["failed"][0], {"company": dict, "error": str})
+    check(everything["failed"][0]["company"], {"id": int, "name": str})
+
+    inspected = json_of(capsys, *cli(data, "inspect", item["file"], "--json"))
+    check(inspected, INSPECT)
+    check(inspected["company"], {"uid": str, "name": str})
+    check(inspected["counts"], {"transactions": int, "attachments": int, "emails": int, "history": int})
+    check(inspected["sizes"], {"books.sqlite": int, "attachments": int})
+
+    imported = json_of(capsys, *cli(data, "import", item["file"], "--name", "Copie", "--json"))
+    check(imported, COMPANY)
+    assert imported["name"] == "Copie" and imported["last_backup_at"] is None
+
+    (folder / "notes.txt").write_text("hello")
+    pruned = json_of(capsys, *cli(data, "prune", str(folder), "--keep-last", "1", "--json"))
+    check(pruned, PRUNE)
+    check(pruned["policy"], {"last": int, "daily": int, "weekly": int, "monthly": int})
+    for company in pruned["companies"]:
+        check(company, PRUNE_COMPANY)
+        for kept in company["keep"]:
+            check(kept, {"file": str, "created_at": str, "size": int, "reasons": list})
+    check(pruned["skipped"][0], {"file": str, "reason": str, "message": str})
+    assert pruned["skipped"][0]["reason"] == "not-manager"
