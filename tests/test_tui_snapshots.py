@@ -16,7 +16,7 @@ from store.catalog import Catalog
 from store.errors import Cancelled
 from store.progress import Progress
 from test_tui_support import add_sample, app_for, fixed_root, make_folders
-from tui.screens import backup as backup_screen
+from tui.widgets import progress as progress_widget
 
 SIZE = (100, 30)
 SMALL = (80, 24)
@@ -84,7 +84,7 @@ def test_backup_dialog_with_an_invalid_name(snap_compare, folders) -> None:
 
 
 def scripted_clock(*readings: float):
-    """The backup screen's clock, reading the given times in turn (only the UI thread reads it)."""
+    """The progress view's clock, reading the given times in turn (only the UI thread reads it)."""
     values = iter(readings)
     return lambda: next(values)
 
@@ -100,9 +100,9 @@ def test_backup_in_progress(snap_compare, folders, monkeypatch) -> None:
         raise Cancelled("Cancelled; nothing was kept.")
 
     monkeypatch.setattr(archive, "backup_company", steady_backup)
-    monkeypatch.setattr(backup_screen, "PROGRESS_INTERVAL", 0)  # both reports reach the screen
+    monkeypatch.setattr(progress_widget, "PROGRESS_INTERVAL", 0)  # both reports reach the screen
     # the first report starts the phase, the second comes 4 s later: 2.4 MB in 4 s, 6.6 MB left
-    monkeypatch.setattr(backup_screen, "clock", scripted_clock(101.0, 105.0))
+    monkeypatch.setattr(progress_widget, "clock", scripted_clock(101.0, 105.0))
 
     async def start(pilot) -> None:
         await pilot.press("down", "enter")

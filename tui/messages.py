@@ -10,8 +10,8 @@ from store.progress import Progress
 
 
 @dataclass
-class BackupProgressed(Message):
-    """A backup worker reports how far it got."""
+class Progressed(Message):
+    """A backup, import or verify worker reports how far it got (one such worker per screen at a time)."""
 
     progress: Progress
 

@@ -6,7 +6,6 @@ collects choices, shows progress messages and turns errors into words.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from textual import on, work
@@ -14,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar
+from textual.widgets import Button, Checkbox, Footer, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from store import archive
@@ -23,14 +22,11 @@ from store.catalog import Catalog, CompanyInfo
 from store.config import Folders, ensure_folder
 from store.errors import Cancelled, InvalidInput, KeepbooksError
 from store.i18n import _
-from store.progress import Progress
 from tui import formatting
-from tui.messages import BackupProgressed
+from tui.messages import Progressed
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
-
-PROGRESS_INTERVAL = 0.1  # seconds between progress messages: enough for a smooth bar, no flood
-clock = time.monotonic  # the clock speed and time left are measured with (the UI thread's only)
+from tui.widgets.progress import ProgressView, StopGuard, throttled
 
 
 class BackupScreen(ModalScreen[BackupResult | None]):
@@ -46,9 +42,9 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         self.folder = folder
         self.estimate: Estimate | None = None
         self._worker: Worker[BackupResult] | None = None
-        self._confirm: ConfirmScreen | None = None
-        self._phase: tuple[str, float, int] | None = None  # (phase, when its first report came, bytes done then)
-        self._stopping = False
+        self._stop = StopGuard(self, _("Stop the backup? The unfinished file will be deleted."),
+                               yes=_("Stop"), no=_("Continue"),
+                               on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -71,11 +67,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
                 yield Checkbox(_("Emails"), True, id="emails", compact=True)
                 yield Checkbox(_("History"), True, id="history", compact=True)
                 yield Label("", id="estimate", classes="muted")
-            with Vertical(id="running"):
-                yield Label("", id="target", classes="muted", markup=False)
-                yield Label("", id="phase")
-                yield ProgressBar(id="bar", show_eta=False)
-                yield Label("", id="numbers", markup=False)
+            yield ProgressView(id="running")
             yield Label("", id="error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Backup"), id="start", variant="primary")
@@ -212,15 +204,11 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         self._start(destination, force=False)
 
     def _start(self, destination: Path, *, force: bool) -> None:
-        self._stopping = False
+        self._stop.reset()
         self.query_one("#error", Label).update("")
-        self.query_one("#phase", Label).update(_("Starting…"))
-        self.query_one("#numbers", Label).update("")
-        self.query_one("#target", Label).update(_("To {path}").format(path=destination))
-        self.query_one("#bar", ProgressBar).update(total=None, progress=0)
+        self.query_one(ProgressView).start(_("To {path}").format(path=destination))
         self.set_class(True, "-running")
         self.query_one("#cancel", Button).focus()
-        self._phase = None
         self._worker = self.run_backup(self.app.folders, destination, self.include, force)  # type: ignore[attr-defined]
         self.refresh_bindings()
 
@@ -228,52 +216,16 @@ class BackupScreen(ModalScreen[BackupResult | None]):
     def run_backup(self, folders: Folders, destination: Path, include: Include, force: bool) -> BackupResult:
         # The worker's own event: set when the person confirms Cancel, and by Textual when the app exits.
         cancel = get_current_worker().cancelled_event
-        last_sent = 0.0
-
-        def report(progress: Progress) -> None:
-            nonlocal last_sent
-            now = time.monotonic()
-            if now - last_sent >= PROGRESS_INTERVAL or (progress.total and progress.done >= progress.total):
-                last_sent = now
-                self.post_message(BackupProgressed(progress))
-
+        report = throttled(lambda progress: self.post_message(Progressed(progress)))
         ensure_folder(destination.parent)  # the backups folder is made on first use; errors name it
         with Catalog(folders) as catalog:  # this thread's own connection to the catalog
             return archive.backup_company(catalog, self.company.id, destination, include=include, force=force,
                                           progress=report, cancel=cancel)
 
-    @on(BackupProgressed)
-    def _progressed(self, message: BackupProgressed) -> None:
-        if self._stopping:
-            return
-        progress = message.progress
-        self.query_one("#phase", Label).update(progress.phase)
-        bar = self.query_one("#bar", ProgressBar)
-        bar.update(total=progress.total or None, progress=progress.done)
-        self.query_one("#numbers", Label).update(self._numbers(progress))
-
-    def _numbers(self, progress: Progress) -> str:
-        """Done and total, speed and time left of the current phase (each phase counts from zero)."""
-        now = clock()
-        if self._phase is None or self._phase[0] != progress.phase or progress.done < self._phase[2]:
-            self._phase = (progress.phase, now, progress.done)
-        if progress.unit != "bytes":
-            if not progress.total:
-                return formatting.count(progress.done)
-            return _("{done} of {total}").format(done=formatting.count(progress.done),
-                                                 total=formatting.count(progress.total))
-        _phase, since, done_then = self._phase
-        elapsed = now - since
-        done = formatting.size(progress.done)
-        if not progress.total:
-            return done
-        parts = [_("{done} of {total}").format(done=done, total=formatting.size(progress.total))]
-        if elapsed > 0.25 and progress.done > done_then:
-            rate = (progress.done - done_then) / elapsed
-            parts.append(formatting.speed(rate))
-            left = max(0, progress.total - progress.done) / rate
-            parts.append(_("{time} left").format(time=formatting.duration(left)))
-        return " · ".join(parts)
+    @on(Progressed)
+    def _progressed(self, message: Progressed) -> None:
+        if not self._stop.stopping:
+            self.query_one(ProgressView).show(message.progress)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -288,9 +240,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
             return
         if worker.group != "backup" or not worker.is_finished:
             return
-        if self._confirm is not None:  # the backup ended while "Stop?" was asked: the question is moot
-            self.pop_until_active()
-            self._confirm = None
+        self._stop.finished()
         self.set_class(False, "-running")
         self.refresh_bindings()
         if event.state == WorkerState.SUCCESS:
@@ -311,19 +261,7 @@ class BackupScreen(ModalScreen[BackupResult | None]):
         if not self.backup_running:
             self.dismiss(None)
             return
-        if self._stopping or self._confirm is not None:
-            return
-        self._confirm = ConfirmScreen(_("Stop the backup? The unfinished file will be deleted."),
-                                      yes=_("Stop"), no=_("Continue"))
-        self.app.push_screen(self._confirm, self._stop_confirmed)
-
-    def _stop_confirmed(self, stop: bool | None) -> None:
-        self._confirm = None
-        if stop and self.backup_running and self._worker is not None:
-            self._stopping = True
-            # Only the event, not Worker.cancel(): the thread must finish its clean-up before we close.
-            self._worker.cancelled_event.set()
-            self.query_one("#phase", Label).update(_("Stopping…"))
+        self._stop.ask(self._worker)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "change_folder":
