@@ -207,12 +207,16 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     (INSERT … SELECT), inside the read transaction; the COMMIT at the end also ends that transaction."""
     excluded = {table for category, table in OPTIONAL.items() if not include.has(category)}
     history_filter = _history_filter(include)
-    objects = copier.execute("SELECT type, name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
+    objects = copier.execute("SELECT type, name, tbl_name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
                              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
-    tables = [(name, sql) for kind, name, sql in objects if kind == "table"]
-    indexes = [sql for kind, _name, sql in objects if kind == "index"]
+    tables = [(name, sql) for kind, name, _table, sql in objects if kind == "table"]
+    indexes = [(table, sql) for kind, _name, table, sql in objects if kind == "index"]
     copied = {name: _count(copier, name, history_filter if name == "history" else "", "src")
               for name, _sql in tables if name not in excluded}
+    # Tables copied whole go through SQLite's transfer optimisation (INSERT INTO t SELECT * FROM src.t
+    # into an empty table with the same schema and indexes: records and index entries are copied as
+    # they are, in order, without sorting). The others get their indexes after their rows.
+    whole = {name for name in copied if name != "attachment" and not (name == "history" and history_filter)}
     total = sum(copied.values())
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
@@ -224,18 +228,25 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
         copier.execute(f"PRAGMA main.page_size = {int(page_size)}")  # before the first table exists
         for _name, sql in tables:
             copier.execute(sql)
+        for table, sql in indexes:
+            if table in whole:
+                copier.execute(sql)
         done = 0
         for name, rows in copied.items():
-            columns = [row[1] for row in copier.execute(f"PRAGMA src.table_info({_quote(name)})")]
-            selected = ", ".join("x''" if name == "attachment" and column == "content" else _quote(column)
-                                 for column in columns)
-            where = history_filter if name == "history" else ""
-            copier.execute(f"INSERT INTO main.{_quote(name)} ({', '.join(map(_quote, columns))}) "
-                           f"SELECT {selected} FROM src.{_quote(name)} {where} ORDER BY rowid")
+            if name in whole:
+                copier.execute(f"INSERT INTO main.{_quote(name)} SELECT * FROM src.{_quote(name)}")
+            else:
+                columns = [row[1] for row in copier.execute(f"PRAGMA src.table_info({_quote(name)})")]
+                selected = ", ".join("x''" if name == "attachment" and column == "content" else _quote(column)
+                                     for column in columns)
+                where = history_filter if name == "history" else ""
+                copier.execute(f"INSERT INTO main.{_quote(name)} ({', '.join(map(_quote, columns))}) "
+                               f"SELECT {selected} FROM src.{_quote(name)} {where} ORDER BY rowid")
             done += rows
             progress(Progress(phase, done, total, "items"))
-        for sql in indexes:  # built after the rows: compact, and empty for left-out tables
-            copier.execute(sql)
+        for table, sql in indexes:  # empty for left-out tables
+            if table not in whole:
+                copier.execute(sql)
         copier.execute(f"PRAGMA main.user_version = {int(user_version)}")
         copier.execute("COMMIT")
     except sqlite3.OperationalError:
