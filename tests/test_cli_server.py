@@ -331,3 +331,38 @@ def test_json_shapes(data: Path, tmp_path: Path, capsys) -> None:
             check(kept, {"file": str, "created_at": str, "size": int, "reasons": list})
     check(pruned["skipped"][0], {"file": str, "reason": str, "message": str})
     assert pruned["skipped"][0]["reason"] == "not-manager"
+
+
+# --- docs/server: the commands the cron line and the systemd unit run are real ------------------------
+
+def server_commands(kind: str) -> list[list[str]]:
+    """The keepbooks command lines of the systemd unit or of the cron line, in the order they run."""
+    docs = ROOT / "docs" / "server"
+    if kind == "systemd":
+        commands = [line.split("=", 1)[1] for line in (docs / "keepbooks-backup.service").read_text().splitlines()
+                    if line.startswith("ExecStart=")]
+    else:
+        commands = [part.strip() for line in (docs / "crontab.example").read_text().splitlines()
+                    if line[:1].isdigit() for part in line.split(None, 5)[5].split("&&")]
+    return [command.replace("%h", "$HOME").split() for command in commands]
+
+
+@pytest.mark.parametrize("kind", ["systemd", "cron"])
+def test_the_server_examples_run(tmp_path: Path, kind: str) -> None:
+    home = tmp_path / "home"
+    data = home / ".local" / "share" / "keepbooks"  # the default data folder (platformdirs, Linux)
+    with Catalog(folders_at(tmp_path)) as catalog:
+        make_company(catalog, transactions=5, attachments_mb=0, name="Acme")
+    os.makedirs(data.parent)
+    os.replace(folders_at(tmp_path).data, data)
+    commands = server_commands(kind)
+    assert [c[:2] for c in commands] == [["$HOME/.local/bin/keepbooks", "backup"],
+                                         ["$HOME/.local/bin/keepbooks", "prune"]]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("KEEPBOOKS_", "XDG_"))}
+    for command in commands:
+        args = [arg.replace("$HOME", str(home)) for arg in command[1:]]
+        result = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True,
+                                cwd=ROOT, timeout=120, env={**env, "HOME": str(home)})
+        assert result.returncode == 0 and result.stderr == "", (command, result.stderr)
+        assert result.stdout == "" or "--quiet" not in command
+    assert [p.name for p in (data / "backups").iterdir()] == [archive.default_backup_name("Acme")]
