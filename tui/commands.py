@@ -13,6 +13,7 @@ class ScreenActions(Provider):
     """Offers each binding (with a description) that the screen or the app defines, when it is enabled.
 
     Reading the bindings, rather than keeping a second list, means a new key is in the palette for free.
+    A screen may name an entry more fully than its footer word in ``COMMAND_TITLES`` (binding id → title).
     """
 
     def _commands(self) -> list[tuple[str, str, object]]:
@@ -23,7 +24,7 @@ class ScreenActions(Provider):
                 continue
             if not isinstance(node, (Screen, App)) or binding.action in ("command_palette",):
                 continue
-            title = binding.description
+            title = getattr(node, "COMMAND_TITLES", {}).get(binding.id) or binding.description
             help_text = binding.tooltip or ""
             commands.setdefault(title, (title, help_text, partial(node.run_action, binding.action)))
         return sorted(commands.values(), key=lambda command: command[0])

@@ -54,6 +54,11 @@ def date_time(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
+def local_date_time(value: dt.datetime) -> str:
+    """A moment stored with its time zone (a backup's UTC time), shown in the local time of this computer."""
+    return date_time(value.astimezone() if value.tzinfo else value)
+
+
 def period(start: dt.date, end: dt.date) -> str:
     return _("{start} to {end}").format(start=date(start), end=date(end))
 

@@ -31,11 +31,25 @@ SAMPLE_ATTACHMENTS_MB = 5
 class CompaniesScreen(Screen[None]):
     CSS_PATH = "companies.tcss"
     AUTO_FOCUS = "#companies"
+    # Titles in the command palette where the footer's word is too short to say it (tui/commands.py).
+    COMMAND_TITLES = {
+        "companies.new": _("New company"),
+        "companies.sample": _("Sample company"),
+        "companies.import": _("Import a company"),
+        "companies.backups": _("Backups view"),
+        "companies.remove": _("Remove a company"),
+    }
     BINDINGS = [
         Binding("enter", "open", _("Open"), priority=True, id="companies.open"),
-        Binding("n", "new_company", _("New company"), id="companies.new"),
+        Binding("n", "new_company", _("New"), id="companies.new"),
         Binding("slash", "filter", _("Filter"), key_display="/", id="companies.filter"),
-        Binding("s", "sample", _("Sample company"), id="companies.sample"),
+        Binding("s", "sample", _("Sample"), id="companies.sample"),
+        Binding("i", "import_company", _("Import"), tooltip=_("Import a company from a .manager file"),
+                id="companies.import"),
+        Binding("b", "backups", _("Backups"), tooltip=_("The backups folder: details, verify, import, delete"),
+                id="companies.backups"),
+        Binding("delete", "remove", _("Remove"), tooltip=_("Remove the selected company (to the trash)"),
+                id="companies.remove"),
         Binding("r", "reload", _("Reload"), show=False, id="companies.reload"),
         Binding("escape", "clear_filter", _("Clear filter"), show=False, id="companies.clear_filter"),
     ]
@@ -61,7 +75,7 @@ class CompaniesScreen(Screen[None]):
             yield Label("", id="sample-phase")
             yield ProgressBar(id="sample-bar", show_eta=False)
         yield Label("", id="no-match", classes="muted")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
@@ -145,6 +159,60 @@ class CompaniesScreen(Screen[None]):
         self.notify(_("Created {name}.").format(name=info.name), markup=False)
         self.reload(info.id)
 
+    # --- import, backups, removal ------------------------------------------------------------------
+
+    def action_import_company(self) -> None:
+        from tui.screens.picker import PickerScreen
+
+        self.app.push_screen(PickerScreen(), self._imported)
+
+    def action_backups(self) -> None:
+        from tui.screens.backups import BackupsScreen
+
+        self.app.push_screen(BackupsScreen(), self._imported)
+
+    def _imported(self, company: CompanyInfo | None) -> None:
+        if company is None:
+            return
+        self.query_one("#filter", Input).value = ""  # the new company must be visible to be selected
+        self.reload(company.id)
+        self.query_one("#companies", DataTable).focus()
+        self.notify(_("Imported {name}.").format(name=company.name), markup=False)
+
+    def action_remove(self) -> None:
+        company = self.selected_company()
+        if company is None:
+            return
+        from tui.screens.remove import RemoveScreen
+
+        self.app.push_screen(RemoveScreen(company), lambda choice: self._remove_chosen(company, choice))
+
+    def _remove_chosen(self, company: CompanyInfo, choice: str | None) -> None:
+        if choice == "remove":
+            self._remove(company)
+        elif choice == "backup":
+            from tui.screens.backup import BackupScreen
+
+            self.app.push_screen(BackupScreen(company), lambda result: self._backed_up(company, result))
+
+    def _backed_up(self, company: CompanyInfo, result: object | None) -> None:
+        if result is None:
+            self.notify(_("{name} was not removed: the backup did not finish.").format(name=company.name),
+                        markup=False)
+            return
+        self.notify(_("Backup saved to {file}.").format(file=result.path), markup=False)  # type: ignore[attr-defined]
+        self._remove(company)
+
+    def _remove(self, company: CompanyInfo) -> None:
+        try:
+            trash = self.catalog.remove(company.id)
+        except KeepbooksError as exc:
+            self.notify(exc.message, title=_("Cannot remove the company"), severity="error", markup=False)
+            return
+        self.notify(_("Removed {name}. Its folder was moved to {path}; it can be put back by hand.").format(
+            name=company.name, path=trash), markup=False)
+        self.reload()
+
     def action_filter(self) -> None:
         self.set_class(True, "-filtering")
         self.query_one("#filter", Input).focus()
@@ -167,7 +235,7 @@ class CompaniesScreen(Screen[None]):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open":
+        if action in ("open", "remove"):
             if not self._companies:
                 return False  # nothing to open: the key is not offered
             return bool(self.query_one("#companies", DataTable).row_count) or None

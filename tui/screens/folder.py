@@ -15,8 +15,10 @@ from textual.widgets import Button, Input, Label
 from store.i18n import _
 
 
-def folder_problem(text: str) -> tuple[Path | None, str]:
-    """The folder typed and a note: an error (path None) or what will happen."""
+def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None, str]:
+    """The folder typed and a note: an error (path None) or what will happen.
+
+    ``must_exist``: a folder to read from (any existing folder will do); else one to write to."""
     if not text.strip():
         return None, _("Type a folder.")
     path = Path(text.strip()).expanduser()
@@ -24,6 +26,8 @@ def folder_problem(text: str) -> tuple[Path | None, str]:
         path = Path.cwd() / path
     if path.exists() and not path.is_dir():
         return None, _("{path} is a file, not a folder.").format(path=path)
+    if must_exist:
+        return (path, "") if path.is_dir() else (None, _("There is no folder {path}.").format(path=path))
     if path.is_dir():
         if not os.access(path, os.W_OK | os.X_OK):
             return None, _("The folder {path} is not writable.").format(path=path)
@@ -38,13 +42,15 @@ class FolderScreen(ModalScreen[Path | None]):
     CSS_PATH = "modals.tcss"
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="folder.cancel")]
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, title: str | None = None, must_exist: bool = False) -> None:
         super().__init__()
         self.folder = folder
+        self.title_text = title or _("Backup folder")
+        self.must_exist = must_exist
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="folder-dialog"):
-            yield Label(_("Backup folder"), classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title")
             yield Input(str(self.folder), id="folder", select_on_focus=False)
             yield Label("", id="folder-note", classes="muted", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -58,7 +64,7 @@ class FolderScreen(ModalScreen[Path | None]):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        path, note = folder_problem(event.value)
+        path, note = folder_problem(event.value, must_exist=self.must_exist)
         label = self.query_one("#folder-note", Label)
         label.update(note)
         label.set_class(path is None, "error")
@@ -67,7 +73,7 @@ class FolderScreen(ModalScreen[Path | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#use")
     def _use(self) -> None:
-        path, _note = folder_problem(self.query_one("#folder", Input).value)
+        path, _note = folder_problem(self.query_one("#folder", Input).value, must_exist=self.must_exist)
         if path is not None:
             self.dismiss(path)
 

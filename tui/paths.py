@@ -1,0 +1,63 @@
+"""Paths typed or pasted by a person: clean-up, resolution against a folder, and Tab completion."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+def clean(text: str) -> str:
+    """What a person meant: a pasted path may come quoted ('…' or "…") or as a file:// URL."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if text.startswith("file://"):
+        text = unquote(urlparse(text).path)
+    return text
+
+
+def resolve(text: str, base: Path) -> Path:
+    """The path typed, with ``~`` expanded and a relative path taken from ``base``."""
+    path = Path(clean(text)).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str  # the new content of the field
+    candidates: list[str]  # names that still match when there is more than one
+
+
+def complete(text: str, base: Path, *, limit: int = 200) -> Completion:
+    """Complete the last part of a typed path the way a shell does on Tab.
+
+    One match: completed (with a ``/`` after a folder). Several: extended to what they have in common,
+    and the candidates listed. Case is respected first; without an exact-case match, ignored.
+    """
+    typed = clean(text)
+    if typed.startswith("~") and os.sep not in typed:
+        return Completion(typed + os.sep if typed == "~" else typed, [])
+    head, sep, prefix = typed.rpartition(os.sep)
+    folder_text = head + sep
+    folder = resolve(folder_text, base) if folder_text else base
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder))
+    except OSError:
+        return Completion(typed, [])
+    matches = [name for name in names if name.startswith(prefix)]
+    if not matches:
+        matches = [name for name in names if name.casefold().startswith(prefix.casefold())]
+    if not prefix.startswith("."):
+        matches = [name for name in matches if not name.startswith(".")] or matches
+    if not matches:
+        return Completion(typed, [])
+    if len(matches) == 1:
+        [name] = matches
+        suffix = os.sep if (folder / name).is_dir() else ""
+        return Completion(folder_text + name + suffix, [])
+    common = os.path.commonprefix(matches)
+    if not common.startswith(prefix):  # matched ignoring case: keep what was typed
+        common = prefix
+    return Completion(folder_text + common, matches[:limit])

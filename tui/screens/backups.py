@@ -1,0 +1,276 @@
+"""The backups view: the .manager files of the backups folder, newest first, read from their manifests.
+
+On a server this is where people find what the scheduled job wrote. Each file can be shown in detail,
+verified (every check an import makes), imported as a new company, or deleted (after a question); the
+folder shown can be changed for the session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Label
+from textual.worker import Worker, WorkerState
+
+from store import archive
+from store.archive import EXTENSION, Manifest
+from store.catalog import CompanyInfo
+from store.errors import KeepbooksError
+from store.i18n import _
+from tui import formatting
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.folder import FolderScreen
+from tui.screens.import_company import ImportScreen, error_text
+from tui.screens.verify import VerifyScreen
+from tui.widgets.backup_preview import BackupPreview, contents
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A .manager file of the folder: its manifest, or the reason it cannot be read."""
+
+    path: Path
+    modified: dt.datetime  # aware; orders the files that have no readable manifest
+    manifest: Manifest | None
+    problem: str | None
+
+    @property
+    def when(self) -> dt.datetime:
+        return self.manifest.created_at if self.manifest is not None else self.modified
+
+
+def scan(folder: Path) -> list[BackupFile]:
+    """Every .manager file directly in ``folder``, newest first (only the start of each file is read)."""
+    found: list[BackupFile] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.lower().endswith(EXTENSION) or not entry.is_file():
+                continue
+            path = Path(entry.path)
+            modified = dt.datetime.fromtimestamp(entry.stat().st_mtime, dt.timezone.utc)
+            try:
+                found.append(BackupFile(path, modified, archive.inspect(path), None))
+            except KeepbooksError as exc:
+                found.append(BackupFile(path, modified, None, exc.message))
+    return sorted(found, key=lambda item: (item.when, item.path.name), reverse=True)
+
+
+class DetailsScreen(ModalScreen[None]):
+    """What one backup holds, or why it cannot be used."""
+
+    CSS_PATH = ["modals.tcss", "backups.tcss"]
+    BINDINGS = [Binding("escape", "close", _("Close"), id="details.close")]
+
+    def __init__(self, backup: BackupFile) -> None:
+        super().__init__()
+        self.backup = backup
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="details-dialog"):
+            yield Label(self.backup.path.name, classes="dialog-title", markup=False)
+            yield BackupPreview(id="details")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Close"), id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        preview = self.query_one("#details", BackupPreview)
+        if self.backup.manifest is not None:
+            preview.show_manifest(self.backup.manifest, self.backup.path)
+        else:
+            preview.show_problem(self.backup.problem or "")
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class BackupsScreen(Screen[CompanyInfo | None]):
+    """Returns the company imported from here, if any (the companies list then selects it)."""
+
+    CSS_PATH = "backups.tcss"
+    AUTO_FOCUS = "#backups"
+    COMMAND_TITLES = {
+        "backups.details": _("Details of the backup"),
+        "backups.verify": _("Verify the backup"),
+        "backups.import": _("Import the backup"),
+        "backups.delete": _("Delete the backup"),
+        "backups.folder": _("Change the backups folder shown"),
+    }
+    BINDINGS = [
+        Binding("enter", "details", _("Details"), priority=True, id="backups.details"),
+        Binding("v", "verify", _("Verify"), id="backups.verify"),
+        Binding("i", "import_backup", _("Import"), id="backups.import"),
+        Binding("d,delete", "delete", _("Delete"), key_display="d", id="backups.delete"),
+        Binding("f", "change_folder", _("Folder"), id="backups.folder"),
+        Binding("r", "reload", _("Reload"), show=False, id="backups.reload"),
+        Binding("escape", "back", _("Back"), id="backups.back"),
+    ]
+
+    def __init__(self, folder: Path | None = None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.backups: list[BackupFile] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("", id="folder-line", markup=False)
+        table: DataTable[str | Text] = DataTable(id="backups", cursor_type="row", zebra_stripes=True)
+        table.add_column(_("Company"), key="company")
+        table.add_column(_("Backed up"), key="when")
+        table.add_column(_("Size"), key="size")
+        table.add_column(_("Contents"), key="contents")
+        yield table
+        yield Label("", id="empty", classes="muted", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.folder is None:
+            self.folder = self.app.folders.backups  # type: ignore[attr-defined]
+        self.reload()
+
+    # --- the list ---------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        assert self.folder is not None
+        self.query_one("#folder-line", Label).update(_("Backups in {folder} · reading…").format(folder=self.folder))
+        self.load(self.folder)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
+    def load(self, folder: Path) -> list[BackupFile]:
+        if not folder.is_dir():
+            return []
+        return scan(folder)
+
+    @on(Worker.StateChanged)
+    def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "scan" or not event.worker.is_finished:
+            return
+        if event.state == WorkerState.SUCCESS:
+            self._fill(event.worker.result)  # type: ignore[arg-type]
+        elif event.state == WorkerState.ERROR:
+            self._fill([])
+            self.query_one("#empty", Label).update(_("The folder cannot be read: {reason}").format(
+                reason=error_text(event.worker.error) if isinstance(event.worker.error, KeepbooksError)
+                else getattr(event.worker.error, "strerror", None) or event.worker.error))
+
+    def _fill(self, backups: list[BackupFile]) -> None:
+        assert self.folder is not None
+        table = self.query_one("#backups", DataTable)
+        current = self.selected()
+        self.backups = backups
+        table.clear()
+        for backup in backups:
+            manifest = backup.manifest
+            if manifest is None:
+                table.add_row(Text(backup.path.name, style="dim"), formatting.local_date_time(backup.modified),
+                              Text(formatting.size(backup.path.stat().st_size) if backup.path.exists() else "",
+                                   justify="right"),
+                              Text(_("cannot be used"), style=f"bold {self.app.current_theme.error}"),
+                              key=str(backup.path))
+                continue
+            table.add_row(Text(manifest.company_name), formatting.local_date_time(manifest.created_at),
+                          Text(formatting.size(manifest.file_size or 0), justify="right"),
+                          contents(manifest.include), key=str(backup.path))
+        if current is not None and str(current.path) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(current.path)))
+        total = sum(b.manifest.file_size or 0 for b in backups if b.manifest is not None)
+        self.query_one("#folder-line", Label).update(_("Backups in {folder} · {count} files, {size}").format(
+            folder=self.folder, count=formatting.count(len(backups)), size=formatting.size(total)))
+        empty = self.query_one("#empty", Label)
+        if backups:
+            empty.update("")
+        elif self.folder.is_dir():
+            empty.update(_("No .manager files in this folder. Press f to look in another folder."))
+        else:
+            empty.update(_("The folder {folder} does not exist yet. Press f to look in another folder.")
+                         .format(folder=self.folder))
+        self.set_class(not backups, "-empty")
+        self.refresh_bindings()
+
+    def selected(self) -> BackupFile | None:
+        table = self.query_one("#backups", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((b for b in self.backups if str(b.path) == key), None)
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("details", "verify", "import_backup", "delete"):
+            backup = self.selected() if self.is_mounted else None
+            if backup is None:
+                return False
+            if action in ("verify", "import_backup") and backup.manifest is None:
+                return None  # shown, greyed: this file cannot be used
+        return True
+
+    @on(DataTable.RowSelected, "#backups")
+    def action_details(self) -> None:
+        backup = self.selected()
+        if backup is not None:
+            self.app.push_screen(DetailsScreen(backup))
+
+    @on(DataTable.RowHighlighted, "#backups")
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def action_verify(self) -> None:
+        backup = self.selected()
+        if backup is not None and backup.manifest is not None:
+            self.app.push_screen(VerifyScreen(backup.path))
+
+    def action_import_backup(self) -> None:
+        backup = self.selected()
+        if backup is not None and backup.manifest is not None:
+            self.app.push_screen(ImportScreen(backup.path, backup.manifest), self._imported)
+
+    def _imported(self, company: CompanyInfo | None) -> None:
+        if company is not None:
+            self.dismiss(company)
+
+    def action_delete(self) -> None:
+        backup = self.selected()
+        if backup is None:
+            return
+        question = _("Delete the backup {file}? The file is deleted for good.").format(file=backup.path)
+        self.app.push_screen(ConfirmScreen(question, yes=_("Delete"), no=_("Keep it")),
+                             lambda yes: self._delete(backup) if yes else None)
+
+    def _delete(self, backup: BackupFile) -> None:
+        try:
+            backup.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            self.notify(_("Cannot delete {file}: {reason}.").format(file=backup.path, reason=exc.strerror or exc),
+                        severity="error", markup=False)
+            return
+        self.notify(_("Deleted {file}.").format(file=backup.path.name), markup=False)
+        self.reload()
+
+    def action_change_folder(self) -> None:
+        assert self.folder is not None
+        self.app.push_screen(FolderScreen(self.folder, title=_("Folder of backups to show"), must_exist=True),
+                             self._folder_chosen)
+
+    def _folder_chosen(self, folder: Path | None) -> None:
+        if folder is not None and folder != self.folder:
+            self.folder = folder
+            self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

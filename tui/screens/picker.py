@@ -1,0 +1,290 @@
+"""Import a company: pick a .manager file by typing or pasting its path, or in a folder tree.
+
+Made for a server over SSH: no desktop dialog, no mouse. The path field has focus (Tab completes, Enter
+on a folder opens it in the tree, Enter on a file selects it); ↓ goes to the tree, which starts in the
+backups folder and can go to the parent folder, home, or any folder typed. A selected file is described
+from its manifest only (instant for any size); Enter again, or Import, goes to the import step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Iterable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, DirectoryTree, Footer, Input, Label
+from textual.worker import Worker, WorkerState
+
+from store import archive
+from store.archive import EXTENSION, Manifest
+from store.catalog import CompanyInfo
+from store.errors import KeepbooksError
+from store.i18n import _
+from tui import paths
+from tui.screens.import_company import ImportScreen, error_text
+from tui.widgets.backup_preview import BackupPreview
+
+MAX_CANDIDATES_SHOWN = 8
+
+
+class BackupTree(DirectoryTree):
+    """A folder tree showing sub-folders and .manager files, or every file when ``show_all``."""
+
+    BINDINGS = [Binding("backspace", "screen.parent_folder", _("Parent folder"), show=False)]
+
+    class Loaded(Message):
+        """The tree shows the content of a new folder, or of the same one filtered anew."""
+
+    def __init__(self, path: Path, *, id: str | None = None) -> None:
+        self.show_all = False
+        super().__init__(path, id=id)
+        self.show_root = False
+
+    def filter_paths(self, paths_: Iterable[Path]) -> Iterable[Path]:
+        if self.show_all:
+            return paths_
+        return [path for path in paths_ if not path.name.startswith(".")
+                and (self._safe_is_dir(path) or path.name.lower().endswith(EXTENSION))]
+
+    async def watch_path(self) -> None:
+        await super().watch_path()
+        self.post_message(self.Loaded())
+
+    async def refilter(self, show_all: bool) -> None:
+        self.show_all = show_all
+        await self.reload()
+        self.post_message(self.Loaded())
+
+
+class PathInput(Input):
+    """The path field: Tab completes the last part of the path; ↓ goes down to the tree."""
+
+    BINDINGS = [
+        Binding("tab", "complete", _("Complete"), show=False),
+        Binding("down", "screen.focus_tree", _("To the tree"), show=False),
+    ]
+
+    def action_complete(self) -> None:
+        self.screen.complete_path()  # type: ignore[attr-defined]
+
+
+class PickerScreen(ModalScreen[CompanyInfo | None]):
+    """Returns the imported company, or None."""
+
+    CSS_PATH = ["modals.tcss", "picker.tcss"]
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel"), id="picker.cancel"),
+        Binding("ctrl+l", "parent_folder", _("Parent folder"), id="picker.parent"),
+        Binding("ctrl+g", "home_folder", _("Home"), id="picker.home"),
+        Binding("ctrl+r", "backups_folder", _("Backups folder"), id="picker.backups"),
+        Binding("ctrl+f", "toggle_all", _("All files"), id="picker.all_files"),
+    ]
+
+    def __init__(self, folder: Path | None = None) -> None:
+        super().__init__()
+        self.start_folder = folder
+        self.folder = Path("/")
+        self.selected: Path | None = None
+        self.manifest: Manifest | None = None
+        self.tree_loaded = asyncio.Event()  # set when the tree shows the folder asked for (tests wait on it)
+        self._listed_for: str | None = None  # the text whose completions are listed (a second Tab moves on)
+
+    def _start_folder(self) -> tuple[Path, str]:
+        """The backups folder (or the folder given); the nearest existing folder above it when missing."""
+        start = self.start_folder or self.app.folders.backups  # type: ignore[attr-defined]
+        if start.is_dir():
+            return start, ""
+        existing = next((p for p in start.parents if p.is_dir()), Path.home())
+        return existing, _("The backups folder {path} does not exist yet.").format(path=start)
+
+    def compose(self) -> ComposeResult:
+        self.folder, self._start_note = self._start_folder()
+        with Vertical(classes="dialog", id="picker-dialog"):
+            yield Label(_("Import a company"), classes="dialog-title")
+            yield PathInput(placeholder=_("Type or paste the path of a .manager file"), id="path",
+                            select_on_focus=False)
+            yield Label("", id="path-note", classes="muted", markup=False)
+            yield Label("", id="folder", classes="muted", markup=False)
+            with Horizontal(id="picker-body"):
+                with Vertical(id="tree-box"):
+                    yield BackupTree(self.folder, id="tree")
+                    yield Label("", id="tree-empty", classes="muted", markup=False)
+                yield BackupPreview(id="preview")
+            with Horizontal(classes="dialog-buttons", id="picker-buttons"):
+                yield Button(_("Import"), id="import", variant="primary", disabled=True, compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#preview", BackupPreview).show_hint(
+            _("Select a backup to see what it holds.\n\nTab completes the path; ↓ moves to the folder tree."))
+        self._note(self._start_note)
+        self._show_folder()
+        self.query_one("#path", Input).focus()
+
+    # --- the folder tree ---------------------------------------------------------------------------
+
+    def go_to(self, folder: Path) -> None:
+        self.folder = folder
+        self.tree_loaded.clear()
+        self._show_folder()
+        self.query_one("#tree", BackupTree).path = folder
+
+    def _show_folder(self) -> None:
+        tree = self.query_one("#tree", BackupTree)
+        shown = _("all files") if tree.show_all else _(".manager files and folders")
+        self.query_one("#folder", Label).update(_("{folder} · {shown}").format(folder=self.folder, shown=shown))
+
+    @on(BackupTree.Loaded)
+    def _tree_loaded(self) -> None:
+        tree = self.query_one("#tree", BackupTree)
+        empty = not tree.root.children
+        note = self.query_one("#tree-empty", Label)
+        if not empty:
+            note.update("")
+        elif tree.show_all:
+            note.update(_("This folder is empty."))
+        else:
+            note.update(_("No .manager files here. Ctrl+F shows all files."))
+        self.tree_loaded.set()
+
+    def action_parent_folder(self) -> None:
+        self.go_to(self.folder.parent)
+
+    def action_home_folder(self) -> None:
+        self.go_to(Path.home())
+
+    def action_backups_folder(self) -> None:
+        backups = self.app.folders.backups  # type: ignore[attr-defined]
+        if backups.is_dir():
+            self.go_to(backups)
+        else:
+            self._note(_("The backups folder {path} does not exist yet.").format(path=backups), error=True)
+
+    def action_focus_tree(self) -> None:
+        self.query_one("#tree", BackupTree).focus()
+
+    @work(exclusive=True, group="filter")
+    async def action_toggle_all(self) -> None:
+        tree = self.query_one("#tree", BackupTree)
+        self.tree_loaded.clear()
+        await tree.refilter(not tree.show_all)
+        self._show_folder()
+
+    @on(DirectoryTree.FileSelected, "#tree")
+    def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.choose(event.path)
+
+    # --- the path field ----------------------------------------------------------------------------
+
+    def _note(self, text: str, *, error: bool = False) -> None:
+        note = self.query_one("#path-note", Label)
+        note.update(text)
+        note.set_class(error, "error")
+
+    def complete_path(self) -> None:
+        field = self.query_one("#path", Input)
+        if not field.value.strip():
+            self.focus_next()
+            return
+        completion = paths.complete(field.value, self.folder)
+        if completion.text != paths.clean(field.value):
+            field.value = completion.text
+            field.cursor_position = len(field.value)
+        elif not completion.candidates or self._listed_for == field.value:
+            self.focus_next()  # nothing more to complete: Tab moves on, as everywhere else
+            return
+        if completion.candidates:
+            self._listed_for = field.value
+            shown = completion.candidates[:MAX_CANDIDATES_SHOWN]
+            more = len(completion.candidates) - len(shown)
+            text = "  ".join(shown) + (_("  … and {count} more").format(count=more) if more > 0 else "")
+            self._note(text)
+        else:
+            self._note("")
+
+    @on(Input.Changed, "#path")
+    def _path_changed(self) -> None:
+        self._listed_for = None
+
+    @on(Input.Submitted, "#path")
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            return
+        path = paths.resolve(event.value, self.folder)
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError:
+            is_dir = is_file = False
+        if is_dir:
+            self.go_to(path)
+            field = self.query_one("#path", Input)
+            field.value = str(path).rstrip(os.sep) + os.sep
+            field.cursor_position = len(field.value)
+            self._note("")
+        elif is_file:
+            self.choose(path)
+        elif path.exists():
+            self._note(_("{path} is not a file.").format(path=path), error=True)
+        else:
+            self._note(_("There is no file or folder {path}.").format(path=path), error=True)
+
+    # --- selection and preview ---------------------------------------------------------------------
+
+    def choose(self, path: Path) -> None:
+        """Select a file; choosing the selected, valid file again goes on to the import step."""
+        if path == self.selected and self.manifest is not None:
+            self.action_import()
+            return
+        self.selected = path
+        self.manifest = None
+        self.query_one("#import", Button).disabled = True
+        field = self.query_one("#path", Input)
+        with field.prevent(Input.Changed):
+            field.value = str(path)
+        field.cursor_position = len(field.value)
+        self._listed_for = None
+        self._note(_("Enter again to import."))
+        self.query_one("#preview", BackupPreview).show_hint(_("Reading {file}…").format(file=path.name))
+        self.read_manifest(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    def read_manifest(self, path: Path) -> Manifest:
+        return archive.inspect(path)
+
+    @on(Worker.StateChanged)
+    def _preview_ready(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "preview" or not event.worker.is_finished:
+            return
+        preview = self.query_one("#preview", BackupPreview)
+        if event.state == WorkerState.SUCCESS:
+            self.manifest = event.worker.result
+            preview.show_manifest(self.manifest)  # type: ignore[arg-type]
+            self.query_one("#import", Button).disabled = False
+        elif event.state == WorkerState.ERROR:
+            self.manifest = None
+            preview.show_problem(error_text(event.worker.error))
+            self._note(_("Not a backup that can be imported."), error=True)
+
+    @on(Button.Pressed, "#import")
+    def action_import(self) -> None:
+        if self.selected is None or self.manifest is None:
+            self.app.bell()
+            return
+        self.app.push_screen(ImportScreen(self.selected, self.manifest), self._imported)
+
+    def _imported(self, company: CompanyInfo | None) -> None:
+        if company is not None:
+            self.dismiss(company)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

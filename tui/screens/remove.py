@@ -1,0 +1,101 @@
+"""Remove a company: say what goes, offer a backup first (the default), then move it to the trash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+from textual.worker import Worker, WorkerState
+
+from store import ledger
+from store.books import Books
+from store.catalog import CompanyInfo
+from store.i18n import _
+from tui import formatting
+from tui.screens.import_company import error_text
+
+Choice = str  # "backup" (back up, then remove) or "remove"
+
+
+class RemoveScreen(ModalScreen[Choice | None]):
+    """Returns "backup", "remove", or None when nothing is to be done."""
+
+    CSS_PATH = ["modals.tcss", "remove.tcss"]
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="remove.cancel")]
+
+    def __init__(self, company: CompanyInfo) -> None:
+        super().__init__()
+        self.company = company
+
+    def compose(self) -> ComposeResult:
+        trash = self.app.folders.trash  # type: ignore[attr-defined]
+        with Vertical(classes="dialog", id="remove-dialog"):
+            yield Label(_("Remove {name}?").format(name=self.company.name), classes="dialog-title", markup=False)
+            yield Static(self._facts(None), id="facts")
+            yield Label(_("Its folder will be moved to {trash}, not deleted: it can be put back by hand.")
+                        .format(trash=trash), id="where", classes="muted", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Back up first"), id="backup", variant="primary")
+                yield Button(_("Remove"), id="remove", variant="error")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#backup", Button).focus()  # the safe choice is the default
+        self.count(self.company.books_path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="holdings")
+    def count(self, books_path: Path) -> ledger.Holdings:
+        with Books(books_path) as books:
+            return ledger.holdings(books)
+
+    @on(Worker.StateChanged)
+    def _counted(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "holdings":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.query_one("#facts", Static).update(self._facts(event.worker.result))  # type: ignore[arg-type]
+        elif event.state == WorkerState.ERROR:
+            self.query_one("#facts", Static).update(self._facts(None, error_text(event.worker.error)))
+
+    def _facts(self, holdings: ledger.Holdings | None, problem: str | None = None) -> Table:
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column()
+        company = self.company
+        table.add_row(_("Size"), formatting.size(company.size_bytes))
+        waiting = problem or _("counting…")
+        if holdings is None:
+            table.add_row(_("Transactions"), waiting)
+        else:
+            table.add_row(_("Transactions"), formatting.count(holdings.transactions))
+            table.add_row(_("Attachments"), _("{count} ({size})").format(
+                count=formatting.count(holdings.attachments), size=formatting.size(holdings.attachment_bytes)))
+            table.add_row(_("Emails"), formatting.count(holdings.emails))
+            table.add_row(_("History"), formatting.count(holdings.history))
+        table.add_row(_("Last change"), formatting.date_time(company.last_change))
+        if company.last_backup_at is None:
+            last = Text(_("never"), style="bold")
+        else:
+            last = Text(_("{when} · {file}").format(when=formatting.date_time(company.last_backup_at),
+                                                    file=company.last_backup_file))
+        table.add_row(_("Last backup"), last)
+        return table
+
+    @on(Button.Pressed, "#backup")
+    def _backup_first(self) -> None:
+        self.dismiss("backup")
+
+    @on(Button.Pressed, "#remove")
+    def _remove(self) -> None:
+        self.dismiss("remove")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
