@@ -49,7 +49,7 @@ def test_backup_all_writes_the_others_when_one_company_is_damaged(data: Path, ca
     out, err = capsys.readouterr()
     backups = data.parent / "backups"
     written = sorted(p.name for p in backups.iterdir())
-    assert written == sorted([archive.default_backup_name("Atelier Lefèvre"), archive.default_backup_name("Cave Dubois")])
+    assert written == sorted(archive.default_backup_name(name) for name in ("Atelier Lefèvre", "Cave Dubois"))
     for path in backups.iterdir():
         assert archive.verify(path).company_name in ("Atelier Lefèvre", "Cave Dubois")
         assert str(path) in out

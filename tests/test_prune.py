@@ -37,7 +37,8 @@ class FakeClock:
             def now(cls, tz=None):  # type: ignore[override]
                 return clock.at if tz is None else clock.at.astimezone(tz)
 
-        self.module = types.SimpleNamespace(**{name: getattr(dt, name) for name in dir(dt) if not name.startswith("__")})
+        self.module = types.SimpleNamespace(**{name: getattr(dt, name) for name in dir(dt)
+                                               if not name.startswith("__")})
         self.module.datetime = _DateTime
 
 
