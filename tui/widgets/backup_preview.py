@@ -57,15 +57,17 @@ def rows(manifest: Manifest) -> list[tuple[str, str]]:
 class BackupPreview(Static):
     """A two-column description of a backup, a reason it cannot be used, or a hint."""
 
+    plain = ""  # what it shows, as plain text (tests read it)
+
     def show_manifest(self, manifest: Manifest, path: Path | None = None) -> None:
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
         table.add_column(style="dim", no_wrap=True)
         table.add_column(overflow="fold")
-        if path is not None:
-            table.add_row(_("File"), Text(str(path)))
-        for label, value in rows(manifest):
+        lines = ([(_("File"), str(path))] if path is not None else []) + rows(manifest)
+        for label, value in lines:
             table.add_row(label, Text(value))  # Text: names from a file are data, never markup
         self.set_class(False, "-problem")
+        self.plain = "\n".join(f"{label}: {value}" for label, value in lines)
         self.update(table)
 
     def show_problem(self, message: str) -> None:
@@ -74,8 +76,10 @@ class BackupPreview(Static):
         text.append(_("This file cannot be imported."), style="bold")
         text.append("\n\n")
         text.append(message)
+        self.plain = text.plain
         self.update(text)
 
     def show_hint(self, hint: str) -> None:
         self.set_class(False, "-problem")
+        self.plain = hint
         self.update(Text(hint))

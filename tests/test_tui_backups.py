@@ -1,0 +1,193 @@
+"""The backups view: the list from the manifests, details, verify, import, delete with confirmation, folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Label
+
+from store import archive, ledger
+from store.catalog import Catalog
+from test_tui_support import COMPANY, add_sample, app_for, copy_tree, make_backups, make_folders, wait_for
+from tui.commands import ScreenActions
+from tui.screens.backups import BackupsScreen, DetailsScreen
+from tui.screens.companies import CompaniesScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.folder import FolderScreen
+from tui.screens.import_company import ImportScreen
+from tui.screens.verify import VerifyScreen
+from tui.widgets.backup_preview import BackupPreview
+
+SIZE = (100, 30)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("prepared")
+    folders = make_folders(root)
+    add_sample(folders)
+    files = make_backups(folders)
+    files["notes"].unlink()
+    # The file that is not a backup is the oldest, so the order is the manifests' (newest first) then it.
+    os.utime(files["junk"], (1_000_000_000, 1_000_000_000))
+    return root
+
+
+@pytest.fixture
+def folders(prepared: Path, tmp_path: Path):
+    return make_folders(copy_tree(prepared, tmp_path / "kb"))
+
+
+async def open_view(app, pilot) -> BackupsScreen:
+    await pilot.press("b")
+    screen = app.screen
+    assert isinstance(screen, BackupsScreen)
+    await wait_for(app, "scan")
+    await pilot.pause()
+    return screen
+
+
+def rows(screen: BackupsScreen) -> list[list[str]]:
+    table = screen.query_one("#backups", DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def select(pilot, screen: BackupsScreen, name: str) -> None:
+    table = screen.query_one("#backups", DataTable)
+    [index] = [i for i, b in enumerate(screen.backups) if b.path.name == name]
+    table.move_cursor(row=index)
+    await pilot.pause()
+
+
+async def test_lists_the_backups_newest_first_from_their_manifests(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        manifests = {name: archive.inspect(folders.backups / name)
+                     for name in ("Full.manager", "Lean.manager", "Damaged.manager")}
+        newest_first = sorted(manifests, key=lambda n: (manifests[n].created_at, n), reverse=True)
+        assert [b.path.name for b in screen.backups] == [*newest_first, "junk.manager"]
+        by_name = dict(zip([b.path.name for b in screen.backups], rows(screen)))
+        from tui import formatting
+        full = manifests["Full.manager"]
+        assert by_name["Full.manager"] == [COMPANY, formatting.local_date_time(full.created_at),
+                                           formatting.size(full.file_size), "everything"]
+        assert by_name["Lean.manager"][3] == "without history"
+        assert by_name["junk.manager"][0] == "junk.manager" and by_name["junk.manager"][3] == "cannot be used"
+        assert "4 files" in str(screen.query_one("#folder-line", Label).content)
+
+
+async def test_details_of_a_backup_and_of_a_file_that_is_not_one(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        await select(pilot, screen, "Lean.manager")
+        await pilot.press("enter")
+        details = app.screen
+        assert isinstance(details, DetailsScreen)
+        text = details.query_one(BackupPreview).plain
+        assert f"File: {folders.backups / 'Lean.manager'}" in text and f"Company: {COMPANY}" in text
+        assert "History: not included" in text
+        await pilot.press("escape")
+        await select(pilot, screen, "junk.manager")
+        await pilot.press("enter")
+        assert "is not a keepbooks backup" in app.screen.query_one(BackupPreview).plain
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_verify_reports_a_good_and_a_damaged_backup(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        await select(pilot, screen, "Full.manager")
+        await pilot.press("v")
+        dialog = app.screen
+        assert isinstance(dialog, VerifyScreen)
+        await wait_for(app, "verify")
+        await pilot.pause()
+        assert "every check passed" in str(dialog.query_one("#result", Label).content)
+        assert dialog.outcome is True
+        await pilot.press("escape")
+        await select(pilot, screen, "Damaged.manager")
+        await pilot.press("v")
+        dialog = app.screen
+        await wait_for(app, "verify")
+        await pilot.pause()
+        result = str(dialog.query_one("#result", Label).content)
+        assert "cannot be imported" in result and "truncated" in result and dialog.outcome is False
+        await pilot.press("escape")
+        assert app.screen is screen
+        await select(pilot, screen, "junk.manager")
+        await pilot.press("v")  # a file that is not a backup cannot be verified: the key does nothing
+        assert app.screen is screen
+
+
+async def test_import_from_the_view_goes_back_to_the_list_with_the_company_selected(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        await select(pilot, screen, "Lean.manager")
+        await pilot.press("i")
+        step = app.screen
+        assert isinstance(step, ImportScreen)
+        step.query_one("#name", Input).value = "Moreau archive"
+        await pilot.press("enter")
+        await wait_for(app, "import")
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+        table = app.screen.query_one("#companies", DataTable)
+        assert str(table.get_row_at(table.cursor_row)[0]) == "Moreau archive"
+    with Catalog(folders) as catalog, catalog.open_books(catalog.find("Moreau archive").id) as books:
+        assert ledger.holdings(books).transactions == 400
+
+
+async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        await select(pilot, screen, "Lean.manager")
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # keep it
+        assert (folders.backups / "Lean.manager").exists()
+        await pilot.press("d", "y")
+        await wait_for(app, "scan")
+        await pilot.pause()
+        assert not (folders.backups / "Lean.manager").exists()
+        assert "Lean.manager" not in [b.path.name for b in screen.backups]
+        assert any("Deleted Lean.manager" in n.message for n in app._notifications)
+
+
+async def test_change_folder_shows_the_backups_there(folders, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "usb"
+    elsewhere.mkdir()
+    os.replace(folders.backups / "Lean.manager", elsewhere / "Lean.manager")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        await pilot.press("f")
+        assert isinstance(app.screen, FolderScreen)
+        app.screen.query_one("#folder", Input).value = str(tmp_path / "nowhere")
+        await pilot.pause()
+        assert "There is no folder" in str(app.screen.query_one("#folder-note", Label).content)
+        app.screen.query_one("#folder", Input).value = str(elsewhere)
+        await pilot.press("enter")
+        await wait_for(app, "scan")
+        await pilot.pause()
+        assert [b.path.name for b in screen.backups] == ["Lean.manager"]
+        assert str(elsewhere) in str(screen.query_one("#folder-line", Label).content)
+
+
+async def test_an_empty_or_missing_folder_says_so_and_escape_goes_back(tmp_path: Path) -> None:
+    folders = make_folders(tmp_path)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [str(hit.text) async for hit in ScreenActions(app.screen).discover()]
+        assert "Backups view" in titles
+        screen = await open_view(app, pilot)
+        assert "does not exist yet" in str(screen.query_one("#empty", Label).content)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CompaniesScreen)

@@ -1,0 +1,276 @@
+"""Import a company from the file picker: typed path and Tab, the tree, the filter, the preview, the import
+step (name, success, cancel, failure). Waits are on the workers started and on the tree's own event."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, DataTable, Input, Label
+
+from store import archive
+from store.catalog import Catalog
+from test_tui_support import COMPANY, TODAY, add_sample, app_for, copy_tree, make_backups, make_folders, wait_for
+from tui.screens.companies import CompaniesScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.import_company import ImportScreen
+from tui.screens.picker import BackupTree, PickerScreen
+from tui.widgets.backup_preview import BackupPreview
+
+SIZE = (100, 30)
+RESTORED = f"{COMPANY} (restored {TODAY.isoformat()})"
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("prepared")
+    folders = make_folders(root)
+    add_sample(folders)
+    make_backups(folders)
+    return root
+
+
+@pytest.fixture
+def folders(prepared: Path, tmp_path: Path):
+    return make_folders(copy_tree(prepared, tmp_path / "kb"))
+
+
+async def open_picker(app, pilot) -> PickerScreen:
+    await pilot.press("i")
+    screen = app.screen
+    assert isinstance(screen, PickerScreen)
+    await asyncio.wait_for(screen.tree_loaded.wait(), 10)
+    await pilot.pause()
+    return screen
+
+
+async def tree_shows(screen: PickerScreen) -> list[str]:
+    await asyncio.wait_for(screen.tree_loaded.wait(), 10)
+    return [str(node.label) for node in screen.query_one("#tree", BackupTree).root.children]
+
+
+async def choose(app, pilot, screen: PickerScreen, path: Path) -> None:
+    field = screen.query_one("#path", Input)
+    field.value = str(path)
+    await pilot.press("enter")
+    await wait_for(app, "preview")
+    await pilot.pause()
+
+
+def preview_text(screen: PickerScreen) -> str:
+    return screen.query_one("#preview", BackupPreview).plain
+
+
+def company_names(folders) -> list[str]:
+    with Catalog(folders) as catalog:
+        return [c.name for c in catalog.companies()]
+
+
+def leftovers(folders) -> list[str]:
+    """Anything in companies/ besides the company folders themselves (staging folders, locks)."""
+    return sorted(p.name for p in folders.companies.iterdir() if not p.name.isdigit())
+
+
+async def test_typed_path_completes_on_tab_and_enter_previews_the_backup(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        field = screen.query_one("#path", Input)
+        assert app.focused is field
+        await pilot.press(*f"{folders.backups}/Fu", "tab")
+        assert field.value == str(folders.backups / "Full.manager")
+        assert app.focused is field
+        await pilot.press("enter")
+        await wait_for(app, "preview")
+        await pilot.pause()
+        text = preview_text(screen)
+        manifest = archive.inspect(folders.backups / "Full.manager")
+        assert f"Company: {COMPANY}" in text and "Transactions: 400" in text
+        assert f"keepbooks {manifest.app_version}" in text
+        assert not screen.query_one("#import", Button).disabled
+
+
+async def test_tab_lists_several_candidates_then_moves_on(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await pilot.press(*f"{folders.backups}/", "tab")
+        note = str(screen.query_one("#path-note", Label).content)
+        assert "Full.manager" in note and "Lean.manager" in note
+        assert app.focused is screen.query_one("#path", Input)
+        await pilot.press("tab")  # nothing more to complete: Tab goes on to the next field
+        assert app.focused is not screen.query_one("#path", Input)
+
+
+async def test_tree_starts_in_the_backups_folder_and_goes_up_home_and_to_a_typed_folder(
+        folders, tmp_path: Path, monkeypatch) -> None:
+    home = tmp_path / "home"
+    (home / "exports").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        assert screen.folder == folders.backups
+        assert await tree_shows(screen) == ["Damaged.manager", "Full.manager", "junk.manager", "Lean.manager"]
+        await pilot.press("ctrl+l")  # parent folder
+        assert screen.folder == folders.backups.parent
+        assert await tree_shows(screen) == ["backups", "data"]
+        await pilot.press("ctrl+g")  # home
+        assert await tree_shows(screen) == ["exports"] and screen.folder == home
+        await pilot.press(*str(folders.backups), "enter")  # a typed folder opens in the tree
+        assert await tree_shows(screen) == ["Damaged.manager", "Full.manager", "junk.manager", "Lean.manager"]
+        assert screen.folder == folders.backups
+        await pilot.press("down")  # to the tree; Enter on a file selects it
+        tree = screen.query_one("#tree", BackupTree)
+        assert app.focused is tree
+        tree.move_cursor(tree.root.children[1])
+        await pilot.press("enter")
+        await wait_for(app, "preview")
+        await pilot.pause()
+        assert screen.selected == folders.backups / "Full.manager"
+        assert screen.query_one("#path", Input).value == str(folders.backups / "Full.manager")
+        assert COMPANY in preview_text(screen)
+        await pilot.press("backspace")  # in the tree, backspace goes to the parent folder
+        assert await tree_shows(screen) == ["backups", "data"]
+
+
+async def test_the_filter_toggle_shows_every_file(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        assert "notes.txt" not in await tree_shows(screen)
+        await pilot.press("ctrl+f")
+        assert "notes.txt" in await tree_shows(screen)
+        assert "all files" in str(screen.query_one("#folder", Label).content)
+        await pilot.press("ctrl+f")
+        assert "notes.txt" not in await tree_shows(screen)
+
+
+@pytest.mark.parametrize("name, reason", [("junk.manager", "is not a keepbooks backup"),
+                                          ("notes.txt", "is not a keepbooks backup")])
+async def test_a_file_that_is_not_a_backup_says_why_and_cannot_be_imported(folders, name, reason) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / name)
+        text = preview_text(screen)
+        assert "This file cannot be imported." in text and reason in text and "Traceback" not in text
+        assert screen.query_one("#preview").has_class("-problem")
+        assert screen.query_one("#import", Button).disabled
+        await pilot.press("enter")  # again: still refused
+        assert app.screen is screen
+
+
+async def test_import_with_the_suggested_name_selects_the_new_company(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Lean.manager")
+        await pilot.press("enter")  # Enter again: the import step
+        step = app.screen
+        assert isinstance(step, ImportScreen)
+        name = step.query_one("#name", Input)
+        assert name.value == COMPANY  # the backup's name, which exists already: said, and a name suggested
+        note = str(step.query_one("#name-note", Label).content)
+        assert "already exists" in note and RESTORED in note
+        await pilot.pause()
+        await pilot.press("right")  # accepts the suggestion
+        assert name.value == RESTORED
+        await pilot.press("enter")
+        await wait_for(app, "import")
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+        table = app.screen.query_one("#companies", DataTable)
+        assert str(table.get_row_at(table.cursor_row)[0]) == RESTORED
+        assert any(RESTORED in n.message and not n.markup for n in app._notifications)
+    assert sorted(company_names(folders)) == sorted([COMPANY, RESTORED])
+    with Catalog(folders) as catalog, catalog.open_books(catalog.find(RESTORED).id) as books:
+        assert books.settings().name == RESTORED
+    assert leftovers(folders) == []
+
+
+async def test_an_invalid_name_is_refused_as_you_type(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Full.manager")
+        await pilot.press("enter")
+        step = app.screen
+        step.query_one("#name", Input).value = "   "
+        await pilot.pause()
+        assert "cannot be empty" in str(step.query_one("#name-note", Label).content)
+        assert step.query_one("#start", Button).disabled
+        await pilot.press("escape")  # back to the picker, nothing imported
+        assert app.screen is screen
+    assert company_names(folders) == [COMPANY]
+
+
+async def test_cancel_asks_then_stops_and_adds_nothing(folders, monkeypatch) -> None:
+    reached, release = threading.Event(), threading.Event()
+    real_import = archive.import_backup
+
+    def held_import(*args, progress, **kwargs):
+        def gated(report):
+            if not reached.is_set():
+                reached.set()
+                release.wait(timeout=30)
+            progress(report)
+        return real_import(*args, progress=gated, **kwargs)
+
+    monkeypatch.setattr(archive, "import_backup", held_import)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Full.manager")
+        await pilot.press("enter", "enter")
+        step = app.screen
+        assert isinstance(step, ImportScreen) and step.running
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # "Continue"
+        assert app.screen is step and step.running
+        await pilot.press("escape", "y")  # "Stop"
+        release.set()
+        await wait_for(app, "import")
+        await pilot.pause()
+        assert app.screen is screen  # back in the picker to choose again
+        assert any("Import cancelled" in n.message for n in app._notifications)
+    assert company_names(folders) == [COMPANY]
+    assert leftovers(folders) == []
+
+
+async def test_a_damaged_file_shows_the_reason_and_nothing_is_added(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Damaged.manager")
+        assert COMPANY in preview_text(screen)  # its manifest still reads: the damage shows on import
+        await pilot.press("enter")
+        step = app.screen
+        await pilot.press("enter")
+        await wait_for(app, "import")
+        await pilot.pause()
+        assert app.screen is step and not step.running
+        error = str(step.query_one("#error", Label).content)
+        assert "nothing was added" in error and "is damaged" in error and "truncated" in error
+        assert "Traceback" not in error
+        assert app.focused is step.query_one("#name", Input)
+    assert company_names(folders) == [COMPANY]
+    assert leftovers(folders) == []
+
+
+async def test_palette_entry_and_escape_close_the_picker(folders) -> None:
+    from tui.commands import ScreenActions
+
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        [hit] = [hit async for hit in ScreenActions(app.screen).search("Import a company")]
+        await hit.command()
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CompaniesScreen)

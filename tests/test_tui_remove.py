@@ -1,0 +1,116 @@
+"""Removing a company: what goes is shown, "Back up first" is the default, removal moves it to the trash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, DataTable, Static
+
+from store import archive
+from store.catalog import Catalog
+from test_tui_support import COMPANY, TODAY, add_sample, app_for, copy_tree, make_folders, wait_for
+from tui.screens.backup import BackupScreen
+from tui.screens.companies import CompaniesScreen
+from tui.screens.remove import RemoveScreen
+
+SIZE = (100, 30)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("prepared")
+    folders = make_folders(root)
+    add_sample(folders)
+    add_sample(folders, name="Atelier Lefèvre")
+    return root
+
+
+@pytest.fixture
+def folders(prepared: Path, tmp_path: Path):
+    return make_folders(copy_tree(prepared, tmp_path / "kb"))
+
+
+def names(folders) -> list[str]:
+    with Catalog(folders) as catalog:
+        return [c.name for c in catalog.companies()]
+
+
+async def open_remove(app, pilot) -> RemoveScreen:
+    await pilot.press("down")  # Cabinet Moreau: the list is sorted by name
+    await pilot.press("delete")
+    screen = app.screen
+    assert isinstance(screen, RemoveScreen)
+    await wait_for(app, "holdings")
+    await pilot.pause()
+    return screen
+
+
+async def test_the_question_shows_what_goes_and_offers_a_backup_first(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_remove(app, pilot)
+        assert screen.company.name == COMPANY
+        assert app.focused is screen.query_one("#backup", Button)  # the default
+        facts = screen.query_one("#facts", Static)
+        from rich.console import Console
+        console = Console(width=80, record=True)
+        console.print(facts.content)
+        text = console.export_text()
+        assert "Transactions  400" in text and "Last backup   never" in text
+        assert str(folders.trash) in str(screen.query_one("#where").content)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CompaniesScreen)
+    assert sorted(names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
+
+
+async def test_remove_moves_the_folder_to_the_trash_and_says_where(folders) -> None:
+    with Catalog(folders) as catalog:
+        company = catalog.find(COMPANY)
+    books = company.books_path.read_bytes()
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_remove(app, pilot)
+        await pilot.press("tab", "enter")  # "Remove"
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+        table = app.screen.query_one("#companies", DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Atelier Lefèvre"]
+        [trashed] = list(folders.trash.iterdir())
+        assert any(str(trashed) in n.message and not n.markup for n in app._notifications)
+    assert names(folders) == ["Atelier Lefèvre"]
+    assert (trashed / company.books_path.name).read_bytes() == books  # moved whole, nothing deleted
+    assert not company.folder.exists()
+
+
+async def test_back_up_first_then_remove(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_remove(app, pilot)
+        await pilot.press("enter")  # "Back up first"
+        await wait_for(app, "estimate")
+        assert isinstance(app.screen, BackupScreen)
+        await pilot.press("enter")  # the backup dialog's default: back up to the backups folder
+        await wait_for(app, "backup")
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("Backup saved to" in m for m in messages) and any("Removed" in m for m in messages)
+    assert names(folders) == ["Atelier Lefèvre"]
+    manifest = archive.verify(folders.backups / f"{COMPANY} ({TODAY.isoformat()}).manager")
+    assert manifest.company_name == COMPANY and manifest.counts["transactions"] == 400
+    assert len(list(folders.trash.iterdir())) == 1
+
+
+async def test_a_backup_that_does_not_finish_removes_nothing(folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_remove(app, pilot)
+        await pilot.press("enter")  # "Back up first"
+        await wait_for(app, "estimate")
+        await pilot.press("escape")  # the backup dialog closed without a backup
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+        assert any("was not removed" in n.message for n in app._notifications)
+    assert sorted(names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
+    assert not folders.trash.exists() or not any(folders.trash.iterdir())
