@@ -116,3 +116,70 @@ def test_backup_in_progress(snap_compare, folders, monkeypatch) -> None:
         await pilot.pause()
 
     assert snap_compare(app_for(folders), terminal_size=SIZE, run_before=start)
+
+
+# --- import picker and backups view ---------------------------------------------------------------
+# The tree shows file names and the path field a full path, so the files live in a fixed folder; the
+# manifests' dates and sizes are pinned (a backup's time and compressed size change from run to run).
+
+PINNED = {  # file name → (backed up at, in local time; file size)
+    "Full.manager": (dt.datetime(2026, 5, 30, 18, 5), 612_345),
+    "Lean.manager": (dt.datetime(2026, 5, 29, 7, 40), 498_765),
+    "Damaged.manager": (dt.datetime(2026, 5, 20, 12, 0), 408_230),
+}
+
+
+@pytest.fixture(scope="module")
+def backups_root():
+    import os
+
+    from test_tui_support import make_backups
+
+    folders = make_folders(fixed_root("import"))
+    add_sample(folders)
+    files = make_backups(folders)
+    stamp = dt.datetime(2026, 5, 1, 9, 0).timestamp()
+    os.utime(files["junk"], (stamp, stamp))
+    return folders
+
+
+@pytest.fixture
+def pinned_inspect(monkeypatch):
+    import dataclasses
+
+    real_inspect = archive.inspect
+
+    def inspect(path):
+        manifest = real_inspect(path)
+        when, size = PINNED[path.name]
+        return dataclasses.replace(manifest, created_at=when.astimezone(), file_size=size)
+
+    monkeypatch.setattr(archive, "inspect", inspect)
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
+def test_import_picker_with_a_preview(snap_compare, backups_root, pinned_inspect, size) -> None:
+    async def pick(pilot) -> None:
+        import asyncio
+
+        from test_tui_support import wait_for
+
+        await pilot.press("i")
+        await asyncio.wait_for(pilot.app.screen.tree_loaded.wait(), 10)
+        await pilot.press(*f"{backups_root.backups}/Le", "tab", "enter")
+        await wait_for(pilot.app, "preview")
+        await pilot.pause()
+
+    assert snap_compare(app_for(backups_root), terminal_size=size, run_before=pick)
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
+def test_backups_view(snap_compare, backups_root, pinned_inspect, size) -> None:
+    async def view(pilot) -> None:
+        from test_tui_support import wait_for
+
+        await pilot.press("b")
+        await wait_for(pilot.app, "scan")
+        await pilot.pause()
+
+    assert snap_compare(app_for(backups_root), terminal_size=size, run_before=view)

@@ -131,7 +131,7 @@ class BackupsScreen(Screen[CompanyInfo | None]):
         table.add_column(_("Contents"), key="contents")
         yield table
         yield Label("", id="empty", classes="muted", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.folder is None:

@@ -69,8 +69,9 @@ class CompaniesScreen(Screen[None]):
         table.add_column(_("Last backup"), key="last_backup")
         yield table
         with Vertical(id="empty"):
-            yield Static(_("No companies yet.\n\nPress n to create a company, or s to create a sample "
-                           "company filled with demo data to try things out."), id="empty-text")
+            yield Static(_("No companies yet.\n\nPress n to create a company, i to import one from a "
+                           "backup, or s to create a sample company filled with demo data to try things out."),
+                         id="empty-text")
         with Vertical(id="sample-progress"):
             yield Label("", id="sample-phase")
             yield ProgressBar(id="sample-bar", show_eta=False)
