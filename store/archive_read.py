@@ -18,6 +18,8 @@ import sqlite3
 import tarfile
 import tempfile
 import threading
+from collections import deque
+from concurrent.futures import Future
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -48,7 +50,7 @@ from store.archive_format import (
     shown,
     sums_line,
 )
-from store.archive_write import Workspace, clean_leftovers, fsync_folder
+from store.archive_write import Hasher, Workspace, clean_leftovers, fsync_folder
 from store.books import Books
 from store.errors import StorageError
 from store.i18n import _
@@ -57,10 +59,9 @@ from store.progress import Progress, ProgressCallback, check_cancel, no_progress
 
 RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
 INSPECT_CHUNK = 1 << 14
-# Compressed bytes per decompress call. A zstd block of at most 128 KiB costs at least 4 bytes, so one
-# call yields at most ~32 MiB whatever the input: this is what bounds memory against bombs.
-PIECE = 1024
-SMALL_PIECE = 32  # at most 8 blocks: 1 MiB
+# zstd blocks per decompress call: each yields at most 128 KiB, so a call yields at most ~4 MiB whatever
+# the compression ratio: this is what bounds memory against bombs (see _Blocks).
+BLOCKS_PER_CALL = 32
 CHUNK = 1 << 20
 BATCH_ROWS = 2000
 SPACE_MARGIN = 16 << 20
@@ -92,6 +93,63 @@ def _truncated(path: Path, problem: str) -> _Truncated:
 
 # --- the compressed stream -------------------------------------------------------------------------
 
+class _Blocks:
+    """Where to cut a zstd frame's bytes so that one decompress call covers at most ``limit`` blocks.
+
+    A block holds at most 128 KiB once decompressed, whatever its type (format rule; a larger
+    Block_Size is corrupt), so a call yields at most (limit + 1) × 128 KiB: memory stays bounded
+    against bombs, while incompressible data still goes through in pieces of megabytes. Only the
+    headers are read here; the decompressor checks everything else."""
+
+    MAX_BLOCK = 128 << 10
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.state = "frame"  # frame header, then blocks, then the checksum, then the end
+        self.left = 0  # bytes of the current unit (header, block, checksum) not yet passed
+        self.checksum = 0
+
+    @property
+    def ended(self) -> bool:
+        return self.state == "end" and not self.left
+
+    def cut(self, raw: memoryview) -> int:
+        """How many leading bytes of ``raw`` to decompress now (0: more input is needed first)."""
+        pos = blocks = 0
+        while True:
+            if self.left:
+                step = min(self.left, len(raw) - pos)
+                pos += step
+                self.left -= step
+                if self.left:
+                    return pos
+            if self.state == "frame":
+                if len(raw) - pos < 5:
+                    return pos
+                descriptor = raw[pos + 4]
+                single = descriptor >> 5 & 1
+                self.checksum = 4 if descriptor & 4 else 0
+                self.left = (5 + (1 - single) + (0, 1, 2, 4)[descriptor & 3]
+                             + (single, 2, 4, 8)[descriptor >> 6])
+                self.state = "block"
+            elif self.state == "block":
+                if blocks == self.limit or len(raw) - pos < 3:
+                    return pos
+                value = int.from_bytes(raw[pos:pos + 3], "little")
+                kind, size = value >> 1 & 3, value >> 3
+                if kind == 3 or size > self.MAX_BLOCK:
+                    return -1
+                self.left = 3 + (1 if kind == 1 else size)
+                blocks += 1
+                if value & 1:
+                    self.state = "checksum"
+            elif self.state == "checksum":
+                self.left = self.checksum
+                self.state = "end"
+            else:
+                return pos
+
+
 class _Stream:
     """Decompressed bytes of the file's single zstd frame, read exactly, with bounded memory."""
 
@@ -101,24 +159,35 @@ class _Stream:
         self.fh, self.path, self.raw_chunk = fh, path, raw_chunk
         self.progress, self.phase, self.total, self.cancel = progress, phase, total, cancel
         self.dobj = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES).decompressobj()
+        self.blocks = _Blocks(BLOCKS_PER_CALL)
         self.raw = memoryview(initial)
         self.pending = memoryview(b"")  # output of the last decompress call not handed out yet
-        self.piece = PIECE
         self.consumed = len(initial)  # compressed bytes read
         self.produced = 0  # decompressed bytes handed out
+
+    def _more(self) -> None:
+        check_cancel(self.cancel)
+        raw = self.fh.read(self.raw_chunk)
+        if not raw:
+            raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
+        self.raw = memoryview(bytes(self.raw) + raw if self.raw else raw)  # a header cut in two: rare
+        self.consumed += len(raw)
+        self.progress(Progress(self.phase, self.consumed, self.total))
 
     def _fill(self) -> bool:
         """Decompress more into ``pending``; False once the frame has ended."""
         while not self.dobj.eof:
-            if not self.raw:
-                check_cancel(self.cancel)
-                raw = self.fh.read(self.raw_chunk)
-                if not raw:
-                    raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
-                self.raw = memoryview(raw)
-                self.consumed += len(raw)
-                self.progress(Progress(self.phase, self.consumed, self.total))
-            piece, self.raw = self.raw[:self.piece], self.raw[self.piece:]
+            if self.blocks.ended:  # the headers say the frame is over, the decompressor does not
+                raise damaged(self.path, _("its compressed data is corrupt ({reason})")
+                              .format(reason="frame end"))
+            end = self.blocks.cut(self.raw) if self.raw else 0
+            if end < 0:
+                raise damaged(self.path, _("its compressed data is corrupt ({reason})")
+                              .format(reason="block header"))
+            if end == 0:
+                self._more()
+                continue
+            piece, self.raw = self.raw[:end], self.raw[end:]
             try:
                 data = self.dobj.decompress(piece)
             except zstandard.ZstdError as exc:
@@ -126,30 +195,27 @@ class _Stream:
                     raise not_a_backup(self.path, _("its compressed data cannot be read ({reason})")
                                        .format(reason=exc)) from None
                 raise damaged(self.path, _("its compressed data is corrupt ({reason})").format(reason=exc)) from None
-            # Highly compressed data (zeros, or a bomb) gets smaller pieces, so one call stays near 1 MiB.
-            self.piece = SMALL_PIECE if len(data) > CHUNK else PIECE
             if data:
                 self.pending = memoryview(data)
                 return True
         return False
 
-    def read(self, size: int) -> bytes:
-        """Exactly ``size`` bytes (at most CHUNK at a time); a frame that ends sooner is truncated."""
-        if len(self.pending) >= size:
-            data = bytes(self.pending[:size])
-            self.pending = self.pending[size:]
-        else:
-            out = bytearray(self.pending)
-            self.pending = memoryview(b"")
-            while len(out) < size:
-                if not self._fill():
-                    raise _truncated(self.path, _("it is truncated (the archive stops before its end)"))
-                take = self.pending[:size - len(out)]
-                out += take
-                self.pending = self.pending[len(take):]
-            data = bytes(out)
-        self.produced += size
+    def read_some(self, size: int) -> memoryview:
+        """Between 1 and ``size`` bytes, without copying; a frame that ends sooner is truncated."""
+        if not self.pending and not self._fill():
+            raise _truncated(self.path, _("it is truncated (the archive stops before its end)"))
+        data, self.pending = self.pending[:size], self.pending[size:]
+        self.produced += len(data)
         return data
+
+    def read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes; a frame that ends sooner is truncated."""
+        if len(self.pending) >= size:
+            return bytes(self.read_some(size))
+        out = bytearray()
+        while len(out) < size:
+            out += self.read_some(size - len(out))
+        return bytes(out)
 
     def read_rest(self, limit: int) -> bytes:
         """What remains in the frame, refusing more than ``limit`` bytes."""
@@ -251,19 +317,56 @@ def _expect(stream: _Stream, expected: str, size: int, seen: set[str]) -> None:
     seen.add(name)
 
 
-def _data(stream: _Stream, size: int, sink: Callable[[bytes], None] | None = None) -> str:
-    """Read a member's data (and its padding) into ``sink``; returns its sha256."""
-    digest = hashlib.sha256()
+def _data(stream: _Stream, size: int, hasher: Hasher | None = None,
+          sink: Callable[[memoryview], None] | None = None) -> Future[str] | None:
+    """Read a member's data (and its padding) into ``sink``; returns its sha256 to come, from ``hasher``."""
+    digest = hashlib.sha256() if hasher is not None else None
     left = size
     while left:
-        chunk = stream.read(min(CHUNK, left))
-        digest.update(chunk)
+        chunk = stream.read_some(min(CHUNK, left))
+        if hasher is not None:
+            hasher.update(digest, chunk)
         if sink is not None:
             sink(chunk)
         left -= len(chunk)
     if stream.read(-size % BLOCK).strip(b"\0"):
         raise damaged(stream.path, _("a tar member's padding is not empty"))
-    return digest.hexdigest()
+    return hasher.hexdigest(digest) if hasher is not None else None
+
+
+class _Checksums:
+    """The members' SHA-256, computed on a helper thread while decompression goes on, in member order.
+    Attachments are compared with their row's checksum as soon as their digest is ready, and all of
+    them before SHA256SUMS is compared: nothing is added before every check has passed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.hasher = Hasher()
+        self.lines: list[tuple[str, Future[str] | str]] = []
+        self.checks: deque[tuple[int, str, Future[str]]] = deque()
+
+    def add(self, name: str, digest: Future[str] | str | None) -> None:
+        assert digest is not None
+        self.lines.append((name, digest))
+
+    def expect(self, attachment_id: int, sha256: str, digest: Future[str] | None) -> None:
+        assert digest is not None
+        self.checks.append((attachment_id, sha256, digest))
+        self.settle(wait=False)
+
+    def settle(self, wait: bool) -> None:
+        while self.checks and (wait or self.checks[0][2].done()):
+            attachment_id, sha256, digest = self.checks.popleft()
+            if digest.result() != sha256:
+                raise damaged(self.path, _("attachment {id} does not match its checksum").format(id=attachment_id))
+
+    def sums(self) -> bytes:
+        self.settle(wait=True)
+        return b"".join(sums_line(digest if isinstance(digest, str) else digest.result(), name)
+                        for name, digest in self.lines)
+
+    def close(self) -> None:
+        self.hasher.close()
 
 
 # --- opening the file ------------------------------------------------------------------------------
@@ -306,8 +409,8 @@ def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
     if name != MANIFEST_NAME or size > MAX_MANIFEST_BYTES:
         raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest"))
     data = bytearray()
-    digest = _data(stream, size, data.extend)
-    return parse_manifest(bytes(data), stream.path), digest
+    _data(stream, size, sink=data.extend)
+    return parse_manifest(bytes(data), stream.path), hashlib.sha256(data).hexdigest()
 
 
 def inspect(path: Path) -> Manifest:
@@ -405,53 +508,58 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
         manifest, manifest_sha256 = _read_manifest(stream)
         _check_space(work, manifest.database_size + (manifest.attachments_size if fill else 0), path)
         seen = {MANIFEST_NAME}
-        sums = [sums_line(manifest_sha256, MANIFEST_NAME)]
-        _expect(stream, DATABASE_NAME, manifest.database_size, seen)
-        db_path = work / DATABASE_NAME
-        with open(db_path, "xb") as out:
-            first = [True]
-
-            def sink(chunk: bytes) -> None:
-                if first[0] and chunk[:16] != SQLITE_MAGIC:
-                    raise damaged(path, _("its company database is not an SQLite database"))
-                first[0] = False
-                _write(out, chunk)
-
-            sums.append(sums_line(_data(stream, manifest.database_size, sink), DATABASE_NAME))
-            out.flush()
-        _check_database(db_path, manifest, path)
-        if fill:
-            conn = sqlite3.connect(db_path, isolation_level=None)
-            conn.execute("PRAGMA trusted_schema = OFF")
-            conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
-            conn.execute("PRAGMA synchronous = OFF")
-        else:
-            conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
-            conn.execute("PRAGMA trusted_schema = OFF")
+        checksums = _Checksums(path)
         try:
+            checksums.add(MANIFEST_NAME, manifest_sha256)
+            _expect(stream, DATABASE_NAME, manifest.database_size, seen)
+            db_path = work / DATABASE_NAME
+            with open(db_path, "xb") as out:
+                head_bytes = bytearray()
+
+                def sink(chunk: memoryview) -> None:
+                    if len(head_bytes) < len(SQLITE_MAGIC):
+                        head_bytes.extend(chunk[:len(SQLITE_MAGIC) - len(head_bytes)])
+                        if not SQLITE_MAGIC.startswith(bytes(head_bytes)):
+                            raise damaged(path, _("its company database is not an SQLite database"))
+                    _write(out, chunk)
+
+                checksums.add(DATABASE_NAME, _data(stream, manifest.database_size, checksums.hasher, sink))
+                out.flush()
+            _check_database(db_path, manifest, path)
             if fill:
-                conn.execute("BEGIN")
-            for attachment_id, size, sha256 in _attachments(conn):
-                name = attachment_member(attachment_id)
-                _expect(stream, name, size, seen)
+                conn = sqlite3.connect(db_path, isolation_level=None)
+                conn.execute("PRAGMA trusted_schema = OFF")
+                conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
+                conn.execute("PRAGMA synchronous = OFF")
+            else:
+                conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+                conn.execute("PRAGMA trusted_schema = OFF")
+            try:
                 if fill:
-                    conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))
-                    with conn.blobopen("attachment", "content", attachment_id) as blob:
-                        digest = _data(stream, size, lambda chunk: _write(blob, chunk))
-                else:
-                    digest = _data(stream, size)
-                if digest != sha256:
-                    raise damaged(path, _("attachment {id} does not match its checksum").format(id=attachment_id))
-                sums.append(sums_line(digest, name))
-            if fill:
-                conn.execute("COMMIT")
-                conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("BEGIN")
+                for attachment_id, size, sha256 in _attachments(conn):
+                    name = attachment_member(attachment_id)
+                    _expect(stream, name, size, seen)
+                    if fill:
+                        conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))
+                        with conn.blobopen("attachment", "content", attachment_id) as blob:
+                            digest = _data(stream, size, checksums.hasher, lambda chunk: _write(blob, chunk))
+                    else:
+                        digest = _data(stream, size, checksums.hasher)
+                    checksums.expect(attachment_id, sha256, digest)
+                    checksums.add(name, digest)
+                checksums.settle(wait=True)
+                if fill:
+                    conn.execute("COMMIT")
+                    conn.execute("PRAGMA journal_mode = WAL")
+            finally:
+                conn.close()
+            expected_sums = checksums.sums()
         finally:
-            conn.close()
-        expected_sums = b"".join(sums)
+            checksums.close()
         _expect(stream, SUMS_NAME, len(expected_sums), seen)
         actual = bytearray()
-        _data(stream, len(expected_sums), actual.extend)
+        _data(stream, len(expected_sums), sink=actual.extend)
         if actual != expected_sums:
             raise damaged(path, _("a member does not match its checksum in {sums}").format(sums=SUMS_NAME))
         end = stream.read(2 * BLOCK)

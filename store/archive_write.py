@@ -258,7 +258,7 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
 
 # --- the tar stream ------------------------------------------------------------------------------
 
-class _Hasher:
+class Hasher:
     """SHA-256 of the members on a helper thread, in order, while the calling thread compresses:
     hashlib releases the GIL on large buffers, so hashing overlaps reading and compressing. At most
     ``depth`` chunks wait to be hashed, so memory stays flat."""
@@ -285,7 +285,7 @@ class _Hasher:
 class _TarWriter:
     """Writes members one after the other; keeps the SHA256SUMS lines in a spooled temporary file.
 
-    A member's checksum is known a little after its data was written (``_Hasher``): ``add`` takes an
+    A member's checksum is known a little after its data was written (``Hasher``): ``add`` takes an
     optional check run on it then, and ``finish`` waits for all of them before writing SHA256SUMS."""
 
     def __init__(self, out: BinaryIO, mtime: int, spool_dir: Path) -> None:
@@ -293,7 +293,7 @@ class _TarWriter:
         self.mtime = mtime
         self.written = 0
         self.sums = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=spool_dir)
-        self.hasher = _Hasher()
+        self.hasher = Hasher()
         self.pending: deque[tuple[str, Future[str], Callable[[str], None] | None]] = deque()
 
     def _write(self, data: bytes | memoryview) -> None:
