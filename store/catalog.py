@@ -135,7 +135,13 @@ class Catalog:
     def _clean_leftovers(self) -> None:
         """Remove staging folders of crashed processes; move orphan company folders to the trash."""
         for entry in self.folders.companies.iterdir():
-            if entry.name.startswith(STAGING_PREFIX) and entry.is_dir():
+            if not entry.name.startswith(STAGING_PREFIX):
+                continue
+            if entry.name.endswith(LOCK_NAME):  # a lock whose folder was added or removed before a crash
+                staging = self.folders.companies / entry.name[: -len(LOCK_NAME)]
+                if not staging.exists() and owner_is_gone(entry):
+                    entry.unlink(missing_ok=True)
+            elif entry.is_dir():
                 lock = self.folders.companies / f"{entry.name}{LOCK_NAME}"
                 if owner_is_gone(lock):
                     shutil.rmtree(entry, ignore_errors=True)

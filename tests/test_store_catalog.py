@@ -92,10 +92,13 @@ def test_leftovers_of_a_crash_are_cleaned_but_work_in_progress_is_not(tmp_path: 
     (folders.companies / f".tmp-deadbeef{LOCK_NAME}").touch()  # nobody holds it: its owner died
     orphan = folders.companies / "999"  # renamed in, but the catalog transaction never committed
     orphan.mkdir()
+    stray_lock = folders.companies / f".tmp-0123456789abcdef{LOCK_NAME}"  # killed after its folder moved in
+    stray_lock.touch()
 
     with Catalog(folders) as catalog:
         assert [c.id for c in catalog.companies()] == [kept.id]
     assert not dead.exists() and live.path.exists()
+    assert not stray_lock.exists() and (folders.companies / f"{live.path.name}{LOCK_NAME}").exists()
     assert not orphan.exists() and any(p.name.startswith("orphan-999") for p in folders.trash.iterdir())
     live.discard()
 
