@@ -20,7 +20,9 @@ from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, resolve_folders
 from store.errors import KeepbooksError
+from store.formats import format_datetime, format_number, format_size
 from store.i18n import _, current_language, detect_language, ngettext, set_language
+from store.preferences import load_preferences
 from store.progress import Progress, ProgressCallback
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -113,9 +115,10 @@ class BarReporter(Reporter):
     @staticmethod
     def _amount(progress: Progress) -> str:
         if progress.unit == "bytes":
-            done = human_size(progress.done)
-            return f"{done} / {human_size(progress.total)}" if progress.total else done
-        return f"{progress.done:,} / {progress.total:,}" if progress.total else f"{progress.done:,}"
+            done = format_size(progress.done)
+            return f"{done} / {format_size(progress.total)}" if progress.total else done
+        done = format_number(progress.done)
+        return f"{done} / {format_number(progress.total)}" if progress.total else done
 
     def for_company(self, company: str | None, company_id: int | None = None) -> ProgressCallback:
         def report(progress: Progress) -> None:
@@ -161,22 +164,13 @@ def warn(text: str) -> None:
     print(f"keepbooks: {text}", file=sys.stderr)
 
 
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
 # --- commands ------------------------------------------------------------------------------------
 
 def _last_backup(company) -> str:
     if not company.last_backup_at:
         return _("never")
-    when = company.last_backup_at.strftime("%Y-%m-%d %H:%M")
-    return f"{when} ({human_size(company.last_backup_size)})" if company.last_backup_size is not None else when
+    when = format_datetime(company.last_backup_at)
+    return f"{when} ({format_size(company.last_backup_size)})" if company.last_backup_size is not None else when
 
 
 def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
@@ -189,7 +183,7 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
         print(_("No companies yet. Create a sample one with: keepbooks demo"))
         return EXIT_OK
     header = (_("ID"), _("Name"), _("Last change"), _("Size"), _("Last backup"))
-    rows = [(str(c.id), c.name, c.last_change.strftime("%Y-%m-%d %H:%M"), human_size(c.size_bytes), _last_backup(c))
+    rows = [(str(c.id), c.name, format_datetime(c.last_change), format_size(c.size_bytes), _last_backup(c))
             for c in companies]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
@@ -265,7 +259,7 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
     if args.json:
         print(json.dumps({"backups": [_backup_json(info, result)], "failed": []}, indent=2, ensure_ascii=False))
     else:
-        say(args, _("Wrote {path} ({size})").format(path=result.path, size=human_size(result.size)))
+        say(args, _("Wrote {path} ({size})").format(path=result.path, size=format_size(result.size)))
     return EXIT_OK
 
 
@@ -307,7 +301,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
                 written.append(outcome)
                 if not args.json:
                     say(args, _("Wrote {path} ({size})").format(path=outcome.result.path,
-                                                                 size=human_size(outcome.result.size)))
+                                                                 size=format_size(outcome.result.size)))
     if args.json:
         print(json.dumps({
             "backups": [_backup_json(o.company, o.result) for o in written],
@@ -319,7 +313,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
         total = sum(o.result.size for o in written)
         say(args, ngettext("Backed up {done} of {count} company ({size}).",
                            "Backed up {done} of {count} companies ({size}).", len(written) + len(failed))
-            .format(done=len(written), count=len(written) + len(failed), size=human_size(total)))
+            .format(done=len(written), count=len(written) + len(failed), size=format_size(total)))
     if failed:
         names = ", ".join(f"{o.company.name} (#{o.company.id})" for o in failed)
         warn(ngettext("{count} company failed: {names}", "{count} companies failed: {names}", len(failed))
@@ -346,17 +340,17 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
     counts = manifest.counts
     rows = [
         (_("Company"), manifest.company_name),
-        (_("Created at"), manifest.created_at.strftime("%Y-%m-%d %H:%M:%S %z")),
+        (_("Created at"), format_datetime(manifest.created_at.astimezone())),
         (_("Made by"), f"keepbooks {manifest.app_version}"),
         (_("Versions"), _("format {format}, schema {schema}").format(format=manifest.format_version,
                                                                     schema=manifest.schema_version)),
-        (_("Transactions"), str(counts["transactions"])),
-        (_("Attachments"), f"{yes if manifest.include.attachments else no} ({counts['attachments']}, "
-                           f"{human_size(manifest.attachments_size)})"),
-        (_("Emails"), f"{yes if manifest.include.emails else no} ({counts['emails']})"),
-        (_("History"), f"{yes if manifest.include.history else no} ({counts['history']})"),
-        (_("Data size"), human_size(manifest.data_size)),
-        (_("File size"), human_size(manifest.file_size or 0)),
+        (_("Transactions"), format_number(counts["transactions"])),
+        (_("Attachments"), f"{yes if manifest.include.attachments else no} ({format_number(counts['attachments'])}, "
+                           f"{format_size(manifest.attachments_size)})"),
+        (_("Emails"), f"{yes if manifest.include.emails else no} ({format_number(counts['emails'])})"),
+        (_("History"), f"{yes if manifest.include.history else no} ({format_number(counts['history'])})"),
+        (_("Data size"), format_size(manifest.data_size)),
+        (_("File size"), format_size(manifest.file_size or 0)),
     ]
     width = max(len(label) for label, _value in rows)
     for label, value in rows:
@@ -370,7 +364,7 @@ def cmd_verify(args: argparse.Namespace, folders: Folders) -> int:
     with reporter(args) as progress:
         manifest = archive.verify(args.file, progress=progress.for_company(None))
     say(args, _("{file}: OK ({name}, {size})").format(file=args.file, name=manifest.company_name,
-                                                     size=human_size(manifest.data_size)))
+                                                     size=format_size(manifest.data_size)))
     return EXIT_OK
 
 
@@ -435,11 +429,10 @@ def _print_prune(result) -> None:
     keep_word, remove_word = _("keep"), (_("would remove") if result.dry_run else _("remove"))
     width = max(len(keep_word), len(remove_word))
     for company in result.companies:
-        print(_("{name}: {kept} kept, {removed} removed").format(name=company.name, kept=len(company.keep),
-                                                                removed=len(company.remove))
-              if not result.dry_run else
-              _("{name}: {kept} kept, {removed} to remove").format(name=company.name, kept=len(company.keep),
-                                                                  removed=len(company.remove)))
+        kept = ngettext("{count} kept", "{count} kept", len(company.keep)).format(count=len(company.keep))
+        removed = (ngettext("{count} to remove", "{count} to remove", len(company.remove)) if result.dry_run
+                   else ngettext("{count} removed", "{count} removed", len(company.remove)))
+        print(f"{company.name}: {kept}, {removed.format(count=len(company.remove))}")
         rows = [(found, ", ".join(_reason(r) for r in reasons)) for found, reasons in company.keep]
         rows += [(found, None) for found in company.remove]
         rows.sort(key=lambda row: (row[0].backup.created_at, row[0].path.name), reverse=True)
@@ -447,13 +440,13 @@ def _print_prune(result) -> None:
         for found, why in rows:
             word = keep_word if why is not None else remove_word
             line = f"  {word.ljust(width)}  {found.path.name.ljust(name_width)}  " \
-                   f"{found.backup.created_at:%Y-%m-%d %H:%M}  {why or ''}"
+                   f"{format_datetime(found.backup.created_at)}  {why or ''}"
             print(line.rstrip())
     if not result.companies:
         print(_("No keepbooks backups in {folder}.").format(folder=result.folder))
     for item in result.skipped:
         print(item.message)
-    count, size = sum(len(c.remove) for c in result.companies), human_size(result.removed_bytes)
+    count, size = sum(len(c.remove) for c in result.companies), format_size(result.removed_bytes)
     if result.dry_run:
         print(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
                        "Dry run: {count} backups would be removed ({size}); nothing was deleted.", count)
@@ -504,7 +497,8 @@ def _add_output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="keepbooks",
                     description=_("Keep the books of several companies; back them up and restore them."))
-    parser.add_argument("--version", action="version", version=f"keepbooks {__version__}")
+    parser.add_argument("--version", action="version", version=f"keepbooks {__version__}",
+                        help=_("show the version and exit"))
     parser.add_argument("--data-dir", metavar="PATH", help=_("data folder (default: $KEEPBOOKS_DATA_DIR, "
                                                              "else the user data folder)"))
     parser.add_argument("--backup-dir", metavar="PATH", help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, "
@@ -581,18 +575,29 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def _language_from_argv(argv: Sequence[str]) -> str | None:
+def _option_from_argv(argv: Sequence[str], option: str) -> str | None:
+    """A global option's value, read before the parser exists (its help texts depend on the language)."""
     for index, arg in enumerate(argv):
-        if arg == "--lang" and index + 1 < len(argv):
+        if arg == option and index + 1 < len(argv):
             return argv[index + 1]
-        if arg.startswith("--lang="):
+        if arg.startswith(option + "="):
             return arg.split("=", 1)[1]
     return None
 
 
+def _language(argv: Sequence[str]) -> str:
+    """--lang, else KEEPBOOKS_LANG, else the language chosen in the app, else the locale."""
+    preferred = None
+    try:
+        preferred = load_preferences(resolve_folders(_option_from_argv(argv, "--data-dir")).data).language
+    except (KeepbooksError, OSError):
+        pass  # no readable data folder yet: the command itself will say so
+    return detect_language(_option_from_argv(argv, "--lang"), preferred)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_language(detect_language(_language_from_argv(argv)))  # before help texts are built
+    set_language(_language(argv))  # before help texts are built
     try:
         parser = build_parser()
         try:
