@@ -50,7 +50,7 @@ from store.archive_format import (
     shown,
     sums_line,
 )
-from store.archive_write import Hasher, Workspace, clean_leftovers, fsync_folder
+from store.archive_write import Hasher, InOrder, Workspace, clean_leftovers, fsync_folder
 from store.books import Books
 from store.errors import StorageError
 from store.i18n import _
@@ -334,6 +334,38 @@ def _data(stream: _Stream, size: int, hasher: Hasher | None = None,
     return hasher.hexdigest(digest) if hasher is not None else None
 
 
+class _Filler(InOrder):
+    """Writes the attachments' contents back into the staging database on a helper thread, while the
+    next pieces are decompressed (the connection is used by that thread only until ``wait``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__("keepbooks-import", depth=8)
+        self.conn = conn
+        self.blob: sqlite3.Blob | None = None
+
+    def _start(self, attachment_id: int, size: int) -> None:
+        self.conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))
+        self.blob = self.conn.blobopen("attachment", "content", attachment_id)
+
+    def _end(self) -> None:
+        if self.blob is not None:
+            self.blob.close()
+            self.blob = None
+
+    def start(self, attachment_id: int, size: int) -> None:
+        self.submit(self._start, attachment_id, size)
+
+    def write(self, chunk: memoryview) -> None:
+        self.submit(lambda: _write(self.blob, chunk))
+
+    def end(self) -> None:
+        self.submit(self._end)
+
+    def close(self) -> None:
+        super().close()
+        self._end()
+
+
 class _Checksums:
     """The members' SHA-256, computed on a helper thread while decompression goes on, in member order.
     Attachments are compared with their row's checksum as soon as their digest is ready, and all of
@@ -527,32 +559,36 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                 out.flush()
             _check_database(db_path, manifest, path)
             if fill:
-                conn = sqlite3.connect(db_path, isolation_level=None)
+                conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA trusted_schema = OFF")
                 conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
                 conn.execute("PRAGMA synchronous = OFF")
             else:
                 conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
                 conn.execute("PRAGMA trusted_schema = OFF")
+            filler = _Filler(conn) if fill else None
             try:
-                if fill:
+                if filler is not None:
                     conn.execute("BEGIN")
                 for attachment_id, size, sha256 in _attachments(conn):
                     name = attachment_member(attachment_id)
                     _expect(stream, name, size, seen)
-                    if fill:
-                        conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))
-                        with conn.blobopen("attachment", "content", attachment_id) as blob:
-                            digest = _data(stream, size, checksums.hasher, lambda chunk: _write(blob, chunk))
+                    if filler is not None:
+                        filler.start(attachment_id, size)
+                        digest = _data(stream, size, checksums.hasher, filler.write)
+                        filler.end()
                     else:
                         digest = _data(stream, size, checksums.hasher)
                     checksums.expect(attachment_id, sha256, digest)
                     checksums.add(name, digest)
                 checksums.settle(wait=True)
-                if fill:
+                if filler is not None:
+                    filler.wait()
                     conn.execute("COMMIT")
                     conn.execute("PRAGMA journal_mode = WAL")
             finally:
+                if filler is not None:
+                    filler.close()
                 conn.close()
             expected_sums = checksums.sums()
         finally:

@@ -258,28 +258,57 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
 
 # --- the tar stream ------------------------------------------------------------------------------
 
-class Hasher:
-    """SHA-256 of the members on a helper thread, in order, while the calling thread compresses:
-    hashlib releases the GIL on large buffers, so hashing overlaps reading and compressing. At most
-    ``depth`` chunks wait to be hashed, so memory stays flat."""
+class InOrder:
+    """Runs calls one after the other on a helper thread while the caller goes on: hashlib and sqlite3
+    release the GIL, so hashing and writing overlap compressing or decompressing. At most ``depth``
+    calls wait, so memory stays flat. The first failure is raised to the caller at its next call (or
+    at ``wait``) and the calls after it are skipped."""
 
-    def __init__(self, depth: int = 4) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keepbooks-sha256")
+    def __init__(self, name: str, depth: int = 4) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self.slots = threading.BoundedSemaphore(depth)
+        self.error: BaseException | None = None
 
-    def update(self, digest: Any, chunk: bytes | memoryview) -> None:
+    def _run(self, call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        try:
+            return call(*args) if self.error is None else None
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self.slots.release()
+
+    def submit(self, call: Callable[..., Any], *args: Any) -> Future[Any]:
+        if self.error is not None:
+            raise self.error
         self.slots.acquire()
         try:
-            self.pool.submit(digest.update, chunk).add_done_callback(lambda _f: self.slots.release())
+            return self.pool.submit(self._run, call, args)
         except BaseException:
             self.slots.release()
             raise
 
-    def hexdigest(self, digest: Any) -> Future[str]:
-        return self.pool.submit(digest.hexdigest)
+    def wait(self) -> None:
+        """Until every call so far has run; raises the first failure."""
+        self.submit(lambda: None).result()
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Hasher(InOrder):
+    """SHA-256 of the members, chunk by chunk, in order, on a helper thread."""
+
+    def __init__(self) -> None:
+        super().__init__("keepbooks-sha256")
+
+    def update(self, digest: Any, chunk: bytes | memoryview) -> None:
+        self.submit(digest.update, chunk)
+
+    def hexdigest(self, digest: Any) -> Future[str]:
+        return self.submit(digest.hexdigest)
 
 
 class _TarWriter:
