@@ -66,7 +66,7 @@ class ImportScreen(ModalScreen[CompanyInfo | None]):
             yield Label(_("Holds {contents}.").format(contents=holds(self.manifest.include)), classes="muted")
             with Vertical(id="form"):
                 yield Label(_("Name of the new company"), classes="field-label")
-                yield Input(id="name", select_on_focus=False,
+                yield Input(self.manifest.company_name, id="name", select_on_focus=False,
                             suggester=SuggestFromList([self.suggestion]) if taken else None)
                 yield Label("", id="name-note", markup=False)
             yield ProgressView(id="running")
@@ -78,7 +78,9 @@ class ImportScreen(ModalScreen[CompanyInfo | None]):
 
     def on_mount(self) -> None:
         field = self.query_one("#name", Input)
-        field.value = self.manifest.company_name  # set after mounting so the suggester offers its name
+        if field.value == self.manifest.company_name:  # untouched: set again, now mounted, so the
+            field.value = ""                           # suggester offers its suggestion
+            field.value = self.manifest.company_name
         field.focus()
         field.cursor_position = len(field.value)
         self._name_changed()
