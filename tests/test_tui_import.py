@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Button, DataTable, Input, Label
 
 from store import archive
@@ -79,7 +80,9 @@ async def test_typed_path_completes_on_tab_and_enter_previews_the_backup(folders
         screen = await open_picker(app, pilot)
         field = screen.query_one("#path", Input)
         assert app.focused is field
-        await pilot.press(*f"{folders.backups}/Fu", "tab")
+        field.post_message(events.Paste(f"{folders.backups}/"))  # a pasted folder, then typed keys
+        await pilot.pause()
+        await pilot.press("F", "u", "tab")
         assert field.value == str(folders.backups / "Full.manager")
         assert app.focused is field
         await pilot.press("enter")
@@ -96,7 +99,8 @@ async def test_tab_lists_several_candidates_then_moves_on(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_picker(app, pilot)
-        await pilot.press(*f"{folders.backups}/", "tab")
+        screen.query_one("#path", Input).value = f"{folders.backups}/"  # typed (typing is tested above)
+        await pilot.press("tab")
         note = str(screen.query_one("#path-note", Label).content)
         assert "Full.manager" in note and "Lean.manager" in note
         assert app.focused is screen.query_one("#path", Input)
@@ -119,7 +123,8 @@ async def test_tree_starts_in_the_backups_folder_and_goes_up_home_and_to_a_typed
         assert await tree_shows(screen) == ["backups", "data"]
         await pilot.press("ctrl+g")  # home
         assert await tree_shows(screen) == ["exports"] and screen.folder == home
-        await pilot.press(*str(folders.backups), "enter")  # a typed folder opens in the tree
+        screen.query_one("#path", Input).value = str(folders.backups)
+        await pilot.press("enter")  # a typed folder opens in the tree
         assert await tree_shows(screen) == ["Damaged.manager", "Full.manager", "junk.manager", "Lean.manager"]
         assert screen.folder == folders.backups
         await pilot.press("down")  # to the tree; Enter on a file selects it

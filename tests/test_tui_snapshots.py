@@ -166,7 +166,8 @@ def test_import_picker_with_a_preview(snap_compare, backups_root, pinned_inspect
 
         await pilot.press("i")
         await asyncio.wait_for(pilot.app.screen.tree_loaded.wait(), 10)
-        await pilot.press(*f"{backups_root.backups}/Le", "tab", "enter")
+        pilot.app.screen.query_one("#path").value = f"{backups_root.backups}/Le"
+        await pilot.press("tab", "enter")
         await wait_for(pilot.app, "preview")
         await pilot.pause()
 

@@ -4,7 +4,8 @@
 
 Creates sample companies in a scratch data folder, drives the app headless at 100×30 with the keys a
 person would press, and saves SVGs of the companies list, a company's summary, the backup dialog and
-a backup in progress (a company big enough that the backup takes a few seconds).
+a backup in progress (a company big enough that the backup takes a few seconds), then the import
+picker with the preview of that backup and the backups view.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from store import sample
+from store import archive, sample
 from store.catalog import Catalog
 from store.config import Folders
 from textual.widgets import Label, ProgressBar
@@ -43,7 +44,9 @@ def make_data(root: Path) -> Folders:
             if backed_up is not None:
                 when = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(days=backed_up)
                 file = folders.backups / f"{name} ({when.date().isoformat()}).manager"
-                catalog.record_backup(info.id, file, info.size_bytes // 3, when=when)
+                # a real file for the backups view (written now; the list shows the dates recorded above)
+                archive.backup(info.books_path, file, include=archive.Include(attachments=backed_up < 10))
+                catalog.record_backup(info.id, file, file.stat().st_size, when=when)
     return folders
 
 
@@ -83,6 +86,27 @@ async def take(folders: Folders, out: Path) -> list[Path]:
         save("backup-progress.svg")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        # back to the list; the import picker starts in the backups folder: type the new file's name
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("i")
+        picker = app.screen
+        await asyncio.wait_for(picker.tree_loaded.wait(), 30)  # type: ignore[attr-defined]
+        newest = max(folders.backups.glob("*.manager"), key=lambda p: p.stat().st_mtime)
+        await pilot.press(*str(newest), "enter")
+        for worker in list(app.workers):  # the preview (not the tree's loader, which never ends)
+            if worker.group == "preview":
+                await worker.wait()
+        await pilot.pause()
+        save("import-picker.svg")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("b")
+        for worker in list(app.workers):
+            if worker.group == "scan":
+                await worker.wait()
+        await pilot.pause()
+        save("backups-view.svg")
     return saved
 
 
