@@ -50,7 +50,7 @@ from store.archive_format import (
     shown,
     sums_line,
 )
-from store.archive_write import Hasher, InOrder, Workspace, clean_leftovers, fsync_folder
+from store.archive_write import EarlySync, Hasher, InOrder, Workspace, clean_leftovers, fsync_folder
 from store.books import Books
 from store.errors import StorageError
 from store.i18n import _
@@ -338,10 +338,11 @@ class _Filler(InOrder):
     """Writes the attachments' contents back into the staging database on a helper thread, while the
     next pieces are decompressed (the connection is used by that thread only until ``wait``)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, db_path: Path) -> None:
         super().__init__("keepbooks-import", depth=8)
         self.conn = conn
         self.blob: sqlite3.Blob | None = None
+        self.sync = EarlySync(db_path)
 
     def _start(self, attachment_id: int, size: int) -> None:
         self.conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))
@@ -357,6 +358,7 @@ class _Filler(InOrder):
 
     def write(self, chunk: memoryview) -> None:
         self.submit(lambda: _write(self.blob, chunk))
+        self.sync.wrote(len(chunk))
 
     def end(self) -> None:
         self.submit(self._end)
@@ -364,6 +366,7 @@ class _Filler(InOrder):
     def close(self) -> None:
         super().close()
         self._end()
+        self.sync.close()
 
 
 class _Checksums:
@@ -566,7 +569,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
             else:
                 conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
                 conn.execute("PRAGMA trusted_schema = OFF")
-            filler = _Filler(conn) if fill else None
+            filler = _Filler(conn, db_path) if fill else None
             try:
                 if filler is not None:
                     conn.execute("BEGIN")

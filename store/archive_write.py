@@ -63,6 +63,7 @@ COMPRESSION_THREADS = -1 if (os.cpu_count() or 1) > 2 else 0
 CHUNK = 1 << 20  # bytes read and written at a time: memory stays flat, cancel is checked per chunk
 BATCH_ROWS = 2000
 SPOOL_BYTES = 4 << 20
+SYNC_EVERY = 64 << 20  # bytes written between two early syncs (EarlySync)
 
 # Temporary names: ".<final name>.<16 hex>.tmp" (the file), "….tmp.d" (its work folder), "….tmp.lock".
 _TEMP = re.compile(r"^\.(?P<final>.+\.manager|keepbooks-[a-z]+)\.[0-9a-f]{16}\.tmp(?P<dir>\.d)?$")
@@ -131,6 +132,49 @@ def fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class EarlySync:
+    """Starts putting a file on disk while it is still being written: every SYNC_EVERY bytes a helper
+    thread runs fdatasync (unless the previous one still runs), so the fsync that durability needs at
+    the end finds little left to write. Best effort: errors are left to that final fsync."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keepbooks-sync")
+        self.running: Future[None] | None = None
+        self.since = 0
+
+    def wrote(self, size: int) -> None:
+        self.since += size
+        if self.since >= SYNC_EVERY and (self.running is None or self.running.done()):
+            self.since = 0
+            self.running = self.pool.submit(self._sync)
+
+    def _sync(self) -> None:
+        try:
+            os.fdatasync(self.fd)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        os.close(self.fd)
+
+
+class _Synced:
+    """The output file, written through with EarlySync."""
+
+    def __init__(self, out: BinaryIO, sync: EarlySync) -> None:
+        self.out, self.sync = out, sync
+
+    def write(self, data: bytes | memoryview) -> int:
+        written = self.out.write(data)
+        self.sync.wrote(len(data))
+        return written
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def open_output(path: Path) -> BinaryIO:
@@ -627,8 +671,13 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
         raise _storage_error(destination, exc) from exc
     try:
         with open_output(work.file) as out:
-            manifest = _write_archive(books_path, out, work.folder, include, progress, cancel)
-            out.flush()
+            sync = EarlySync(work.file)
+            try:
+                manifest = _write_archive(books_path, _Synced(out, sync), work.folder, include, progress,
+                                          cancel)  # type: ignore[arg-type]
+                out.flush()
+            finally:
+                sync.close()
             os.fsync(out.fileno())
         check_cancel(cancel)
         _publish(work.file, destination, force)
