@@ -1,8 +1,9 @@
 """Reading a .manager file: inspect (the manifest only), verify (every check) and import.
 
 A backup from outside is untrusted input. The reader never calls tarfile's extract: it reads the
-members the manifest implies, in order, each no longer than declared; it feeds the decompressor small
-pieces so a bomb cannot inflate in memory; it requires the zstd frame to end, and nothing after it.
+members the manifest implies, in order, each no longer than declared; it feeds the decompressor a
+bounded number of whole zstd blocks at a time so a bomb cannot inflate in memory; it requires the zstd
+frame to end, and nothing after it.
 The company database inside is opened read-only with trusted_schema off and integrity-checked before
 any other query, then compared with the schema its version must have.
 """

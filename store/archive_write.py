@@ -1,14 +1,15 @@
 """Writing a .manager file: a consistent snapshot of one company, streamed through zstd into a tar.
 
-One read transaction on the company database (WAL: writers are never blocked) covers the whole backup:
-the included tables are copied into a fresh snapshot database (only inserts into a new file, so what is
-left out never touches it), then the manifest, the snapshot and the attachments' contents are streamed,
-the contents straight from the same read transaction, chunk by chunk.
+Two read transactions on the company database, started together while a third connection holds the
+write lock for a few milliseconds, see one committed state (WAL: writers are not blocked afterwards).
+The first copies the included tables into a fresh snapshot database with SQLite's INSERT … SELECT
+(only inserts into a new file, so what is left out never touches it); the second streams the
+manifest, the snapshot and the attachments' contents, chunk by chunk. A helper thread reads and
+hashes while the calling thread compresses (sqlite3, hashlib and zstandard release the GIL).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -485,13 +486,16 @@ class Prefetch:
 
     def _run(self, items: Iterator[Any]) -> None:
         try:
-            with contextlib.closing(items):  # closed on this thread: a blob open in it is closed here
-                for item in items:
-                    if not self._put(item):
-                        return
+            for item in items:
+                if not self._put(item):
+                    return
             self._put(self._END)
         except BaseException as exc:
             self._put(_Failed(exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # on this thread: a blob the generator holds open is closed here
 
     def _put(self, item: Any) -> bool:
         while not self.stop.is_set():

@@ -1,0 +1,280 @@
+"""Benchmark: backup, import and inspect of .manager files beside the stock tools (PERFORMANCE.md).
+
+Generates the reference company (200,000 transactions, 1 GB of attachments) and the 250 MB preset once
+with the sample generator (cached in bench/.cache/, shared with bench/summary.py), then, for each,
+alternates ours and the stock tools for several rounds, every job in its own process so that its
+peak RSS is its own (os.wait4). Prints a markdown table of medians, ratios and memory, and the machine.
+
+Usage: .venv/bin/python bench/archive.py [--rounds N] [--preset small|reference ...] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CACHE = Path(__file__).with_name(".cache")
+PRESETS = {"reference": (200_000, 1000), "small": (50_000, 250)}  # same cache as bench/summary.py
+PYTHON = sys.executable
+STOCK = ["sqlite3", "zstd"]
+
+
+def company(preset: str) -> Path:
+    """The books.sqlite of the preset's company, generated on first use."""
+    from store import sample
+    from store.catalog import Catalog
+    from store.config import resolve_folders
+
+    transactions, megabytes = PRESETS[preset]
+    catalog = Catalog(resolve_folders(CACHE / preset))
+    existing = catalog.companies()
+    if existing:
+        return catalog.get(existing[0].id).books_path
+    print(f"generating the {preset} company ({transactions} transactions, {megabytes} MB)…", flush=True)
+    spec = sample.SampleSpec(transactions=transactions, attachments_mb=megabytes, seed=1)
+    started = time.perf_counter()
+    info = catalog.create(preset.capitalize(), populate=lambda path: sample.populate(path, spec))
+    print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return info.books_path
+
+
+# --- one job in a child process ------------------------------------------------------------------
+
+@dataclass
+class Sample:
+    seconds: float
+    rss_mb: float  # peak RSS of the process (the largest of a pipeline's processes)
+
+
+def run(*commands: list[str]) -> Sample:
+    """Run the commands one after the other (a stock pipeline: each step waits for the previous);
+    wall time of all, peak RSS of the largest."""
+    os.sync()  # untimed: no job pays for writing back what an earlier one left dirty
+    started = time.perf_counter()
+    peak = 0
+    for command in commands:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {error.strip()}")
+        peak = max(peak, usage.ru_maxrss)  # kilobytes on Linux
+    return Sample(time.perf_counter() - started, peak / 1024)
+
+
+def child(argv: list[str]) -> None:
+    """What the child processes of ours run (``--child JOB ...``): the store API, as the CLI calls it."""
+    job, *args = argv
+    from store import archive
+
+    if job == "backup":
+        source, target, attachments = Path(args[0]), Path(args[1]), args[2] == "1"
+        archive.backup(source, target, include=archive.Include(attachments=attachments), force=True)
+    elif job == "import":
+        from store.catalog import Catalog
+        from store.config import resolve_folders
+
+        archive.import_backup(Catalog(resolve_folders(Path(args[1]))), Path(args[0]))
+    elif job == "inspect":
+        rounds = int(args[1])
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            archive.inspect(Path(args[0]))
+            times.append(time.perf_counter() - started)
+        print(f"{statistics.median(times) * 1000:.2f}")
+    else:
+        raise SystemExit(f"unknown job {job}")
+
+
+def ours(job: str, *args: str) -> list[str]:
+    return [PYTHON, str(Path(__file__).resolve()), "--child", job, *args]
+
+
+# --- the rounds ------------------------------------------------------------------------------------
+
+@dataclass
+class Results:
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    inspect_ms: list[float] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, sample: Sample) -> None:
+        self.samples.setdefault(name, []).append(sample)
+
+    def time(self, name: str) -> float:
+        return statistics.median(s.seconds for s in self.samples[name])
+
+    def rss(self, name: str) -> float:
+        return max(s.rss_mb for s in self.samples[name])
+
+
+def bench(preset: str, rounds: int, work: Path) -> Results:
+    db = company(preset)
+    results = Results()
+    results.sizes["database"] = db.stat().st_size
+    full, lean = work / "full.manager", work / "lean.manager"
+    snap, snap_zst, alone_zst = work / "snap.sqlite", work / "snap.sqlite.zst", work / "alone.zst"
+    restored = work / "restored.sqlite"
+    for number in range(1, rounds + 1):
+        print(f"{preset}: round {number}/{rounds}", flush=True)
+        # Alternate which side goes first, so neither always finds a cooler or warmer machine.
+        jobs = [
+            ("ours: full backup", lambda: run(ours("backup", str(db), str(full), "1"))),
+            ("stock: .backup + zstd -T0 -3", lambda: (snap.unlink(missing_ok=True), run(
+                ["sqlite3", str(db), f".backup '{snap}'"],
+                ["zstd", "-T0", "-3", "-q", "-f", str(snap), "-o", str(snap_zst)]))[1]),
+            ("stock: zstd -T0 -3 of the database", lambda: run(
+                ["zstd", "-T0", "-3", "-q", "-f", str(db), "-o", str(alone_zst)])),
+            ("ours: backup without attachments", lambda: run(ours("backup", str(db), str(lean), "0"))),
+        ]
+        for name, job in (jobs if number % 2 else jobs[::-1]):
+            results.add(name, job())
+        restores = [
+            ("ours: import (verify + add)", lambda: (shutil.rmtree(work / "data", ignore_errors=True),
+                                                    run(ours("import", str(full), str(work / "data"))))[1]),
+            ("stock: zstd -d + quick_check", lambda: (restored.unlink(missing_ok=True), run(
+                ["zstd", "-d", "-q", "-f", str(snap_zst), "-o", str(restored)],
+                ["sqlite3", str(restored), "PRAGMA quick_check"]))[1]),
+        ]
+        for name, job in (restores if number % 2 else restores[::-1]):
+            results.add(name, job())
+        out = subprocess.run(ours("inspect", str(full), "20"), capture_output=True, text=True, check=True)
+        results.inspect_ms.append(float(out.stdout))
+        results.add("ours: inspect (process)", run(ours("inspect", str(full), "1")))
+    results.sizes["full"] = full.stat().st_size
+    results.sizes["lean"] = lean.stat().st_size
+    results.sizes["stock"] = snap_zst.stat().st_size
+    for path in (full, lean, snap, snap_zst, alone_zst, restored):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(work / "data", ignore_errors=True)
+    return results
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024**2:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import zstandard
+
+    versions = []
+    for tool in STOCK:
+        out = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout.strip()
+        versions.append(f"{tool} {out.split()[0] if tool == 'sqlite3' else out.split(',')[0].split()[-1]}")
+    return (f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version} (Python's), "
+            f"python-zstandard {zstandard.__version__} (libzstd {zstandard.ZSTD_VERSION[0]}."
+            f"{zstandard.ZSTD_VERSION[1]}.{zstandard.ZSTD_VERSION[2]}); stock: {', '.join(versions)}")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def report(all_results: dict[str, Results], rounds: int) -> str:
+    lines = [f"Machine: {machine()}", "",
+             f"Medians of {rounds} alternating rounds; every job is its own process (start-up included), "
+             "started after an untimed `sync`; ours fsyncs its output (durable), the stock tools do not. "
+             "RSS is the process's peak (for a stock pipeline, its largest step).", ""]
+    for preset, r in all_results.items():
+        transactions, megabytes = PRESETS[preset]
+        lines += [f"### {preset}: {transactions:,} transactions, {megabytes} MB of attachments "
+                  f"(database file {r.sizes['database'] / 1e6:,.0f} MB)", "",
+                  "| job | median s | peak RSS MB |", "| --- | ---: | ---: |"]
+        for name in r.samples:
+            lines.append(f"| {name} | {r.time(name):.2f} | {r.rss(name):.0f} |")
+        lines.append(f"| ours: inspect (work inside the process) | {statistics.median(r.inspect_ms) / 1000:.4f} | |")
+        lines += ["", f"Sizes: ours {r.sizes['full'] / 1e6:,.0f} MB, without attachments "
+                  f"{r.sizes['lean'] / 1e6:,.1f} MB, stock .backup + zstd {r.sizes['stock'] / 1e6:,.0f} MB.", ""]
+    lines += ["### Targets (PERFORMANCE.md)", "", "| target | " + " | ".join(all_results) + " | verdict |",
+              "| --- |" + " ---: |" * len(all_results) + " --- |"]
+
+    def row(label: str, values: list[float], fmt: str, ok: bool) -> None:
+        lines.append(f"| {label} | " + " | ".join(fmt.format(v) for v in values) + f" | {verdict(ok)} |")
+
+    rs = list(all_results.values())
+    full = [r.time("ours: full backup") for r in rs]
+    stock = [r.time("stock: .backup + zstd -T0 -3") for r in rs]
+    alone = [r.time("stock: zstd -T0 -3 of the database") for r in rs]
+    lean = [r.time("ours: backup without attachments") for r in rs]
+    imp = [r.time("ours: import (verify + add)") for r in rs]
+    restore = [r.time("stock: zstd -d + quick_check") for r in rs]
+    inspect_ms = [statistics.median(r.inspect_ms) for r in rs]
+    ratios = [f / s for f, s in zip(full, stock)]
+    row("full backup ÷ stock .backup + zstd (≤ 0.6)", ratios, "{:.2f}", max(ratios) <= 0.6)
+    ratios = [f / a for f, a in zip(full, alone)]
+    row("full backup ÷ zstd alone (≤ 1.5)", ratios, "{:.2f}", max(ratios) <= 1.5)
+    ratios = [n / f for n, f in zip(lean, full)]
+    row("without attachments ÷ full backup (≤ 0.2)", ratios, "{:.2f}", max(ratios) <= 0.2)
+    ratios = [i / s for i, s in zip(imp, restore)]
+    row("import ÷ zstd -d + quick_check (≤ 1.5)", ratios, "{:.2f}", max(ratios) <= 1.5)
+    row("inspect, ms of work (< 50, size-independent)", inspect_ms, "{:.1f}", max(inspect_ms) < 50)
+    peaks = [max(r.rss(n) for n in r.samples if n.startswith("ours: ") and "inspect" not in n) for r in rs]
+    row("peak RSS of backup / import, MB (≤ 150)", peaks, "{:.0f}", max(peaks) <= 150)
+    if "small" in all_results and "reference" in all_results:
+        for job in ("ours: full backup", "ours: import (verify + add)"):
+            small, big = all_results["small"].rss(job), all_results["reference"].rss(job)
+            lines.append(f"| {job[6:]}: RSS 1 GB ÷ RSS 250 MB (≤ 1.10) | {small:.0f} MB | {big:.0f} MB "
+                         f"| {verdict(big <= 1.1 * small)} ({big / small:.2f}) |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--preset", action="append", choices=list(PRESETS),
+                        help="preset(s) to run (default: small and reference)")
+    parser.add_argument("--out", type=Path, help="also write the table to this file")
+    args = parser.parse_args()
+    missing = [tool for tool in STOCK if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"the stock tools are needed for the comparison: {', '.join(missing)} "
+                         "(apt-get install sqlite3 zstd)")
+    presets = args.preset or ["small", "reference"]
+    for preset in presets:
+        company(preset)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="keepbooks-bench-", dir=CACHE) as tmp:
+        for preset in presets:
+            results[preset] = bench(preset, args.rounds, Path(tmp))
+    table = report(results, args.rounds)
+    print()
+    print(table)
+    if args.out:
+        args.out.write_text(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""The code paths added to make backup and import fast (bench/archive.py measures them; no timing here):
+block-wise decompression with bounded output, headers cut across reads, helper threads that hash,
+read and write in order and report the first failure, and the backup's damaged-attachment check that
+now runs on the reading thread's digest."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from store import archive, archive_read
+from store.archive_write import InOrder, Prefetch
+from store.catalog import Catalog
+from store.errors import StorageError
+from test_archive_support import folders_at, leftovers, make_company, state
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):
+    with Catalog(folders_at(tmp_path)) as opened:
+        yield opened
+
+
+def _frame(data: bytes, **params) -> bytes:
+    return zstandard.ZstdCompressor(write_checksum=True, **params).compress(data)
+
+
+def test_one_decompress_call_yields_a_bounded_amount_whatever_the_ratio(tmp_path: Path) -> None:
+    # 64 MiB of zeros compress to a few kilobytes: fed in pieces of whole blocks, no call may yield
+    # more than (blocks per call + 1) blocks of 128 KiB.
+    path = tmp_path / "zeros.zst"
+    path.write_bytes(_frame(b"\0" * (64 << 20)))
+    assert path.stat().st_size < 64 << 10
+    bound = (archive_read.BLOCKS_PER_CALL + 1) * (128 << 10)
+    with open(path, "rb") as fh:
+        stream = archive_read._Stream(fh, path)
+        largest = total = 0
+        while stream._fill():
+            largest = max(largest, len(stream.pending))
+            total += len(stream.pending)
+            stream.pending = memoryview(b"")
+        stream.finish()
+    assert total == 64 << 20
+    assert largest <= bound
+
+
+@pytest.mark.parametrize("raw_chunk", [1, 2, 3, 5, 7, 4096])
+def test_headers_cut_across_reads_give_the_same_bytes(tmp_path: Path, raw_chunk: int) -> None:
+    data = bytes(range(256)) * 4000 + b"\0" * 300_000 + bytes(reversed(range(256))) * 3000
+    path = tmp_path / "mixed.zst"
+    path.write_bytes(_frame(data, level=3))
+    with open(path, "rb") as fh:
+        stream = archive_read._Stream(fh, path, raw_chunk=raw_chunk)
+        out = bytearray()
+        while len(out) < len(data):
+            out += stream.read_some(len(data) - len(out))
+        assert stream.read_rest(0) == b""  # the checksum, fed to the decompressor after the data
+        stream.finish()
+    assert out == data
+
+
+def test_a_block_larger_than_the_format_allows_is_refused(tmp_path: Path) -> None:
+    empty = _frame(b"")  # frame header, one empty last block (3 bytes), checksum (4 bytes)
+    oversized = ((200 << 10) << 3) | 1  # a last raw block of 200 KiB: the format allows 128 KiB
+    path = tmp_path / "big-block.zst"
+    path.write_bytes(empty[:-7] + oversized.to_bytes(3, "little") + b"x" * (200 << 10))
+    with open(path, "rb") as fh, pytest.raises(archive.ArchiveError, match="corrupt"):
+        stream = archive_read._Stream(fh, path)
+        stream.read(1)
+
+
+def test_in_order_runs_calls_in_order_and_reports_the_first_failure() -> None:
+    lane = InOrder("test", depth=2)
+    seen: list[int] = []
+
+    def fail() -> None:
+        raise OSError(28, "No space left on device")
+
+    try:
+        for n in range(50):
+            lane.submit(seen.append, n)
+        lane.wait()
+        assert seen == list(range(50))
+        lane.submit(fail)
+        with pytest.raises(OSError, match="No space"):
+            lane.wait()
+        with pytest.raises(OSError):  # later calls are refused, not run
+            lane.submit(seen.append, 99)
+        assert 99 not in seen
+    finally:
+        lane.close()
+
+
+def test_prefetch_hands_items_in_order_raises_the_helpers_failure_and_stops_early() -> None:
+    assert list(Prefetch(iter(range(1000)), depth=3)) == list(range(1000))
+
+    def broken():
+        yield 1
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        list(Prefetch(broken()))
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.set()
+
+    pieces = Prefetch(endless(), depth=2)
+    assert next(iter(pieces)) == 0
+    pieces.close()  # the helper stops and closes its iterator on its own thread
+    assert closed.is_set() and not pieces.thread.is_alive()
+
+
+def test_an_attachment_whose_content_does_not_match_its_checksum_stops_the_backup(catalog: Catalog,
+                                                                                  tmp_path: Path) -> None:
+    company = make_company(catalog, transactions=80, attachments_mb=0.6)
+    conn = sqlite3.connect(company.books_path)
+    damaged_id = conn.execute("SELECT max(id) FROM attachment").fetchone()[0]
+    conn.execute("UPDATE attachment SET sha256 = ? WHERE id = ?", ("0" * 64, damaged_id))
+    conn.commit()
+    conn.close()
+    before = state(catalog.folders.companies)
+    with pytest.raises(StorageError, match=f"attachment {damaged_id} .*damaged"):
+        archive.backup(company.books_path, tmp_path / "x.manager")
+    assert list(tmp_path.glob("*.manager")) == [] and leftovers(tmp_path) == []
+    assert state(catalog.folders.companies) == before
+
+
+def test_backup_reads_the_same_state_as_it_copies_while_a_writer_waits(catalog: Catalog, tmp_path: Path) -> None:
+    """A writer holding the write lock when the backup starts: the backup waits for its commit (the two
+    read transactions start together), then holds no lock; the manifest's counts match the copy."""
+    company = make_company(catalog, transactions=60, attachments_mb=0.2)
+    writer = sqlite3.connect(company.books_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO email (to_address, subject, body, sent_at, status) "
+                   "VALUES ('a@example.com', 'late', '', '2025-01-01 10:00:00', 'sent')")
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(archive.backup(company.books_path,
+                                                                          tmp_path / "w.manager")))
+    thread.start()
+    thread.join(0.3)
+    assert thread.is_alive()  # waiting for the barrier, not reading a state in between
+    writer.execute("COMMIT")
+    thread.join(30)
+    writer.close()
+    manifest = result[0].manifest
+    assert archive.verify(result[0].path) == manifest
+    conn = sqlite3.connect(company.books_path)
+    assert manifest.counts["emails"] == conn.execute("SELECT count(*) FROM email").fetchone()[0]
+    conn.close()
