@@ -7,12 +7,21 @@ from typing import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen, SystemModalScreen
 
 from store.catalog import Catalog
 from store.config import Folders
-from store.i18n import _
+from store.errors import KeepbooksError
+from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
+from store.preferences import save_preferences
 from tui.commands import ScreenActions
+from tui.language import TranslatedScreen
+
+# What the app says once it has switched, in the language it switched to.
+SWITCHED = {
+    "en": N_("The interface is now in English; keepbooks will start in English next time."),
+    "fr": N_("The interface is now in French; keepbooks will start in French next time."),
+}
 
 
 class KeepbooksApp(App[None]):
@@ -22,7 +31,10 @@ class KeepbooksApp(App[None]):
     TITLE = "keepbooks"
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
-        Binding("ctrl+q", "quit", _("Quit"), priority=True, id="app.quit"),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True, id="app.quit"),
+        # Not in the footer (the views' keys fill 80 columns); in the palette and the keys panel.
+        Binding("l", "language", N_("Language"), tooltip=N_("Switch the interface between English and French"),
+                show=False, id="app.language"),
     ]
 
     def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None) -> None:
@@ -44,6 +56,35 @@ class KeepbooksApp(App[None]):
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_show_help_panel)
         yield SystemCommand(_("Screenshot"), _("Save an SVG screenshot of this screen"),
                             lambda: self.set_timer(0.1, self.deliver_screenshot))
+
+    # --- language --------------------------------------------------------------------------------
+
+    def _view(self) -> Screen:
+        """The screen the person works in (the command palette, a system screen, is over it)."""
+        return next(s for s in reversed(self.screen_stack) if not isinstance(s, SystemModalScreen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "language":
+            return not isinstance(self._view(), ModalScreen)  # never under a half-filled dialog
+        return True
+
+    async def action_language(self) -> None:
+        """Switch between English and French, remember it, and redraw every screen in the new language."""
+        language = "en" if current_language() == "fr" else "fr"
+        try:
+            save_preferences(self.folders.data, language=language)
+            problem = None
+        except KeepbooksError as exc:
+            problem = exc.message
+        set_language(language)
+        for screen in self.screen_stack:
+            if isinstance(screen, TranslatedScreen):
+                await screen.retranslate()
+        if problem is None:
+            self.notify(_(SWITCHED[language]), title=LANGUAGE_NAMES[language])
+        else:
+            self.notify(_("The language is switched for this session only: {reason}").format(reason=problem),
+                        title=LANGUAGE_NAMES[language], severity="warning", markup=False)
 
     def on_unmount(self) -> None:
         self.catalog.close()

@@ -8,6 +8,8 @@ from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
+from store.i18n import _
+
 
 class ScreenActions(Provider):
     """Offers each binding (with a description) that the screen or the app defines, when it is enabled.
@@ -24,7 +26,9 @@ class ScreenActions(Provider):
                 continue
             if not isinstance(node, (Screen, App)) or binding.action in ("command_palette",):
                 continue
-            title = getattr(node, "COMMAND_TITLES", {}).get(binding.id) or binding.description
+            # Descriptions come translated (tui.language); the longer titles are only marked (N_).
+            long_title = getattr(node, "COMMAND_TITLES", {}).get(binding.id)
+            title = _(long_title) if long_title else binding.description
             help_text = binding.tooltip or ""
             commands.setdefault(title, (title, help_text, partial(node.run_action, binding.action)))
         return sorted(commands.values(), key=lambda command: command[0])

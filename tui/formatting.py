@@ -1,31 +1,27 @@
 """How numbers, sizes, money, dates and durations look on screen.
 
-Every number the TUI shows goes through here, so switching to locale-aware formats (Babel, for French)
-is a change to this module only.
+Every number the TUI shows goes through here, and from here through ``store.formats`` (Babel, CLDR data),
+so that it follows the current language: ``1,234.56`` / ``1 234,56``, ``3.4 MB`` / ``3,4 Mo``,
+``2026-11-27`` / ``27/11/2026``. Nothing is formatted by hand; the language is read at each call, so a
+language switched while the app runs shows in everything drawn after it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from store import formats
 from store.i18n import _
-
-_SIZE_UNITS = ("B", "kB", "MB", "GB", "TB")
 
 
 def count(value: int) -> str:
-    """An integer with thousands separators: 1,032."""
-    return f"{value:,}"
+    """An integer with the language's thousands separators: 1,032 / 1 032."""
+    return formats.format_number(value)
 
 
 def size(value: int) -> str:
-    """A byte count in decimal units: 512 B, 3.4 MB, 1.0 GB."""
-    amount = float(value)
-    for unit in _SIZE_UNITS:
-        if abs(amount) < 1000 or unit == _SIZE_UNITS[-1]:
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1000
-    return f"{value} B"  # not reached
+    """A byte count in decimal units: 512 bytes / 512 octets, 3.4 MB / 3,4 Mo."""
+    return formats.format_size(value)
 
 
 def speed(bytes_per_second: float) -> str:
@@ -33,25 +29,18 @@ def speed(bytes_per_second: float) -> str:
 
 
 def money(minor_units: int, currency: str) -> str:
-    """An amount in minor units (cents) with two decimals and its currency: -1,234.50 EUR."""
-    sign = "-" if minor_units < 0 else ""
-    whole, cents = divmod(abs(minor_units), 100)
-    return f"{sign}{whole:,}.{cents:02d} {currency}"
-
-
-def amount(minor_units: int) -> str:
-    """An amount in minor units without currency, for table columns: 1,234.50."""
-    sign = "-" if minor_units < 0 else ""
-    whole, cents = divmod(abs(minor_units), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+    """An amount in minor units (cents) with its currency: €1,234.50 / 1 234,50 €."""
+    return formats.format_money(minor_units, currency)
 
 
 def date(value: dt.date) -> str:
-    return value.isoformat()
+    """2026-11-27 / 27/11/2026."""
+    return formats.format_date(value)
 
 
 def date_time(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M")
+    """2026-11-27 14:05 / 27/11/2026 14:05."""
+    return formats.format_datetime(value)
 
 
 def local_date_time(value: dt.datetime) -> str:
@@ -64,7 +53,7 @@ def period(start: dt.date, end: dt.date) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A short duration: 45 s, 3 min 05 s, 1 h 02 min."""
+    """A short duration: 45 s, 3 min 05 s, 1 h 02 min (the same in both languages but for the words)."""
     seconds = max(0, int(round(seconds)))
     if seconds < 60:
         return _("{seconds} s").format(seconds=seconds)
@@ -72,11 +61,11 @@ def duration(seconds: float) -> str:
     if minutes < 60:
         return _("{minutes} min {seconds:02d} s").format(minutes=minutes, seconds=seconds)
     hours, minutes = divmod(minutes, 60)
-    return _("{hours} h {minutes:02d} min").format(hours=hours, minutes=minutes)
+    return _("{hours} h {minutes:02d} min").format(hours=count(hours), minutes=minutes)
 
 
-def age(when: dt.datetime | None, today: dt.date) -> str:
-    """The date of an event, or "never"."""
+def age(when: dt.datetime | None) -> str:
+    """The date and time of an event, or "never"."""
     if when is None:
         return _("never")
     return date_time(when)

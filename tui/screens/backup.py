@@ -21,19 +21,20 @@ from store.archive import BackupResult, Estimate, Include
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders, ensure_folder
 from store.errors import Cancelled, InvalidInput, KeepbooksError
-from store.i18n import _
+from store.i18n import N_, _, ngettext
 from tui import formatting
+from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.widgets.progress import ProgressView, StopGuard, throttled
 
 
-class BackupScreen(ModalScreen[BackupResult | None]):
+class BackupScreen(TranslatedScreen, ModalScreen[BackupResult | None]):
     CSS_PATH = ["modals.tcss", "backup.tcss"]
     BINDINGS = [
-        Binding("escape", "close", _("Close"), id="backup.close"),
-        Binding("ctrl+o", "change_folder", _("Change folder"), id="backup.change_folder"),
+        Binding("escape", "close", N_("Close"), id="backup.close"),
+        Binding("ctrl+o", "change_folder", N_("Change folder"), id="backup.change_folder"),
     ]
 
     def __init__(self, company: CompanyInfo, *, folder: Path | None = None) -> None:
@@ -115,10 +116,10 @@ class BackupScreen(ModalScreen[BackupResult | None]):
                 continue
             size, number = measure(estimate)
             if box_id == "attachments":
-                detail = _("{size}, {count} files").format(size=formatting.size(size), count=formatting.count(number))
+                template = ngettext("{size}, {count} file", "{size}, {count} files", number)
             else:
-                detail = _("{size}, {count} entries").format(size=formatting.size(size),
-                                                             count=formatting.count(number))
+                template = ngettext("{size}, {count} entry", "{size}, {count} entries", number)
+            detail = template.format(size=formatting.size(size), count=formatting.count(number))
             box.label = _("{what} — {detail}").format(what=title, detail=detail)
         label = self.query_one("#estimate", Label)
         if estimate is None:

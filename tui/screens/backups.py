@@ -25,8 +25,9 @@ from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
 from store.errors import KeepbooksError
-from store.i18n import _
+from store.i18n import N_, _, ngettext
 from tui import formatting
+from tui.language import TranslatedScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.import_company import ImportScreen, error_text
@@ -64,11 +65,11 @@ def scan(folder: Path) -> list[BackupFile]:
     return sorted(found, key=lambda item: (item.when, item.path.name), reverse=True)
 
 
-class DetailsScreen(ModalScreen[None]):
+class DetailsScreen(TranslatedScreen, ModalScreen[None]):
     """What one backup holds, or why it cannot be used."""
 
     CSS_PATH = ["modals.tcss", "backups.tcss"]
-    BINDINGS = [Binding("escape", "close", _("Close"), id="details.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="details.close")]
 
     def __init__(self, backup: BackupFile) -> None:
         super().__init__()
@@ -94,26 +95,26 @@ class DetailsScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class BackupsScreen(Screen[CompanyInfo | None]):
+class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     """Returns the company imported from here, if any (the companies list then selects it)."""
 
     CSS_PATH = "backups.tcss"
     AUTO_FOCUS = "#backups"
     COMMAND_TITLES = {
-        "backups.details": _("Details of the backup"),
-        "backups.verify": _("Verify the backup"),
-        "backups.import": _("Import the backup"),
-        "backups.delete": _("Delete the backup"),
-        "backups.folder": _("Change the backups folder shown"),
+        "backups.details": N_("Details of the backup"),
+        "backups.verify": N_("Verify the backup"),
+        "backups.import": N_("Import the backup"),
+        "backups.delete": N_("Delete the backup"),
+        "backups.folder": N_("Change the backups folder shown"),
     }
     BINDINGS = [
-        Binding("enter", "details", _("Details"), priority=True, id="backups.details"),
-        Binding("v", "verify", _("Verify"), id="backups.verify"),
-        Binding("i", "import_backup", _("Import"), id="backups.import"),
-        Binding("d,delete", "delete", _("Delete"), key_display="d", id="backups.delete"),
-        Binding("f", "change_folder", _("Folder"), id="backups.folder"),
-        Binding("r", "reload", _("Reload"), show=False, id="backups.reload"),
-        Binding("escape", "back", _("Back"), id="backups.back"),
+        Binding("enter", "details", N_("Details"), priority=True, id="backups.details"),
+        Binding("v", "verify", N_("Verify"), id="backups.verify"),
+        Binding("i", "import_backup", N_("Import"), id="backups.import"),
+        Binding("d,delete", "delete", N_("Delete"), key_display="d", id="backups.delete"),
+        Binding("f", "change_folder", N_("Folder"), id="backups.folder"),
+        Binding("r", "reload", N_("Reload"), show=False, id="backups.reload"),
+        Binding("escape", "back", N_("Back"), id="backups.back"),
     ]
 
     def __init__(self, folder: Path | None = None) -> None:
@@ -137,6 +138,12 @@ class BackupsScreen(Screen[CompanyInfo | None]):
         if self.folder is None:
             self.folder = self.app.folders.backups  # type: ignore[attr-defined]
         self.reload()
+
+    async def retranslate(self) -> None:
+        """Redrawn in the language just chosen: the files are read again (only their manifests)."""
+        await self.recompose()
+        self.reload()
+        self.query_one("#backups", DataTable).focus()
 
     # --- the list ---------------------------------------------------------------------------------
 
@@ -184,8 +191,10 @@ class BackupsScreen(Screen[CompanyInfo | None]):
         if current is not None and str(current.path) in table.rows:
             table.move_cursor(row=table.get_row_index(str(current.path)))
         total = sum(b.manifest.file_size or 0 for b in backups if b.manifest is not None)
-        self.query_one("#folder-line", Label).update(_("Backups in {folder} · {count} files, {size}").format(
-            folder=self.folder, count=formatting.count(len(backups)), size=formatting.size(total)))
+        line = ngettext("Backups in {folder} · {count} file, {size}", "Backups in {folder} · {count} files, {size}",
+                        len(backups))
+        self.query_one("#folder-line", Label).update(line.format(folder=self.folder, count=formatting.count(len(backups)),
+                                                                 size=formatting.size(total)))
         empty = self.query_one("#empty", Label)
         if backups:
             empty.update("")

@@ -17,9 +17,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from store import sample
 from store.catalog import Catalog, CompanyInfo
 from store.errors import KeepbooksError
-from store.i18n import _
+from store.i18n import N_, _
 from store.progress import Progress
 from tui import formatting
+from tui.language import TranslatedScreen
 from tui.messages import SampleProgressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
 
@@ -28,30 +29,30 @@ SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
 
 
-class CompaniesScreen(Screen[None]):
+class CompaniesScreen(TranslatedScreen, Screen[None]):
     CSS_PATH = "companies.tcss"
     AUTO_FOCUS = "#companies"
     # Titles in the command palette where the footer's word is too short to say it (tui/commands.py).
     COMMAND_TITLES = {
-        "companies.new": _("New company"),
-        "companies.sample": _("Sample company"),
-        "companies.import": _("Import a company"),
-        "companies.backups": _("Backups view"),
-        "companies.remove": _("Remove a company"),
+        "companies.new": N_("New company"),
+        "companies.sample": N_("Sample company"),
+        "companies.import": N_("Import a company"),
+        "companies.backups": N_("Backups view"),
+        "companies.remove": N_("Remove a company"),
     }
     BINDINGS = [
-        Binding("enter", "open", _("Open"), priority=True, id="companies.open"),
-        Binding("n", "new_company", _("New"), id="companies.new"),
-        Binding("slash", "filter", _("Filter"), key_display="/", id="companies.filter"),
-        Binding("s", "sample", _("Sample"), id="companies.sample"),
-        Binding("i", "import_company", _("Import"), tooltip=_("Import a company from a .manager file"),
+        Binding("enter", "open", N_("Open"), priority=True, id="companies.open"),
+        Binding("n", "new_company", N_("New"), id="companies.new"),
+        Binding("slash", "filter", N_("Filter"), key_display="/", id="companies.filter"),
+        Binding("s", "sample", N_("Sample"), id="companies.sample"),
+        Binding("i", "import_company", N_("Import"), tooltip=N_("Import a company from a .manager file"),
                 id="companies.import"),
-        Binding("b", "backups", _("Backups"), tooltip=_("The backups folder: details, verify, import, delete"),
+        Binding("b", "backups", N_("Backups"), tooltip=N_("The backups folder: details, verify, import, delete"),
                 id="companies.backups"),
-        Binding("delete", "remove", _("Remove"), tooltip=_("Remove the selected company (to the trash)"),
+        Binding("delete", "remove", N_("Remove"), tooltip=N_("Remove the selected company (to the trash)"),
                 id="companies.remove"),
-        Binding("r", "reload", _("Reload"), show=False, id="companies.reload"),
-        Binding("escape", "clear_filter", _("Clear filter"), show=False, id="companies.clear_filter"),
+        Binding("r", "reload", N_("Reload"), show=False, id="companies.reload"),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False, id="companies.clear_filter"),
     ]
 
     def __init__(self) -> None:
@@ -80,6 +81,13 @@ class CompaniesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
+
+    async def retranslate(self) -> None:
+        """Redrawn in the language just chosen, from the companies already read; the filter is cleared."""
+        await self.recompose()
+        self.set_class(False, "-filtering")
+        self._fill()
+        self.query_one("#companies", DataTable).focus()
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -119,7 +127,7 @@ class CompaniesScreen(Screen[None]):
 
     def _last_backup_cell(self, company: CompanyInfo, today: dt.date) -> Text:
         when = company.last_backup_at
-        text = formatting.age(when, today)
+        text = formatting.age(when)
         stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS
         if stale:
             return Text(text, style=f"bold {self.app.current_theme.warning}")

@@ -9,16 +9,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-from store.i18n import _
+from store.i18n import N_, _
+from tui.language import TranslatedScreen
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(TranslatedScreen, ModalScreen[bool]):
     """Returns True when the person confirms, False on "No" or Escape."""
 
     CSS_PATH = "modals.tcss"
     BINDINGS = [
-        Binding("escape", "answer(False)", _("No"), id="confirm.no"),
-        Binding("y", "answer(True)", _("Yes"), show=False, id="confirm.yes"),
+        Binding("escape", "answer(False)", N_("No"), id="confirm.no"),
+        Binding("y", "answer(True)", N_("Yes"), show=False, id="confirm.yes"),
     ]
 
     def __init__(self, question: str, *, yes: str | None = None, no: str | None = None) -> None:

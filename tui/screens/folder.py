@@ -12,7 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from store.i18n import _
+from store.i18n import N_, _
+from tui.language import TranslatedScreen
 
 
 def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None, str]:
@@ -38,9 +39,9 @@ def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None,
     return path, _("The folder will be created.")
 
 
-class FolderScreen(ModalScreen[Path | None]):
+class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
     CSS_PATH = "modals.tcss"
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="folder.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="folder.cancel")]
 
     def __init__(self, folder: Path, *, title: str | None = None, must_exist: bool = False) -> None:
         super().__init__()

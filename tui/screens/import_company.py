@@ -24,7 +24,8 @@ from store.books import check_company_name
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders
 from store.errors import Cancelled, InvalidInput, KeepbooksError
-from store.i18n import _
+from store.i18n import N_, _
+from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.widgets.backup_preview import holds
 from tui.widgets.progress import ProgressView, StopGuard, throttled
@@ -40,11 +41,11 @@ def error_text(error: BaseException | None) -> str:
     return _("unexpected error {error!r}").format(error=error)
 
 
-class ImportScreen(ModalScreen[CompanyInfo | None]):
+class ImportScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
     """Returns the new company, or None when nothing was imported."""
 
     CSS_PATH = ["modals.tcss", "import_company.tcss"]
-    BINDINGS = [Binding("escape", "close", _("Cancel"), id="import.close")]
+    BINDINGS = [Binding("escape", "close", N_("Cancel"), id="import.close")]
 
     def __init__(self, path: Path, manifest: Manifest) -> None:
         super().__init__()

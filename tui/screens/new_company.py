@@ -13,7 +13,8 @@ from textual.widgets import Button, Input, Label
 
 from store.books import check_company_name, check_currency
 from store.errors import InvalidInput
-from store.i18n import _
+from store.i18n import N_, _
+from tui.language import TranslatedScreen
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,9 @@ class NewCompany:
     currency: str
 
 
-class NewCompanyScreen(ModalScreen[NewCompany | None]):
+class NewCompanyScreen(TranslatedScreen, ModalScreen[NewCompany | None]):
     CSS_PATH = "modals.tcss"
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="new_company.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="new_company.cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="new-company"):

@@ -26,8 +26,9 @@ from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
 from store.errors import KeepbooksError
-from store.i18n import _
-from tui import paths
+from store.i18n import N_, _, ngettext
+from tui import formatting, paths
+from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen, error_text
 from tui.widgets.backup_preview import BackupPreview
 
@@ -37,7 +38,8 @@ MAX_CANDIDATES_SHOWN = 8
 class BackupTree(DirectoryTree):
     """A folder tree showing sub-folders and .manager files, or every file when ``show_all``."""
 
-    BINDINGS = [Binding("backspace", "screen.parent_folder", _("Parent folder"), show=False)]
+    BINDINGS = [Binding("backspace", "screen.parent_folder", N_("Parent folder"), show=False,
+                        id="tree.parent")]
 
     class Loaded(Message):
         """The tree shows the content of a new folder, or of the same one filtered anew."""
@@ -67,24 +69,24 @@ class PathInput(Input):
     """The path field: Tab completes the last part of the path; ↓ goes down to the tree."""
 
     BINDINGS = [
-        Binding("tab", "complete", _("Complete"), show=False),
-        Binding("down", "screen.focus_tree", _("To the tree"), show=False),
+        Binding("tab", "complete", N_("Complete"), show=False, id="path.complete"),
+        Binding("down", "screen.focus_tree", N_("To the tree"), show=False, id="path.to_tree"),
     ]
 
     def action_complete(self) -> None:
         self.screen.complete_path()  # type: ignore[attr-defined]
 
 
-class PickerScreen(ModalScreen[CompanyInfo | None]):
+class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
     """Returns the imported company, or None."""
 
     CSS_PATH = ["modals.tcss", "picker.tcss"]
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel"), id="picker.cancel"),
-        Binding("ctrl+l", "parent_folder", _("Parent folder"), id="picker.parent"),
-        Binding("ctrl+g", "home_folder", _("Home"), id="picker.home"),
-        Binding("ctrl+r", "backups_folder", _("Backups folder"), id="picker.backups"),
-        Binding("ctrl+f", "toggle_all", _("All files"), id="picker.all_files"),
+        Binding("escape", "cancel", N_("Cancel"), id="picker.cancel"),
+        Binding("ctrl+l", "parent_folder", N_("Parent folder"), id="picker.parent"),
+        Binding("ctrl+g", "home_folder", N_("Home"), id="picker.home"),
+        Binding("ctrl+r", "backups_folder", N_("Backups folder"), id="picker.backups"),
+        Binding("ctrl+f", "toggle_all", N_("All files"), id="picker.all_files"),
     ]
 
     def __init__(self, folder: Path | None = None) -> None:
@@ -206,7 +208,10 @@ class PickerScreen(ModalScreen[CompanyInfo | None]):
             self._listed_for = field.value
             shown = completion.candidates[:MAX_CANDIDATES_SHOWN]
             more = len(completion.candidates) - len(shown)
-            text = "  ".join(shown) + (_("  … and {count} more").format(count=more) if more > 0 else "")
+            text = "  ".join(shown)
+            if more > 0:
+                text += "  " + ngettext("… and {count} more", "… and {count} more", more).format(
+                    count=formatting.count(more))
             self._note(text)
         else:
             self._note("")

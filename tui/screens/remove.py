@@ -17,18 +17,19 @@ from textual.worker import Worker, WorkerState
 from store import ledger
 from store.books import Books
 from store.catalog import CompanyInfo
-from store.i18n import _
+from store.i18n import N_, _
 from tui import formatting
+from tui.language import TranslatedScreen
 from tui.screens.import_company import error_text
 
 Choice = str  # "backup" (back up, then remove) or "remove"
 
 
-class RemoveScreen(ModalScreen[Choice | None]):
+class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
     """Returns "backup", "remove", or None when nothing is to be done."""
 
     CSS_PATH = ["modals.tcss", "remove.tcss"]
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="remove.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="remove.cancel")]
 
     def __init__(self, company: CompanyInfo) -> None:
         super().__init__()

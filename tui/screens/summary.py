@@ -21,18 +21,19 @@ from store import ledger
 from store.books import Books
 from store.catalog import Catalog, CompanyInfo
 from store.errors import KeepbooksError
-from store.i18n import _
+from store.i18n import N_, _
 from tui import formatting
+from tui.language import TranslatedScreen
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(TranslatedScreen, Screen[None]):
     CSS_PATH = "summary.tcss"
     AUTO_FOCUS = "#backup"
     BINDINGS = [
-        Binding("b", "backup", _("Backup"), id="summary.backup"),
-        Binding("p", "year(-1)", _("Previous year"), id="summary.previous_year"),
-        Binding("n", "year(1)", _("Next year"), id="summary.next_year"),
-        Binding("escape", "back", _("Back"), id="summary.back"),
+        Binding("b", "backup", N_("Backup"), id="summary.backup"),
+        Binding("p", "year(-1)", N_("Previous year"), id="summary.previous_year"),
+        Binding("n", "year(1)", N_("Next year"), id="summary.next_year"),
+        Binding("escape", "back", N_("Back"), id="summary.back"),
     ]
 
     def __init__(self, company_id: int) -> None:
@@ -63,9 +64,7 @@ class SummaryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#balance-sheet").border_title = _("Balance sheet")
-        self.query_one("#profit-and-loss").border_title = _("Profit and loss")
-        self.query_one("#holdings").border_title = _("Holdings")
+        self._titles()
         try:
             info = self.catalog.get(self.company_id)
         except KeepbooksError as exc:
@@ -76,6 +75,23 @@ class SummaryScreen(Screen[None]):
         self.show_last_backup(info)
         self.on_date = self.app.today()  # type: ignore[attr-defined]
         self.load(info.books_path, self.on_date)
+
+    def _titles(self) -> None:
+        self.query_one("#balance-sheet").border_title = _("Balance sheet")
+        self.query_one("#profit-and-loss").border_title = _("Profit and loss")
+        self.query_one("#holdings").border_title = _("Holdings")
+
+    async def retranslate(self) -> None:
+        """Redrawn in the language just chosen from the figures already read (a load still running
+        fills the new widgets when it ends)."""
+        await self.recompose()
+        self._titles()
+        info = self.catalog.get(self.company_id)
+        self.query_one("#company-name", Label).update(info.name)
+        self.show_last_backup(info)
+        if self.summary is not None and not any(w.group == "summary" and w.is_running for w in self.workers):
+            self.show_summary(self.summary)
+        self.query_one("#backup", Button).focus()
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -129,6 +145,10 @@ class SummaryScreen(Screen[None]):
         self.query_one("#profit-and-loss", Static).update(self._profit_and_loss(summary.profit_and_loss))
         self.query_one("#holdings-text", Static).update(self._holdings(summary.holdings))
 
+    def _money(self, minor_units: int) -> str:
+        assert self.summary is not None
+        return formatting.money(minor_units, self.summary.currency)
+
     @staticmethod
     def _table() -> Table:
         table = Table(box=None, show_header=False, expand=True, padding=(0, 0))
@@ -140,19 +160,19 @@ class SummaryScreen(Screen[None]):
         table = self._table()
         for group in sheet.groups:
             if group.kind == "asset":
-                table.add_row(group.name, formatting.amount(group.amount))
-        table.add_row(Text(_("Total assets"), style="bold"), Text(formatting.amount(sheet.assets), style="bold"))
+                table.add_row(group.name, self._money(group.amount))
+        table.add_row(Text(_("Total assets"), style="bold"), Text(self._money(sheet.assets), style="bold"))
         for group in sheet.groups:
             if group.kind == "liability":
-                table.add_row(group.name, formatting.amount(group.amount))
+                table.add_row(group.name, self._money(group.amount))
         equity_groups = 0
         for group in sheet.groups:
             if group.kind == "equity":
                 equity_groups += group.amount
-                table.add_row(group.name, formatting.amount(group.amount))
-        table.add_row(_("Result to date"), formatting.amount(sheet.equity - equity_groups))
+                table.add_row(group.name, self._money(group.amount))
+        table.add_row(_("Result to date"), self._money(sheet.equity - equity_groups))
         table.add_row(Text(_("Liabilities and equity"), style="bold"),
-                      Text(formatting.amount(sheet.liabilities + sheet.equity), style="bold"))
+                      Text(self._money(sheet.liabilities + sheet.equity), style="bold"))
         if not sheet.balances:
             table.add_row(Text(_("Does not balance!"), style="bold red"), "")
         return table
@@ -160,8 +180,8 @@ class SummaryScreen(Screen[None]):
     def _profit_and_loss(self, pnl: ledger.ProfitAndLoss) -> Table:
         table = self._table()
         for group in pnl.groups:
-            table.add_row(group.name, formatting.amount(group.amount))
-        table.add_row(Text(_("Net result"), style="bold"), Text(formatting.amount(pnl.net_result), style="bold"))
+            table.add_row(group.name, self._money(group.amount))
+        table.add_row(Text(_("Net result"), style="bold"), Text(self._money(pnl.net_result), style="bold"))
         return table
 
     @staticmethod

@@ -15,18 +15,19 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from store import archive
 from store.archive import Manifest
 from store.errors import Cancelled
-from store.i18n import _
+from store.i18n import N_, _, ngettext
 from tui import formatting
+from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.screens.import_company import error_text
 from tui.widgets.progress import ProgressView, StopGuard, throttled
 
 
-class VerifyScreen(ModalScreen[bool | None]):
+class VerifyScreen(TranslatedScreen, ModalScreen[bool | None]):
     """Starts at once; returns True (good), False (bad) or None (stopped)."""
 
     CSS_PATH = ["modals.tcss", "backups.tcss"]
-    BINDINGS = [Binding("escape", "close", _("Close"), id="verify.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="verify.close")]
 
     def __init__(self, path: Path) -> None:
         super().__init__()
@@ -78,9 +79,12 @@ class VerifyScreen(ModalScreen[bool | None]):
         if event.state == WorkerState.SUCCESS:
             manifest: Manifest = worker.result  # type: ignore[assignment]
             self.outcome = True
-            result.update(_("Good: every check passed. This backup of {name} ({transactions} transactions) "
-                            "can be imported.").format(name=manifest.company_name,
-                                                       transactions=formatting.count(manifest.counts["transactions"])))
+            transactions = manifest.counts["transactions"]
+            result.update(ngettext("Good: every check passed. This backup of {name} ({transactions} transaction) "
+                                   "can be imported.",
+                                   "Good: every check passed. This backup of {name} ({transactions} transactions) "
+                                   "can be imported.", transactions).format(
+                name=manifest.company_name, transactions=formatting.count(transactions)))
             result.set_classes("-good")
             self.query_one(ProgressView).say(_("Checked."))
         elif isinstance(worker.error, Cancelled) or event.state == WorkerState.CANCELLED:
