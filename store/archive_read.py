@@ -60,9 +60,10 @@ from store.progress import Progress, ProgressCallback, check_cancel, no_progress
 
 RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
 INSPECT_CHUNK = 1 << 14
-# zstd blocks per decompress call: each yields at most 128 KiB, so a call yields at most ~4 MiB whatever
-# the compression ratio: this is what bounds memory against bombs (see _Blocks).
-BLOCKS_PER_CALL = 32
+# zstd blocks per decompress call: each yields at most 128 KiB, so a call yields at most ~1 MiB whatever
+# the compression ratio: this is what bounds memory against bombs (see _Blocks), and what the helper
+# threads' queues hold per item.
+BLOCKS_PER_CALL = 8
 CHUNK = 1 << 20
 BATCH_ROWS = 2000
 SPACE_MARGIN = 16 << 20
@@ -373,33 +374,31 @@ class _Filler(InOrder):
 class _Checksums:
     """The members' SHA-256, computed on a helper thread while decompression goes on, in member order.
     Attachments are compared with their row's checksum as soon as their digest is ready, and all of
-    them before SHA256SUMS is compared: nothing is added before every check has passed."""
+    them before SHA256SUMS is compared: nothing is added before every check has passed. The expected
+    SHA256SUMS is kept as its length and hash, so memory does not grow with the number of members."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.hasher = Hasher()
-        self.lines: list[tuple[str, Future[str] | str]] = []
-        self.checks: deque[tuple[int, str, Future[str]]] = deque()
+        self.pending: deque[tuple[str, Future[str] | str, tuple[int, str] | None]] = deque()
+        self.expected = hashlib.sha256()
+        self.expected_size = 0
 
-    def add(self, name: str, digest: Future[str] | str | None) -> None:
+    def add(self, name: str, digest: Future[str] | str | None, row: tuple[int, str] | None = None) -> None:
+        """A member and its digest; ``row``: the attachment's (id, sha256) it must match."""
         assert digest is not None
-        self.lines.append((name, digest))
-
-    def expect(self, attachment_id: int, sha256: str, digest: Future[str] | None) -> None:
-        assert digest is not None
-        self.checks.append((attachment_id, sha256, digest))
+        self.pending.append((name, digest, row))
         self.settle(wait=False)
 
     def settle(self, wait: bool) -> None:
-        while self.checks and (wait or self.checks[0][2].done()):
-            attachment_id, sha256, digest = self.checks.popleft()
-            if digest.result() != sha256:
-                raise damaged(self.path, _("attachment {id} does not match its checksum").format(id=attachment_id))
-
-    def sums(self) -> bytes:
-        self.settle(wait=True)
-        return b"".join(sums_line(digest if isinstance(digest, str) else digest.result(), name)
-                        for name, digest in self.lines)
+        while self.pending and (wait or isinstance(self.pending[0][1], str) or self.pending[0][1].done()):
+            name, digest, row = self.pending.popleft()
+            hexdigest = digest if isinstance(digest, str) else digest.result()
+            if row is not None and hexdigest != row[1]:
+                raise damaged(self.path, _("attachment {id} does not match its checksum").format(id=row[0]))
+            line = sums_line(hexdigest, name)
+            self.expected.update(line)
+            self.expected_size += len(line)
 
     def close(self) -> None:
         self.hasher.close()
@@ -583,8 +582,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                         filler.end()
                     else:
                         digest = _data(stream, size, checksums.hasher)
-                    checksums.expect(attachment_id, sha256, digest)
-                    checksums.add(name, digest)
+                    checksums.add(name, digest, (attachment_id, sha256))
                 checksums.settle(wait=True)
                 if filler is not None:
                     filler.wait()
@@ -594,13 +592,13 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                 if filler is not None:
                     filler.close()
                 conn.close()
-            expected_sums = checksums.sums()
+            checksums.settle(wait=True)
         finally:
             checksums.close()
-        _expect(stream, SUMS_NAME, len(expected_sums), seen)
-        actual = bytearray()
-        _data(stream, len(expected_sums), sink=actual.extend)
-        if actual != expected_sums:
+        _expect(stream, SUMS_NAME, checksums.expected_size, seen)
+        actual = hashlib.sha256()
+        _data(stream, checksums.expected_size, sink=actual.update)
+        if actual.digest() != checksums.expected.digest():
             raise damaged(path, _("a member does not match its checksum in {sums}").format(sums=SUMS_NAME))
         end = stream.read(2 * BLOCK)
         rest = stream.read_rest(RECORD)
