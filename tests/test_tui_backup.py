@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Label
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from store import archive
 from store.catalog import Catalog
 from store.config import Folders
-from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_folders
+from test_tui_support import COMPANY, TODAY, add_sample, app_for, hold_at_first_report, make_folders, wait_for
 from tui.screens.backup import BackupScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.summary import SummaryScreen
@@ -37,16 +35,6 @@ async def open_dialog(app, pilot) -> BackupScreen:
     await pilot.pause()
     assert isinstance(app.screen, BackupScreen)
     return app.screen
-
-
-async def settle(app, pilot) -> None:
-    """Wait for the workers we started, whether they succeed or fail (a failure is what some tests want)."""
-    for worker in list(app.workers):
-        try:
-            await worker.wait()
-        except (WorkerFailed, WorkerCancelled):
-            pass
-    await pilot.pause()
 
 
 def note(screen: BackupScreen) -> str:
@@ -109,7 +97,7 @@ async def test_filename_validation_as_you_type(folders, typed: str, problem: str
         assert problem in note(screen)
         assert screen.query_one("#start", Button).disabled
         await pilot.press("enter")  # refused: nothing starts
-        assert isinstance(app.screen, BackupScreen) and not screen.backup_running
+        assert isinstance(app.screen, BackupScreen) and not screen.running
     assert backups(folders) == []
 
 
@@ -123,7 +111,7 @@ async def test_existing_file_is_flagged_and_replacing_asks_first(folders) -> Non
         await pilot.press("enter")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")  # keep it
-        assert app.screen is screen and not screen.backup_running
+        assert app.screen is screen and not screen.running
         assert (folders.backups / DEFAULT_NAME).read_bytes() == b"an older backup"
         await pilot.press("enter")
         await pilot.press("y")  # replace
@@ -185,32 +173,21 @@ async def test_escape_closes_the_dialog_without_a_file(folders) -> None:
 
 async def test_cancel_asks_then_stops_and_leaves_nothing(folders, monkeypatch) -> None:
     # Hold the real backup at its first progress report until the person has confirmed the cancel.
-    reached, release = threading.Event(), threading.Event()
-    real_backup_company = archive.backup_company
-
-    def held_backup_company(*args, progress, **kwargs):
-        def gated(report):
-            if not reached.is_set():
-                reached.set()
-                release.wait(timeout=30)
-            progress(report)
-        return real_backup_company(*args, progress=gated, **kwargs)
-
-    monkeypatch.setattr(archive, "backup_company", held_backup_company)
+    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dialog(app, pilot)
         await pilot.press("enter")
-        assert screen.backup_running
+        assert screen.running
         assert await asyncio.to_thread(reached.wait, 30)
         await pilot.press("escape")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")  # "Continue": the backup goes on
-        assert app.screen is screen and screen.backup_running
+        assert app.screen is screen and screen.running
         await pilot.press("escape")
         await pilot.press("y")  # "Stop"
         release.set()
-        await settle(app, pilot)
+        await wait_for(app, "backup", pilot=pilot)
         assert isinstance(app.screen, SummaryScreen)
         assert any("cancelled" in n.message for n in app._notifications)
     assert backups(folders) == []  # no file, no temporary file
@@ -219,17 +196,7 @@ async def test_cancel_asks_then_stops_and_leaves_nothing(folders, monkeypatch) -
 
 
 async def test_keys_are_answered_while_a_backup_runs(folders, monkeypatch) -> None:
-    reached, release = threading.Event(), threading.Event()
-    real_backup_company = archive.backup_company
-
-    def held_backup_company(*args, progress, **kwargs):
-        def gated(report):
-            reached.set()
-            release.wait(timeout=30)
-            progress(report)
-        return real_backup_company(*args, progress=gated, **kwargs)
-
-    monkeypatch.setattr(archive, "backup_company", held_backup_company)
+    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dialog(app, pilot)
@@ -254,8 +221,8 @@ async def test_an_unusable_folder_is_reported_in_words_and_nothing_is_lost(tmp_p
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dialog(app, pilot)
         await pilot.press("enter")
-        await settle(app, pilot)
-        assert app.screen is screen and not screen.backup_running
+        await wait_for(app, "backup", pilot=pilot)
+        assert app.screen is screen and not screen.running
         error = str(screen.query_one("#error", Label).content)
         assert error.startswith("The backup failed: ") and str(blocker) in error
         assert "Traceback" not in error

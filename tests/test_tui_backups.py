@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Label
 
 from store import archive, ledger
 from store.catalog import Catalog
-from test_tui_support import COMPANY, add_sample, app_for, copy_tree, make_backups, make_folders, wait_for
+from test_tui_support import COMPANY, app_for, copy_of, make_folders, prepare, wait_for
 from tui.commands import ScreenActions
 from tui.screens.backups import BackupsScreen, DetailsScreen
 from tui.screens.companies import CompaniesScreen
@@ -26,9 +26,7 @@ SIZE = (100, 30)
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("prepared")
-    folders = make_folders(root)
-    add_sample(folders)
-    files = make_backups(folders)
+    files = prepare(root, backups=True)
     files["notes"].unlink()
     # The file that is not a backup is the oldest, so the order is the manifests' (newest first) then it.
     os.utime(files["junk"], (1_000_000_000, 1_000_000_000))
@@ -37,15 +35,14 @@ def prepared(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def folders(prepared: Path, tmp_path: Path):
-    return make_folders(copy_tree(prepared, tmp_path / "kb"))
+    return copy_of(prepared, tmp_path)
 
 
 async def open_view(app, pilot) -> BackupsScreen:
     await pilot.press("b")
     screen = app.screen
     assert isinstance(screen, BackupsScreen)
-    await wait_for(app, "scan")
-    await pilot.pause()
+    await wait_for(app, "scan", pilot=pilot)
     return screen
 
 
@@ -59,6 +56,16 @@ async def select(pilot, screen: BackupsScreen, name: str) -> None:
     [index] = [i for i, b in enumerate(screen.backups) if b.path.name == name]
     table.move_cursor(row=index)
     await pilot.pause()
+
+
+async def verify(app, pilot, screen: BackupsScreen, name: str) -> VerifyScreen:
+    """Select the file ``name`` and verify it; the dialog once the check has ended."""
+    await select(pilot, screen, name)
+    await pilot.press("v")
+    dialog = app.screen
+    assert isinstance(dialog, VerifyScreen)
+    await wait_for(app, "verify", pilot=pilot)
+    return dialog
 
 
 async def test_lists_the_backups_newest_first_from_their_manifests(folders) -> None:
@@ -102,20 +109,11 @@ async def test_verify_reports_a_good_and_a_damaged_backup(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_view(app, pilot)
-        await select(pilot, screen, "Full.manager")
-        await pilot.press("v")
-        dialog = app.screen
-        assert isinstance(dialog, VerifyScreen)
-        await wait_for(app, "verify")
-        await pilot.pause()
+        dialog = await verify(app, pilot, screen, "Full.manager")
         assert "every check passed" in str(dialog.query_one("#result", Label).content)
         assert dialog.outcome is True
         await pilot.press("escape")
-        await select(pilot, screen, "Damaged.manager")
-        await pilot.press("v")
-        dialog = app.screen
-        await wait_for(app, "verify")
-        await pilot.pause()
+        dialog = await verify(app, pilot, screen, "Damaged.manager")
         result = str(dialog.query_one("#result", Label).content)
         assert "cannot be imported" in result and "truncated" in result and dialog.outcome is False
         await pilot.press("escape")
@@ -135,8 +133,7 @@ async def test_import_from_the_view_goes_back_to_the_list_with_the_company_selec
         assert isinstance(step, ImportScreen)
         step.query_one("#name", Input).value = "Moreau archive"
         await pilot.press("enter")
-        await wait_for(app, "import")
-        await pilot.pause()
+        await wait_for(app, "import", pilot=pilot)
         assert isinstance(app.screen, CompaniesScreen)
         table = app.screen.query_one("#companies", DataTable)
         assert str(table.get_row_at(table.cursor_row)[0]) == "Moreau archive"
@@ -154,8 +151,7 @@ async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:
         await pilot.press("escape")  # keep it
         assert (folders.backups / "Lean.manager").exists()
         await pilot.press("d", "y")
-        await wait_for(app, "scan")
-        await pilot.pause()
+        await wait_for(app, "scan", pilot=pilot)
         assert not (folders.backups / "Lean.manager").exists()
         assert "Lean.manager" not in [b.path.name for b in screen.backups]
         assert any("Deleted Lean.manager" in n.message for n in app._notifications)
@@ -175,8 +171,7 @@ async def test_change_folder_shows_the_backups_there(folders, tmp_path: Path) ->
         assert "There is no folder" in str(app.screen.query_one("#folder-note", Label).content)
         app.screen.query_one("#folder", Input).value = str(elsewhere)
         await pilot.press("enter")
-        await wait_for(app, "scan")
-        await pilot.pause()
+        await wait_for(app, "scan", pilot=pilot)
         assert [b.path.name for b in screen.backups] == ["Lean.manager"]
         assert str(elsewhere) in str(screen.query_one("#folder-line", Label).content)
 

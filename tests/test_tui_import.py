@@ -4,7 +4,6 @@ step (name, success, cancel, failure). Waits are on the workers started and on t
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,8 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from store import archive
 from store.catalog import Catalog
-from test_tui_support import COMPANY, TODAY, add_sample, app_for, copy_tree, make_backups, make_folders, wait_for
+from test_tui_support import (COMPANY, TODAY, app_for, company_names, copy_of, hold_at_first_report, prepare,
+                               wait_for)
 from tui.screens.companies import CompaniesScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.import_company import ImportScreen
@@ -27,15 +27,13 @@ RESTORED = f"{COMPANY} (restored {TODAY.isoformat()})"
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("prepared")
-    folders = make_folders(root)
-    add_sample(folders)
-    make_backups(folders)
+    prepare(root, backups=True)
     return root
 
 
 @pytest.fixture
 def folders(prepared: Path, tmp_path: Path):
-    return make_folders(copy_tree(prepared, tmp_path / "kb"))
+    return copy_of(prepared, tmp_path)
 
 
 async def open_picker(app, pilot) -> PickerScreen:
@@ -56,17 +54,11 @@ async def choose(app, pilot, screen: PickerScreen, path: Path) -> None:
     field = screen.query_one("#path", Input)
     field.value = str(path)
     await pilot.press("enter")
-    await wait_for(app, "preview")
-    await pilot.pause()
+    await wait_for(app, "preview", pilot=pilot)
 
 
 def preview_text(screen: PickerScreen) -> str:
     return screen.query_one("#preview", BackupPreview).plain
-
-
-def company_names(folders) -> list[str]:
-    with Catalog(folders) as catalog:
-        return [c.name for c in catalog.companies()]
 
 
 def leftovers(folders) -> list[str]:
@@ -86,8 +78,7 @@ async def test_typed_path_completes_on_tab_and_enter_previews_the_backup(folders
         assert field.value == str(folders.backups / "Full.manager")
         assert app.focused is field
         await pilot.press("enter")
-        await wait_for(app, "preview")
-        await pilot.pause()
+        await wait_for(app, "preview", pilot=pilot)
         text = preview_text(screen)
         manifest = archive.inspect(folders.backups / "Full.manager")
         assert f"Company: {COMPANY}" in text and "Transactions: 400" in text
@@ -132,8 +123,7 @@ async def test_tree_starts_in_the_backups_folder_and_goes_up_home_and_to_a_typed
         assert app.focused is tree
         tree.move_cursor(tree.root.children[1])
         await pilot.press("enter")
-        await wait_for(app, "preview")
-        await pilot.pause()
+        await wait_for(app, "preview", pilot=pilot)
         assert screen.selected == folders.backups / "Full.manager"
         assert screen.query_one("#path", Input).value == str(folders.backups / "Full.manager")
         assert COMPANY in preview_text(screen)
@@ -184,8 +174,7 @@ async def test_import_with_the_suggested_name_selects_the_new_company(folders) -
         await pilot.press("right")  # accepts the suggestion
         assert name.value == RESTORED
         await pilot.press("enter")
-        await wait_for(app, "import")
-        await pilot.pause()
+        await wait_for(app, "import", pilot=pilot)
         assert isinstance(app.screen, CompaniesScreen)
         table = app.screen.query_one("#companies", DataTable)
         assert str(table.get_row_at(table.cursor_row)[0]) == RESTORED
@@ -213,18 +202,7 @@ async def test_an_invalid_name_is_refused_as_you_type(folders) -> None:
 
 
 async def test_cancel_asks_then_stops_and_adds_nothing(folders, monkeypatch) -> None:
-    reached, release = threading.Event(), threading.Event()
-    real_import = archive.import_backup
-
-    def held_import(*args, progress, **kwargs):
-        def gated(report):
-            if not reached.is_set():
-                reached.set()
-                release.wait(timeout=30)
-            progress(report)
-        return real_import(*args, progress=gated, **kwargs)
-
-    monkeypatch.setattr(archive, "import_backup", held_import)
+    reached, release = hold_at_first_report(monkeypatch, archive, "import_backup")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_picker(app, pilot)
@@ -239,8 +217,7 @@ async def test_cancel_asks_then_stops_and_adds_nothing(folders, monkeypatch) -> 
         assert app.screen is step and step.running
         await pilot.press("escape", "y")  # "Stop"
         release.set()
-        await wait_for(app, "import")
-        await pilot.pause()
+        await wait_for(app, "import", pilot=pilot)
         assert app.screen is screen  # back in the picker to choose again
         assert any("Import cancelled" in n.message for n in app._notifications)
     assert company_names(folders) == [COMPANY]
@@ -256,8 +233,7 @@ async def test_a_damaged_file_shows_the_reason_and_nothing_is_added(folders) -> 
         await pilot.press("enter")
         step = app.screen
         await pilot.press("enter")
-        await wait_for(app, "import")
-        await pilot.pause()
+        await wait_for(app, "import", pilot=pilot)
         assert app.screen is step and not step.running
         error = str(step.query_one("#error", Label).content)
         assert "nothing was added" in error and "is damaged" in error and "truncated" in error

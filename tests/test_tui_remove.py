@@ -9,7 +9,7 @@ from textual.widgets import Button, DataTable, Static
 
 from store import archive
 from store.catalog import Catalog
-from test_tui_support import COMPANY, TODAY, add_sample, app_for, copy_tree, make_folders, wait_for
+from test_tui_support import COMPANY, TODAY, app_for, company_names, copy_of, prepare, wait_for
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.remove import RemoveScreen
@@ -20,20 +20,13 @@ SIZE = (100, 30)
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("prepared")
-    folders = make_folders(root)
-    add_sample(folders)
-    add_sample(folders, name="Atelier Lefèvre")
+    prepare(root, others=("Atelier Lefèvre",))
     return root
 
 
 @pytest.fixture
 def folders(prepared: Path, tmp_path: Path):
-    return make_folders(copy_tree(prepared, tmp_path / "kb"))
-
-
-def names(folders) -> list[str]:
-    with Catalog(folders) as catalog:
-        return [c.name for c in catalog.companies()]
+    return copy_of(prepared, tmp_path)
 
 
 async def open_remove(app, pilot) -> RemoveScreen:
@@ -41,9 +34,16 @@ async def open_remove(app, pilot) -> RemoveScreen:
     await pilot.press("delete")
     screen = app.screen
     assert isinstance(screen, RemoveScreen)
-    await wait_for(app, "holdings")
-    await pilot.pause()
+    await wait_for(app, "holdings", pilot=pilot)
     return screen
+
+
+async def back_up_first(app, pilot) -> BackupScreen:
+    await open_remove(app, pilot)
+    await pilot.press("enter")  # "Back up first", the default
+    await wait_for(app, "estimate")
+    assert isinstance(app.screen, BackupScreen)
+    return app.screen
 
 
 async def test_the_question_shows_what_goes_and_offers_a_backup_first(folders) -> None:
@@ -61,7 +61,7 @@ async def test_the_question_shows_what_goes_and_offers_a_backup_first(folders) -
         assert str(folders.trash) in str(screen.query_one("#where").content)
         await pilot.press("escape")
         assert isinstance(app.screen, CompaniesScreen)
-    assert sorted(names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
+    assert sorted(company_names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
 
 
 async def test_remove_moves_the_folder_to_the_trash_and_says_where(folders) -> None:
@@ -78,7 +78,7 @@ async def test_remove_moves_the_folder_to_the_trash_and_says_where(folders) -> N
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Atelier Lefèvre"]
         [trashed] = list(folders.trash.iterdir())
         assert any(str(trashed) in n.message and not n.markup for n in app._notifications)
-    assert names(folders) == ["Atelier Lefèvre"]
+    assert company_names(folders) == ["Atelier Lefèvre"]
     assert (trashed / company.books_path.name).read_bytes() == books  # moved whole, nothing deleted
     assert not company.folder.exists()
 
@@ -86,17 +86,13 @@ async def test_remove_moves_the_folder_to_the_trash_and_says_where(folders) -> N
 async def test_back_up_first_then_remove(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        await open_remove(app, pilot)
-        await pilot.press("enter")  # "Back up first"
-        await wait_for(app, "estimate")
-        assert isinstance(app.screen, BackupScreen)
+        await back_up_first(app, pilot)
         await pilot.press("enter")  # the backup dialog's default: back up to the backups folder
-        await wait_for(app, "backup")
-        await pilot.pause()
+        await wait_for(app, "backup", pilot=pilot)
         assert isinstance(app.screen, CompaniesScreen)
         messages = [n.message for n in app._notifications]
         assert any("Backup saved to" in m for m in messages) and any("Removed" in m for m in messages)
-    assert names(folders) == ["Atelier Lefèvre"]
+    assert company_names(folders) == ["Atelier Lefèvre"]
     manifest = archive.verify(folders.backups / f"{COMPANY} ({TODAY.isoformat()}).manager")
     assert manifest.company_name == COMPANY and manifest.counts["transactions"] == 400
     assert len(list(folders.trash.iterdir())) == 1
@@ -105,12 +101,10 @@ async def test_back_up_first_then_remove(folders) -> None:
 async def test_a_backup_that_does_not_finish_removes_nothing(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        await open_remove(app, pilot)
-        await pilot.press("enter")  # "Back up first"
-        await wait_for(app, "estimate")
+        await back_up_first(app, pilot)
         await pilot.press("escape")  # the backup dialog closed without a backup
         await pilot.pause()
         assert isinstance(app.screen, CompaniesScreen)
         assert any("was not removed" in n.message for n in app._notifications)
-    assert sorted(names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
+    assert sorted(company_names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
     assert not folders.trash.exists() or not any(folders.trash.iterdir())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from pathlib import Path
 
 from store import sample
@@ -72,8 +73,47 @@ def copy_tree(source: Path, target: Path) -> Path:
     return target
 
 
-async def wait_for(app, *groups: str) -> None:
-    """Wait for the workers of the given groups, whether they succeed or fail.
+def prepare(root: Path, *, others: tuple[str, ...] = (), backups: bool = False) -> dict[str, Path]:
+    """Fill ``root`` once per test module: the sample company, more companies named ``others`` (copies of
+    it), and with ``backups`` the files of ``make_backups``, which are returned."""
+    folders = make_folders(root)
+    add_sample(folders)
+    for name in others:
+        add_sample(folders, name=name)
+    return make_backups(folders) if backups else {}
+
+
+def copy_of(prepared: Path, tmp_path: Path) -> Folders:
+    """Each test's own copy of the folders ``prepare`` filled."""
+    return make_folders(copy_tree(prepared, tmp_path / "kb"))
+
+
+def company_names(folders: Folders) -> list[str]:
+    with Catalog(folders) as catalog:
+        return [c.name for c in catalog.companies()]
+
+
+def hold_at_first_report(monkeypatch, module, name: str) -> tuple[threading.Event, threading.Event]:
+    """Make the store operation ``module.name`` (it takes ``progress=``) wait at its first progress report
+    until ``release`` is set; ``reached`` tells it got there. The real operation does the work."""
+    reached, release = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def held(*args, progress, **kwargs):
+        def gated(report):
+            if not reached.is_set():
+                reached.set()
+                release.wait(timeout=30)
+            progress(report)
+        return real(*args, progress=gated, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+    return reached, release
+
+
+async def wait_for(app, *groups: str, pilot=None) -> None:
+    """Wait for the workers of the given groups, whether they succeed or fail; with ``pilot``, then
+    for the screen to show what they reported.
 
     Never all workers: a mounted DirectoryTree's loader runs until the screen closes."""
     from textual.worker import WorkerCancelled, WorkerFailed
@@ -84,3 +124,5 @@ async def wait_for(app, *groups: str) -> None:
                 await worker.wait()
             except (WorkerFailed, WorkerCancelled):
                 pass
+    if pilot is not None:
+        await pilot.pause()

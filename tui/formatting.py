@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from store import formats
+from store.errors import KeepbooksError
 from store.i18n import _
 
 
@@ -69,3 +70,11 @@ def age(when: dt.datetime | None) -> str:
     if when is None:
         return _("never")
     return date_time(when)
+
+
+def error_text(error: BaseException | None) -> str:
+    """Why an operation failed, for people: our own errors carry their message; anything else is a bug,
+    named as such."""
+    if isinstance(error, KeepbooksError):
+        return error.message
+    return _("unexpected error {error!r}").format(error=error)

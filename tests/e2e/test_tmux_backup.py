@@ -52,6 +52,22 @@ class Terminal:
             time.sleep(0.1)  # polling interval of the bounded wait, not a fixed delay
         raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen shows:\n{self.screen()}")
 
+    def wait_until_still(self, timeout: float = 10) -> None:
+        """Wait until the screen, colours included, stops changing: keys sent before it are all handled.
+
+        Needed before a key that acts on the focused widget: Tab moves the focus only once the key has
+        bubbled up to the screen, and a key sent meanwhile would go to the widget focused before."""
+        deadline = time.monotonic() + timeout
+        previous, still = "", 0
+        while time.monotonic() < deadline:
+            current = tmux("capture-pane", "-e", "-p", "-t", self.session)
+            still = still + 1 if current == previous else 0
+            if still >= 3:
+                return
+            previous = current
+            time.sleep(0.05)  # polling interval of the bounded wait
+        raise AssertionError(f"the screen kept changing for {timeout} s")
+
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
 
@@ -72,8 +88,11 @@ def test_back_up_a_company_without_history_using_only_keys(tmp_path: Path) -> No
         terminal.keys("b")
         terminal.wait_for("Estimated total")
         terminal.keys("Tab", "Tab", "Tab")  # filename → Attachments → Emails → History
+        terminal.wait_until_still()
         terminal.keys("Space")  # untick History
-        terminal.keys("Tab", "Enter")  # the Backup button
+        terminal.keys("Tab")
+        terminal.wait_until_still()
+        terminal.keys("Enter")  # the Backup button
         screen = terminal.wait_for("Backup saved to")
         assert "Last backup: " in screen
         terminal.keys("C-q")

@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -20,32 +19,29 @@ from store import archive
 from store.archive import BackupResult, Estimate, Include
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders, ensure_folder
-from store.errors import Cancelled, InvalidInput, KeepbooksError
+from store.errors import InvalidInput
 from store.i18n import N_, _, ngettext
 from tui import formatting
-from tui.language import TranslatedScreen
-from tui.messages import Progressed
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
-from tui.widgets.progress import ProgressView, StopGuard, throttled
+from tui.screens.running import RunningDialog
+from tui.widgets.progress import ProgressView
 
 
-class BackupScreen(TranslatedScreen, ModalScreen[BackupResult | None]):
+class BackupScreen(RunningDialog[BackupResult | None]):
     CSS_PATH = ["modals.tcss", "backup.tcss"]
     BINDINGS = [
         Binding("escape", "close", N_("Close"), id="backup.close"),
         Binding("ctrl+o", "change_folder", N_("Change folder"), id="backup.change_folder"),
     ]
 
+    WORK_GROUP = "backup"
+
     def __init__(self, company: CompanyInfo, *, folder: Path | None = None) -> None:
-        super().__init__()
+        super().__init__(_("Stop the backup? The unfinished file will be deleted."))
         self.company = company
         self.folder = folder
         self.estimate: Estimate | None = None
-        self._worker: Worker[BackupResult] | None = None
-        self._stop = StopGuard(self, _("Stop the backup? The unfinished file will be deleted."),
-                               yes=_("Stop"), no=_("Continue"),
-                               on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -94,10 +90,6 @@ class BackupScreen(TranslatedScreen, ModalScreen[BackupResult | None]):
                        emails=self.query_one("#emails", Checkbox).value,
                        history=self.query_one("#history", Checkbox).value)
 
-    @property
-    def backup_running(self) -> bool:
-        return self.has_class("-running")
-
     @work(thread=True, exclusive=True, exit_on_error=False, group="estimate")
     def load_estimate(self, books_path: Path) -> Estimate:
         return archive.estimate(books_path)
@@ -136,7 +128,7 @@ class BackupScreen(TranslatedScreen, ModalScreen[BackupResult | None]):
         self.query_one("#folder", Label).update(str(self.folder))
 
     def action_change_folder(self) -> None:
-        if self.backup_running:
+        if self.running:
             return
         assert self.folder is not None
         self.app.push_screen(FolderScreen(self.folder), self._folder_chosen)
@@ -189,7 +181,7 @@ class BackupScreen(TranslatedScreen, ModalScreen[BackupResult | None]):
     @on(Input.Submitted, "#filename")
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
-        if self.backup_running:
+        if self.running:
             return
         destination = self.validate_filename()
         if destination is None:
@@ -205,72 +197,51 @@ class BackupScreen(TranslatedScreen, ModalScreen[BackupResult | None]):
         self._start(destination, force=False)
 
     def _start(self, destination: Path, *, force: bool) -> None:
-        self._stop.reset()
         self.query_one("#error", Label).update("")
-        self.query_one(ProgressView).start(_("To {path}").format(path=destination))
-        self.set_class(True, "-running")
-        self.query_one("#cancel", Button).focus()
-        self._worker = self.run_backup(self.app.folders, destination, self.include, force)  # type: ignore[attr-defined]
-        self.refresh_bindings()
+        worker = self.run_backup(self.app.folders, destination, self.include, force)  # type: ignore[attr-defined]
+        self.start_running(worker, _("To {path}").format(path=destination))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
     def run_backup(self, folders: Folders, destination: Path, include: Include, force: bool) -> BackupResult:
         # The worker's own event: set when the person confirms Cancel, and by Textual when the app exits.
         cancel = get_current_worker().cancelled_event
-        report = throttled(lambda progress: self.post_message(Progressed(progress)))
+        report = self.reporter()
         ensure_folder(destination.parent)  # the backups folder is made on first use; errors name it
         with Catalog(folders) as catalog:  # this thread's own connection to the catalog
             return archive.backup_company(catalog, self.company.id, destination, include=include, force=force,
                                           progress=report, cancel=cancel)
 
-    @on(Progressed)
-    def _progressed(self, message: Progressed) -> None:
-        if not self._stop.stopping:
-            self.query_one(ProgressView).show(message.progress)
-
     @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
+    def _estimated(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group == "estimate":
-            if event.state == WorkerState.SUCCESS:
-                self.estimate = worker.result
-                self._show_choices()
-            elif event.state == WorkerState.ERROR:
-                self.query_one("#estimate", Label).update(_("The size cannot be estimated: {reason}").format(
-                    reason=_error_text(worker.error)))
+        if worker.group != "estimate":
             return
-        if worker.group != "backup" or not worker.is_finished:
-            return
-        self._stop.finished()
-        self.set_class(False, "-running")
-        self.refresh_bindings()
         if event.state == WorkerState.SUCCESS:
-            self.dismiss(worker.result)
-        elif isinstance(worker.error, Cancelled) or event.state == WorkerState.CANCELLED:
-            self.app.notify(_("Backup cancelled; no file was kept."), markup=False)
-            self.dismiss(None)
-        else:
-            self.query_one("#error", Label).update(_("The backup failed: {reason}").format(
-                reason=_error_text(worker.error)))
-            self.validate_filename()
-            self.query_one("#filename", Input).focus()
+            self.estimate = worker.result
+            self._show_choices()
+        elif event.state == WorkerState.ERROR:
+            self.query_one("#estimate", Label).update(_("The size cannot be estimated: {reason}").format(
+                reason=formatting.error_text(worker.error)))
+
+    def succeeded(self, result: BackupResult) -> None:
+        self.dismiss(result)
+
+    def cancelled(self) -> None:
+        self.app.notify(_("Backup cancelled; no file was kept."), markup=False)
+        self.dismiss(None)
+
+    def failed(self, reason: str) -> None:
+        self.query_one("#error", Label).update(_("The backup failed: {reason}").format(reason=reason))
+        self.validate_filename()
+        self.query_one("#filename", Input).focus()
 
     # --- closing ---------------------------------------------------------------------------------
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:
-        if not self.backup_running:
-            self.dismiss(None)
-            return
-        self._stop.ask(self._worker)
+        self.close_or_ask()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "change_folder":
-            return not self.backup_running
+            return not self.running
         return True
-
-
-def _error_text(error: BaseException | None) -> str:
-    if isinstance(error, KeepbooksError):
-        return error.message
-    return _("unexpected error {error!r}").format(error=error)

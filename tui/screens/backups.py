@@ -30,9 +30,10 @@ from tui import formatting
 from tui.language import TranslatedScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
-from tui.screens.import_company import ImportScreen, error_text
+from tui.screens.import_company import ImportScreen
 from tui.screens.verify import VerifyScreen
 from tui.widgets.backup_preview import BackupPreview, contents
+from tui.widgets.tables import cursor_key, keep_cursor_on
 
 
 @dataclass(frozen=True)
@@ -167,13 +168,13 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         elif event.state == WorkerState.ERROR:
             self._fill([])
             self.query_one("#empty", Label).update(_("The folder cannot be read: {reason}").format(
-                reason=error_text(event.worker.error) if isinstance(event.worker.error, KeepbooksError)
+                reason=formatting.error_text(event.worker.error) if isinstance(event.worker.error, KeepbooksError)
                 else getattr(event.worker.error, "strerror", None) or event.worker.error))
 
     def _fill(self, backups: list[BackupFile]) -> None:
         assert self.folder is not None
         table = self.query_one("#backups", DataTable)
-        current = self.selected()
+        current = cursor_key(table)
         self.backups = backups
         table.clear()
         for backup in backups:
@@ -188,13 +189,12 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
             table.add_row(Text(manifest.company_name), formatting.local_date_time(manifest.created_at),
                           Text(formatting.size(manifest.file_size or 0), justify="right"),
                           contents(manifest.include), key=str(backup.path))
-        if current is not None and str(current.path) in table.rows:
-            table.move_cursor(row=table.get_row_index(str(current.path)))
+        keep_cursor_on(table, current)
         total = sum(b.manifest.file_size or 0 for b in backups if b.manifest is not None)
         line = ngettext("Backups in {folder} · {count} file, {size}", "Backups in {folder} · {count} files, {size}",
                         len(backups))
-        self.query_one("#folder-line", Label).update(line.format(folder=self.folder, count=formatting.count(len(backups)),
-                                                                 size=formatting.size(total)))
+        self.query_one("#folder-line", Label).update(
+            line.format(folder=self.folder, count=formatting.count(len(backups)), size=formatting.size(total)))
         empty = self.query_one("#empty", Label)
         if backups:
             empty.update("")
@@ -207,10 +207,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         self.refresh_bindings()
 
     def selected(self) -> BackupFile | None:
-        table = self.query_one("#backups", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = cursor_key(self.query_one("#backups", DataTable))
         return next((b for b in self.backups if str(b.path) == key), None)
 
     # --- actions ----------------------------------------------------------------------------------

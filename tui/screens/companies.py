@@ -23,6 +23,7 @@ from tui import formatting
 from tui.language import TranslatedScreen
 from tui.messages import SampleProgressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
+from tui.widgets.tables import cursor_key, keep_cursor_on
 
 BACKUP_WARNING_DAYS = 7
 SAMPLE_TRANSACTIONS = 2000
@@ -105,9 +106,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def _fill(self, select_id: int | None = None) -> None:
         table = self.query_one("#companies", DataTable)
-        current = select_id
-        if current is None and table.row_count and table.cursor_row >= 0:
-            current = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
+        current = str(select_id) if select_id is not None else cursor_key(table)
         table.clear()
         query = self.query_one("#filter", Input).value.strip().casefold()
         today = self.app.today()  # type: ignore[attr-defined]
@@ -117,8 +116,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             table.add_row(Text(company.name), formatting.date_time(company.last_change),
                           Text(formatting.size(company.size_bytes), justify="right"),
                           self._last_backup_cell(company, today), key=str(company.id))
-        if current is not None and str(current) in table.rows:
-            table.move_cursor(row=table.get_row_index(str(current)))
+        keep_cursor_on(table, current)
         empty = not self._companies
         self.set_class(empty, "-empty")
         no_match = self.query_one("#no-match", Label)
@@ -134,10 +132,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         return Text(text)
 
     def selected_company(self) -> CompanyInfo | None:
-        table = self.query_one("#companies", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = cursor_key(self.query_one("#companies", DataTable))
         return next((c for c in self._companies if str(c.id) == key), None)
 
     def on_screen_resume(self) -> None:
@@ -301,6 +296,5 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             self.notify(_("Created the sample company {name}.").format(name=info.name), markup=False)
             self.reload(info.id)
         elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = error.message if isinstance(error, KeepbooksError) else repr(error)
+            text = formatting.error_text(event.worker.error)
             self.notify(text, title=_("Cannot create the sample company"), severity="error", markup=False)

@@ -13,48 +13,37 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from store import archive
 from store.archive import Manifest
 from store.books import check_company_name
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders
-from store.errors import Cancelled, InvalidInput, KeepbooksError
+from store.errors import InvalidInput, KeepbooksError
 from store.i18n import N_, _
-from tui.language import TranslatedScreen
-from tui.messages import Progressed
+from tui.screens.running import RunningDialog
 from tui.widgets.backup_preview import holds
-from tui.widgets.progress import ProgressView, StopGuard, throttled
+from tui.widgets.progress import ProgressView
 
 
 def restored_name(name: str, day: str) -> str:
     return _("{name} (restored {date})").format(name=name, date=day)
 
 
-def error_text(error: BaseException | None) -> str:
-    if isinstance(error, KeepbooksError):
-        return error.message
-    return _("unexpected error {error!r}").format(error=error)
-
-
-class ImportScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
+class ImportScreen(RunningDialog[CompanyInfo | None]):
     """Returns the new company, or None when nothing was imported."""
 
     CSS_PATH = ["modals.tcss", "import_company.tcss"]
     BINDINGS = [Binding("escape", "close", N_("Cancel"), id="import.close")]
+    WORK_GROUP = "import"
 
     def __init__(self, path: Path, manifest: Manifest) -> None:
-        super().__init__()
+        super().__init__(_("Stop the import? Nothing will be added."))
         self.path = path
         self.manifest = manifest
-        self._worker: Worker[CompanyInfo] | None = None
-        self._stop = StopGuard(self, _("Stop the import? Nothing will be added."), yes=_("Stop"),
-                               no=_("Continue"),
-                               on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
 
     def compose(self) -> ComposeResult:
         today = self.app.today().isoformat()  # type: ignore[attr-defined]
@@ -96,10 +85,6 @@ class ImportScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         except KeepbooksError:
             return False
 
-    @property
-    def running(self) -> bool:
-        return self.has_class("-running")
-
     # --- the name ---------------------------------------------------------------------------------
 
     def checked_name(self) -> str | None:
@@ -137,45 +122,29 @@ class ImportScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         if name is None:
             self.app.bell()
             return
-        self._stop.reset()
         self.query_one("#error", Label).update("")
-        self.query_one(ProgressView).start(_("From {file}").format(file=self.path), _("Checking the backup…"))
-        self.set_class(True, "-running")
-        self.query_one("#cancel", Button).focus()
-        self._worker = self.run_import(self.app.folders, self.path, name)  # type: ignore[attr-defined]
+        worker = self.run_import(self.app.folders, self.path, name)  # type: ignore[attr-defined]
+        self.start_running(worker, _("From {file}").format(file=self.path), _("Checking the backup…"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def run_import(self, folders: Folders, path: Path, name: str) -> CompanyInfo:
         cancel = get_current_worker().cancelled_event
-        report = throttled(lambda progress: self.post_message(Progressed(progress)))
+        report = self.reporter()
         with Catalog(folders) as catalog:  # this thread's own connection to the catalog
             return archive.import_backup(catalog, path, name=name, progress=report, cancel=cancel)
 
-    @on(Progressed)
-    def _progressed(self, message: Progressed) -> None:
-        if not self._stop.stopping:
-            self.query_one(ProgressView).show(message.progress)
+    def succeeded(self, result: CompanyInfo) -> None:
+        self.dismiss(result)
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "import" or not worker.is_finished:
-            return
-        self._stop.finished()
-        self.set_class(False, "-running")
-        if event.state == WorkerState.SUCCESS:
-            self.dismiss(worker.result)
-        elif isinstance(worker.error, Cancelled) or event.state == WorkerState.CANCELLED:
-            self.app.notify(_("Import cancelled; nothing was added."), markup=False)
-            self.dismiss(None)
-        else:
-            self.query_one("#error", Label).update(_("The import failed, nothing was added: {reason}").format(
-                reason=error_text(worker.error)))
-            self.query_one("#name", Input).focus()
+    def cancelled(self) -> None:
+        self.app.notify(_("Import cancelled; nothing was added."), markup=False)
+        self.dismiss(None)
+
+    def failed(self, reason: str) -> None:
+        self.query_one("#error", Label).update(_("The import failed, nothing was added: {reason}").format(
+            reason=reason))
+        self.query_one("#name", Input).focus()
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:
-        if not self.running:
-            self.dismiss(None)
-            return
-        self._stop.ask(self._worker)
+        self.close_or_ask()

@@ -29,7 +29,7 @@ from store.errors import KeepbooksError
 from store.i18n import N_, _, ngettext
 from tui import formatting, paths
 from tui.language import TranslatedScreen
-from tui.screens.import_company import ImportScreen, error_text
+from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
 
 MAX_CANDIDATES_SHOWN = 8
@@ -276,7 +276,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
             self.query_one("#import", Button).disabled = False
         elif event.state == WorkerState.ERROR:
             self.manifest = None
-            preview.show_problem(error_text(event.worker.error))
+            preview.show_problem(formatting.error_text(event.worker.error))
             self._note(_("Not a backup that can be imported."), error=True)
 
     @on(Button.Pressed, "#import")

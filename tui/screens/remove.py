@@ -20,7 +20,6 @@ from store.catalog import CompanyInfo
 from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
-from tui.screens.import_company import error_text
 
 Choice = str  # "backup" (back up, then remove) or "remove"
 
@@ -63,7 +62,7 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
         if event.state == WorkerState.SUCCESS:
             self.query_one("#facts", Static).update(self._facts(event.worker.result))  # type: ignore[arg-type]
         elif event.state == WorkerState.ERROR:
-            self.query_one("#facts", Static).update(self._facts(None, error_text(event.worker.error)))
+            self.query_one("#facts", Static).update(self._facts(None, formatting.error_text(event.worker.error)))
 
     def _facts(self, holdings: ledger.Holdings | None, problem: str | None = None) -> Table:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))

@@ -127,8 +127,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             if self.loaded_in is None:
                 self.loaded_in = time.perf_counter() - self.opened_at
         elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = error.message if isinstance(error, KeepbooksError) else repr(error)
+            text = formatting.error_text(event.worker.error)
             self.query_one("#fiscal-year", Label).update(Text(text, style="bold red"))
             self.notify(text, title=_("Cannot read the books"), severity="error", markup=False)
 

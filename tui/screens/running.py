@@ -1,0 +1,89 @@
+"""What the backup, import and verify dialogs share: one store operation run in a thread worker.
+
+The dialog starts the worker, shows its reports in a ``ProgressView``, asks before stopping it
+(``StopGuard``) and, when the worker ends, hands the outcome to ``succeeded``, ``cancelled`` or
+``failed`` (the error already put in words). The ``-running`` class marks the time it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar
+
+from textual import on
+from textual.screen import ModalScreen
+from textual.widgets import Button
+from textual.worker import Worker, WorkerState
+
+from store.errors import Cancelled
+from store.progress import ProgressCallback
+from store.i18n import _
+from tui.formatting import error_text
+from tui.language import TranslatedScreen
+from tui.messages import Progressed
+from tui.widgets.progress import ProgressView, StopGuard, throttled
+
+ResultType = TypeVar("ResultType")
+
+
+class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
+    WORK_GROUP: ClassVar[str]  # the group of the operation's worker
+    # Styles: modals.tcss; the dialog composes a ProgressView and a "#cancel" button.
+
+    def __init__(self, stop_question: str) -> None:
+        super().__init__()
+        self._worker: Worker[Any] | None = None
+        self._stop = StopGuard(self, stop_question, yes=_("Stop"), no=_("Continue"),
+                               on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
+
+    @property
+    def running(self) -> bool:
+        return self.has_class("-running")
+
+    def start_running(self, worker: Worker[Any], target: str, phase: str | None = None) -> None:
+        """Show the progress of ``worker`` (just started) working on ``target``."""
+        self._stop.reset()
+        self._worker = worker
+        self.query_one(ProgressView).start(target, phase)
+        self.set_class(True, "-running")
+        self.query_one("#cancel", Button).focus()
+        self.refresh_bindings()
+
+    def reporter(self) -> ProgressCallback:
+        """The progress callback for the worker's thread: a few reports a second, posted to this dialog."""
+        return throttled(lambda progress: self.post_message(Progressed(progress)))
+
+    @on(Progressed)
+    def _progressed(self, message: Progressed) -> None:
+        if not self._stop.stopping:
+            self.query_one(ProgressView).show(message.progress)
+
+    @on(Worker.StateChanged)
+    def _work_ended(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != self.WORK_GROUP or not worker.is_finished:
+            return
+        self._stop.finished()
+        self.set_class(False, "-running")
+        self.refresh_bindings()
+        if event.state == WorkerState.SUCCESS:
+            self.succeeded(worker.result)
+        elif isinstance(worker.error, Cancelled) or event.state == WorkerState.CANCELLED:
+            self.cancelled()
+        else:
+            self.failed(error_text(worker.error))
+
+    def succeeded(self, result: Any) -> None:
+        raise NotImplementedError
+
+    def cancelled(self) -> None:
+        self.dismiss(None)
+
+    def failed(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def close_or_ask(self, result: ResultType | None = None) -> None:
+        """Escape and Cancel: close with ``result`` when idle; while running, ask whether to stop."""
+        if not self.running:
+            self.dismiss(result)
+            return
+        self._stop.ask(self._worker)

@@ -1,0 +1,18 @@
+"""What the lists (companies, backups) share about their DataTable."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+
+def cursor_key(table: DataTable) -> str | None:
+    """The key of the row under the cursor, or None when the table is empty."""
+    if not table.row_count or table.cursor_row < 0:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+def keep_cursor_on(table: DataTable, key: str | None) -> None:
+    """Put the cursor back on the row ``key`` after a refill, when that row is still there."""
+    if key is not None and key in table.rows:
+        table.move_cursor(row=table.get_row_index(key))
