@@ -14,6 +14,7 @@ import pytest
 from store import archive
 from store.catalog import Catalog
 from store.errors import Cancelled
+from store.i18n import set_language
 from store.progress import Progress
 from test_tui_support import add_sample, app_for, fixed_root, make_folders
 from tui.widgets import progress as progress_widget
@@ -63,6 +64,25 @@ def test_summary_screen(snap_compare, folders, size) -> None:
 
 @pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
 def test_backup_dialog(snap_compare, folders, size) -> None:
+    async def open_dialog(pilot) -> None:
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+
+    assert snap_compare(app_for(folders), terminal_size=size, run_before=open_dialog)
+
+
+@pytest.fixture
+def french():
+    set_language("fr")
+    yield
+    set_language("en")
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
+def test_backup_dialog_in_french(snap_compare, folders, french, size) -> None:
+    """French words, sizes and money behind it (1 234,56 €); the file name keeps its ISO date."""
     async def open_dialog(pilot) -> None:
         await pilot.press("down", "enter")
         await settle(pilot)

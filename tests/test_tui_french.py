@@ -1,0 +1,227 @@
+"""The app in French: the companies screen, the summary (French money and dates), the backup dialog, and
+the Language switch (live, remembered, offered on the views only).
+
+Every screen module was imported while English was active (as in any test run): the French keys below
+also prove that binding descriptions are translated where they are shown, not at import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
+
+from store.catalog import Catalog
+from store.errors import StorageError
+from store.formats import format_money
+from store.i18n import current_language, set_language
+from store.preferences import FILENAME, load_preferences
+from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_folders, wait_for
+from tui.commands import ScreenActions
+from tui.screens.backup import BackupScreen
+from tui.screens.companies import CompaniesScreen
+from tui.screens.summary import SummaryScreen
+
+SIZE = (100, 30)
+NBSP, NNBSP = "\u00a0", "\u202f"  # no-break space (before € and :), narrow no-break space (thousands)
+FRENCH_MONEY = re.compile(rf"^-?\d{{1,3}}(?:{NNBSP}\d{{3}})*,\d{{2}}{NBSP}€$")
+BACKED_UP = dt.datetime(2026, 11, 27, 14, 5)
+
+
+@pytest.fixture
+def french():
+    set_language("fr")
+    yield
+    set_language("en")  # the language is process-wide: leave the other tests in English
+
+
+@pytest.fixture
+def english_afterwards():
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def folders(tmp_path: Path):
+    folders = make_folders(tmp_path)
+    company = add_sample(folders)
+    with Catalog(folders) as catalog:
+        catalog.record_backup(company, folders.backups / "Cabinet Moreau (2026-11-27).manager", 2_345_678,
+                              when=BACKED_UP)
+    return folders
+
+
+def plain(renderable) -> str:
+    console = Console(width=60, record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def footer_words(app) -> set[str]:
+    return {active.binding.description for active in app.screen.active_bindings.values()}
+
+
+async def palette_titles(app) -> list[str]:
+    return [str(hit.text) async for hit in ScreenActions(app.screen).discover()]
+
+
+async def open_summary(app, pilot) -> SummaryScreen:
+    await pilot.press("enter")
+    await wait_for(app, "summary", pilot=pilot)
+    assert isinstance(app.screen, SummaryScreen)
+    return app.screen
+
+
+async def test_companies_screen_in_french(french, folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CompaniesScreen)
+        table = screen.query_one("#companies", DataTable)
+        assert [str(column.label) for column in table.columns.values()] == [
+            "Nom", "Dernière modification", "Taille", "Dernière sauvegarde"]
+        name, changed, size, backed_up = [str(cell) for cell in table.get_row_at(0)]
+        assert (name, changed, backed_up) == (COMPANY, "28/05/2026 14:30", "27/11/2026 14:05")
+        assert re.fullmatch(rf"\d+,\d{NNBSP}(ko|Mo)", size), size
+        assert {"Ouvrir", "Importer", "Sauvegardes", "Supprimer"} <= footer_words(app)
+        assert {"Importer une entreprise", "Entreprise d’exemple", "Langue"} <= set(await palette_titles(app))
+        await pilot.press("slash", *"zz")
+        assert str(screen.query_one("#no-match", Label).content) == "Aucun nom d’entreprise ne contient 'zz'."
+
+
+async def test_empty_companies_screen_in_french(french, tmp_path: Path) -> None:
+    app = app_for(make_folders(tmp_path))
+    async with app.run_test(size=SIZE):
+        text = str(app.screen.query_one("#empty-text", Static).content)
+        assert text.startswith("Aucune entreprise pour l’instant.") and "sur i pour en importer une" in text
+
+
+async def test_summary_in_french_money_and_dates(french, folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_summary(app, pilot)
+        summary = screen.summary
+        assert summary is not None and summary.currency == "EUR"
+        fiscal_year = str(screen.query_one("#fiscal-year", Label).content)
+        assert fiscal_year == "Exercice du 01/01/2026 au 31/12/2026 · EUR"
+        sheet = plain(screen.query_one("#balance-sheet", Static).content)
+        assets = format_money(summary.balance_sheet.assets, "EUR")
+        assert FRENCH_MONEY.match(assets) and summary.balance_sheet.assets >= 100_000  # has a thousands space
+        assert "Total de l’actif" in sheet and assets in sheet
+        amounts = re.findall(rf"-?[\d{NNBSP}]+,\d\d{NBSP}€", sheet)
+        assert amounts and all(FRENCH_MONEY.match(amount) for amount in amounts)
+        assert "." not in "".join(amounts)  # no English decimal point left anywhere
+        pnl = plain(screen.query_one("#profit-and-loss", Static).content)
+        assert format_money(summary.profit_and_loss.net_result, "EUR") in pnl
+        last = str(screen.query_one("#last-backup", Static).content)
+        assert last.startswith(f"Dernière sauvegarde{NBSP}: 27/11/2026 14:05 · ")
+        assert f"2,3{NNBSP}Mo" in last
+        holdings = str(screen.query_one("#holdings-text", Static).content)
+        assert "Opérations 400" in holdings and "Courriels" in holdings and "Historique" in holdings
+        assert {"Sauvegarder", "Exercice précédent", "Retour"} <= footer_words(app)
+
+
+async def test_backup_dialog_in_french(french, folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_summary(app, pilot)
+        await pilot.press("b")
+        await wait_for(app, "estimate", pilot=pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BackupScreen)
+        # The file name keeps its pattern (ISO date) whatever the language.
+        assert dialog.query_one("#filename", Input).value == f"{COMPANY} ({TODAY.isoformat()}).manager"
+        labels = {box: str(dialog.query_one(f"#{box}", Checkbox).label) for box in ("attachments", "emails", "history")}
+        assert labels["attachments"].startswith("Pièces jointes — ") and labels["attachments"].endswith(" fichiers")
+        assert re.search(rf"\d,\d{NNBSP}(ko|Mo), 40 entrées$", labels["emails"]), labels["emails"]
+        assert labels["history"].startswith("Historique — ") and labels["history"].endswith(" entrées")
+        assert str(dialog.query_one("#start", Button).label) == "Sauvegarder"
+        assert str(dialog.query_one("#cancel", Button).label) == "Annuler"
+        assert str(dialog.query_one("#estimate", Label).content).startswith(f"Total estimé avant compression{NBSP}: ")
+        assert {"Fermer", "Changer de dossier"} <= footer_words(app)
+        dialog.query_one("#filename", Input).value = "a/b"
+        await pilot.pause()
+        assert "ne peut pas contenir" in str(dialog.query_one("#filename-note", Label).content)
+
+
+async def test_the_language_key_switches_live_and_is_remembered(english_afterwards, folders,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KEEPBOOKS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Language" in await palette_titles(app)
+        screen = await open_summary(app, pilot)  # a view over a view: both must follow
+        await pilot.press("l")
+        await pilot.pause()
+        assert current_language() == "fr" and load_preferences(folders.data).language == "fr"
+        assert app.screen is screen and screen.query_one("#balance-sheet").border_title == "Bilan"
+        assert FRENCH_MONEY.match(format_money(screen.summary.balance_sheet.assets, "EUR"))
+        assert format_money(screen.summary.balance_sheet.assets, "EUR") in plain(
+            screen.query_one("#balance-sheet", Static).content)
+        assert "Sauvegarder" in footer_words(app) and app.focused is screen.query_one("#backup", Button)
+        assert any("désormais en français" in n.message for n in app._notifications)
+        await pilot.press("escape")  # the companies list underneath was redrawn too
+        table = app.screen.query_one("#companies", DataTable)
+        assert str(list(table.columns.values())[0].label) == "Nom"
+        assert str(table.get_row_at(0)[3]) == "27/11/2026 14:05"
+        await pilot.press("b")  # every screen opened after the switch is French
+        assert str(app.screen.query_one("#backups").columns["company"].label) == "Entreprise"
+        await pilot.press("escape")
+        [hit] = [hit async for hit in ScreenActions(app.screen).search("Langue")]  # the palette entry
+        await hit.command()
+        await pilot.pause()
+        assert current_language() == "en" and load_preferences(folders.data).language == "en"
+        assert str(list(app.screen.query_one("#companies", DataTable).columns.values())[0].label) == "Name"
+    saved = json.loads((folders.data / FILENAME).read_text())
+    assert saved == {"language": "en"}
+
+
+async def test_the_app_starts_in_the_remembered_language(english_afterwards, folders,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui import cli
+
+    for name in ("KEEPBOOKS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+    set_language("en")
+    assert cli._language(["--data-dir", str(folders.data)]) == "fr"  # what `keepbooks` opens the app in
+
+
+async def test_no_language_switch_inside_a_dialog(english_afterwards, folders) -> None:
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_summary(app, pilot)
+        await pilot.press("b")
+        await wait_for(app, "estimate", pilot=pilot)
+        dialog = app.screen
+        await pilot.press("tab")  # off the file name field, where l is a letter of the name
+        await pilot.press("l")
+        assert current_language() == "en" and app.screen is dialog
+        assert "Language" not in await palette_titles(app)
+    assert load_preferences(folders.data).language is None
+
+
+async def test_a_choice_that_cannot_be_saved_still_switches_and_says_so(english_afterwards, folders,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(data_dir, **settings):
+        raise StorageError(f"Cannot save the preferences to {data_dir}: Read-only file system.")
+
+    monkeypatch.setattr("tui.app.save_preferences", refuse)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert current_language() == "fr"
+        [notification] = list(app._notifications)
+        assert notification.severity == "warning" and "pour cette session" in notification.message
+        assert "Read-only file system" in notification.message
+    assert not (folders.data / FILENAME).exists()
