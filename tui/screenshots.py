@@ -5,7 +5,8 @@
 Creates sample companies in a scratch data folder, drives the app headless at 100×30 with the keys a
 person would press, and saves SVGs of the companies list, a company's summary, the backup dialog and
 a backup in progress (a company big enough that the backup takes a few seconds), then the import
-picker with the preview of that backup and the backups view.
+picker with the preview of that backup and the backups view; then, in French, the summary and the
+backup dialog (``*-fr.svg``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from store import archive, sample
 from store.catalog import Catalog
 from store.config import Folders
+from store.formats import format_number
+from store.i18n import set_language
 from textual.widgets import Label, ProgressBar
 
 from tui.app import KeepbooksApp
@@ -39,7 +42,8 @@ def make_data(root: Path) -> Folders:
     with Catalog(folders) as catalog:
         for seed, (name, transactions, megabytes, backed_up) in enumerate(COMPANIES, start=1):
             spec = sample.SampleSpec(transactions=transactions, attachments_mb=megabytes, seed=seed)
-            print(f"  sample company {name} ({transactions:,} transactions, {megabytes} MB)…", flush=True)
+            print(f"  sample company {name} ({format_number(transactions)} transactions, {megabytes} MB)…",
+                  flush=True)
             info = catalog.create(name, populate=lambda path, spec=spec: sample.populate(path, spec))
             if backed_up is not None:
                 when = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(days=backed_up)
@@ -50,15 +54,20 @@ def make_data(root: Path) -> Folders:
     return folders
 
 
-async def take(folders: Folders, out: Path) -> list[Path]:
-    saved: list[Path] = []
-    app = KeepbooksApp(folders)
-
+def saver(app: KeepbooksApp, out: Path, saved: list[Path]):
     def save(name: str) -> None:
         path = out / name
         app.save_screenshot(filename=path.name, path=str(path.parent))
         saved.append(path)
         print(f"  {path}", flush=True)
+
+    return save
+
+
+async def take(folders: Folders, out: Path) -> list[Path]:
+    saved: list[Path] = []
+    app = KeepbooksApp(folders)
+    save = saver(app, out, saved)
 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -110,6 +119,31 @@ async def take(folders: Folders, out: Path) -> list[Path]:
     return saved
 
 
+async def take_french(folders: Folders, out: Path) -> list[Path]:
+    """The summary (money as 1 234,56 €, dates as 27/11/2026) and the backup dialog, in French."""
+    saved: list[Path] = []
+    set_language("fr")
+    try:
+        app = KeepbooksApp(folders)
+        save = saver(app, out, saved)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("down", "enter")  # Harbour Lights Design, backed up in the English run
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            save("summary-fr.svg")
+            # Boulangerie Martin: no backup of today yet, so the dialog has no "already exists" note
+            await pilot.press("escape", "up", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.press("b")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            save("backup-dialog-fr.svg")
+    finally:
+        set_language("en")
+    return saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
@@ -121,6 +155,7 @@ def main() -> None:
     try:
         print("taking screenshots…", flush=True)
         asyncio.run(take(folders, args.out.resolve()))
+        asyncio.run(take_french(folders, args.out.resolve()))
     finally:
         if not args.keep:
             shutil.rmtree(SCRATCH, ignore_errors=True)

@@ -46,7 +46,7 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
         self.manifest = manifest
 
     def compose(self) -> ComposeResult:
-        today = self.app.today().isoformat()  # type: ignore[attr-defined]
+        today = self.app.today().isoformat()  # type: ignore[attr-defined]  # part of a name: ISO, as in files
         self.suggestion = restored_name(self.manifest.company_name, today)
         taken = self._name_taken(self.manifest.company_name)
         with Vertical(classes="dialog", id="import-dialog"):
