@@ -2,9 +2,9 @@
 
 Textual reads binding descriptions and tooltips from ``Screen.active_bindings`` wherever it shows them
 (footer, keys panel, our palette entries), and the ``BINDINGS`` lists are built once, at import. So the
-descriptions are only marked there (``N_()``) and translated here, on the way out of
-``active_bindings`` (every keepbooks binding has an id; Textual's have none): a footer drawn after a switch is in the new language, and so is a screen imported
-while another language was active (tests, the screenshot script).
+descriptions are only marked there (``N_()``) and translated here, on the way out of ``active_bindings``
+(every keepbooks binding has an id; Textual's have none): a footer drawn after a switch is in the new
+language, and so is a screen imported while another language was active (tests, the screenshot script).
 
 Everything else a screen shows is translated when it is composed; after a switch the app asks every
 screen on the stack to ``retranslate()`` itself (the views recompose from the data they hold). The
