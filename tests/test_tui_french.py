@@ -77,6 +77,14 @@ async def open_summary(app, pilot) -> SummaryScreen:
     return app.screen
 
 
+async def open_backup_dialog(app, pilot) -> BackupScreen:
+    await open_summary(app, pilot)
+    await pilot.press("b")
+    await wait_for(app, "estimate", pilot=pilot)
+    assert isinstance(app.screen, BackupScreen)
+    return app.screen
+
+
 async def test_companies_screen_in_french(french, folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
@@ -129,11 +137,7 @@ async def test_summary_in_french_money_and_dates(french, folders) -> None:
 async def test_backup_dialog_in_french(french, folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        await open_summary(app, pilot)
-        await pilot.press("b")
-        await wait_for(app, "estimate", pilot=pilot)
-        dialog = app.screen
-        assert isinstance(dialog, BackupScreen)
+        dialog = await open_backup_dialog(app, pilot)
         # The file name keeps its pattern (ISO date) whatever the language.
         assert dialog.query_one("#filename", Input).value == f"{COMPANY} ({TODAY.isoformat()}).manager"
         labels = {box: str(dialog.query_one(f"#{box}", Checkbox).label) for box in ("attachments", "emails", "history")}
@@ -199,10 +203,7 @@ async def test_the_app_starts_in_the_remembered_language(english_afterwards, fol
 async def test_no_language_switch_inside_a_dialog(english_afterwards, folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        await open_summary(app, pilot)
-        await pilot.press("b")
-        await wait_for(app, "estimate", pilot=pilot)
-        dialog = app.screen
+        dialog = await open_backup_dialog(app, pilot)
         await pilot.press("tab")  # off the file name field, where l is a letter of the name
         await pilot.press("l")
         assert current_language() == "en" and app.screen is dialog

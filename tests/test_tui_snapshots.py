@@ -39,6 +39,14 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def open_backup_dialog(pilot) -> None:
+    """The backup dialog of the second company (the one never backed up), its estimate shown."""
+    await pilot.press("down", "enter")
+    await settle(pilot)
+    await pilot.press("b")
+    await settle(pilot)
+
+
 @pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
 def test_companies_screen(snap_compare, folders, size) -> None:
     assert snap_compare(app_for(folders), terminal_size=size, run_before=settle)
@@ -64,13 +72,7 @@ def test_summary_screen(snap_compare, folders, size) -> None:
 
 @pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
 def test_backup_dialog(snap_compare, folders, size) -> None:
-    async def open_dialog(pilot) -> None:
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        await pilot.press("b")
-        await settle(pilot)
-
-    assert snap_compare(app_for(folders), terminal_size=size, run_before=open_dialog)
+    assert snap_compare(app_for(folders), terminal_size=size, run_before=open_backup_dialog)
 
 
 @pytest.fixture
@@ -83,21 +85,12 @@ def french():
 @pytest.mark.parametrize("size", [SIZE, SMALL], ids=["100x30", "80x24"])
 def test_backup_dialog_in_french(snap_compare, folders, french, size) -> None:
     """French words, sizes and money behind it (1 234,56 €); the file name keeps its ISO date."""
-    async def open_dialog(pilot) -> None:
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        await pilot.press("b")
-        await settle(pilot)
-
-    assert snap_compare(app_for(folders), terminal_size=size, run_before=open_dialog)
+    assert snap_compare(app_for(folders), terminal_size=size, run_before=open_backup_dialog)
 
 
 def test_backup_dialog_with_an_invalid_name(snap_compare, folders) -> None:
     async def open_dialog(pilot) -> None:
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        await pilot.press("b")
-        await settle(pilot)
+        await open_backup_dialog(pilot)
         await pilot.press("/", "tab", "space")
 
     assert snap_compare(app_for(folders), terminal_size=SIZE, run_before=open_dialog)
@@ -125,10 +118,7 @@ def test_backup_in_progress(snap_compare, folders, monkeypatch) -> None:
     monkeypatch.setattr(progress_widget, "clock", scripted_clock(101.0, 105.0))
 
     async def start(pilot) -> None:
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        await pilot.press("b")
-        await settle(pilot)
+        await open_backup_dialog(pilot)
         await pilot.press("enter")
         import asyncio
         await asyncio.to_thread(reported.wait, 30)
