@@ -338,7 +338,9 @@ def _data(stream: _Stream, size: int, hasher: Hasher | None = None,
 
 class _Filler(InOrder):
     """Writes the attachments' contents back into the staging database on a helper thread, while the
-    next pieces are decompressed (the connection is used by that thread only until ``wait``)."""
+    next pieces are decompressed. The calling thread still reads the list of attachments on the same
+    connection between batches; the sqlite3 module is serialised (threadsafety 3), and the writes
+    touch only the content of rows already listed."""
 
     def __init__(self, conn: sqlite3.Connection, db_path: Path) -> None:
         super().__init__("keepbooks-import", depth=8)
