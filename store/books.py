@@ -96,9 +96,9 @@ def create_books(path: Path, name: str, *, currency: str = "EUR", fiscal_year_st
                                            fiscal_year_start=fiscal_year_start,
                                            created_at=created_at or now())
                 for position, (group_name, kind, accounts) in enumerate(STANDARD_CHART):
-                    group = AccountGroup.create(name=group_name, kind=kind, position=position)
+                    group = AccountGroup.create(name=_(group_name), kind=kind, position=position)
                     for code, account_name in accounts:
-                        Account.create(code=code, name=account_name, group=group)
+                        Account.create(code=code, name=_(account_name), group=group)
                 History.create(at=created_at or now(), user=user or default_user(), action="create",
                                object_type="company", object_id=settings.id, before=None,
                                after=json.dumps({"name": name, "currency": currency}))

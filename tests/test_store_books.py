@@ -100,3 +100,19 @@ def test_a_bad_date_is_refused_with_a_clear_message(books: Books) -> None:
 def test_bad_company_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(InvalidInput):
         create_books(tmp_path / "books.sqlite", name)
+
+
+def test_the_chart_of_accounts_is_created_in_the_interface_language(tmp_path: Path) -> None:
+    from store.i18n import current_language, set_language
+
+    previous = current_language()
+    set_language("fr")
+    try:
+        create_books(tmp_path / "fr.sqlite", "Boulangerie Martin")
+    finally:
+        set_language(previous)
+    create_books(tmp_path / "en.sqlite", "Northwind")
+    with Books(tmp_path / "fr.sqlite") as french, Books(tmp_path / "en.sqlite") as english:
+        assert {a.code: a.name for a in french.accounts()}["5120"] == "Banque"
+        assert {a.code: a.group.name for a in french.accounts()}["4010"] == "Dettes"
+        assert {a.code: a.name for a in english.accounts()}["5120"] == "Bank"
