@@ -1,0 +1,18 @@
+"""Fixtures shared by every test."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def private_temp_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own system temp folder (here and in the processes it starts), so checks that
+    nothing is left in the temp folder see only this test's files, never another run's live work."""
+    folder = tmp_path_factory.mktemp("systemp")
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
