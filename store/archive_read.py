@@ -668,7 +668,10 @@ def verify(path: Path, *, progress: ProgressCallback = no_progress,
 
 def import_backup(catalog, path: Path, *, name: str | None = None, progress: ProgressCallback = no_progress,
                   cancel: threading.Event | None = None):
-    """Check the whole backup, then add it as one new company (new id, same books uid), or add nothing."""
+    """Check the whole backup, then add it as one new company, or add nothing.
+
+    The new company gets a new id and a new books uid (its history records the backup and the uid it
+    came from): it is a company of its own, whose backups prune never mixes with the original's."""
     from store.books import check_company_name
 
     path = Path(path)
@@ -679,9 +682,9 @@ def import_backup(catalog, path: Path, *, name: str | None = None, progress: Pro
         try:
             manifest = _read_all(path, staging.path, fill=True, progress=progress, cancel=cancel)
             _migrate(staging.books_path, manifest.schema_version)
-            if name is not None and name != manifest.company_name:
-                with Books(staging.books_path) as books:
-                    books.set_settings(name=name)
+            with Books(staging.books_path) as books:
+                books.mark_restored(path, source_uid=manifest.company_uid,
+                                    backup_created_at=manifest.created_at, name=name)
             check_cancel(cancel)
             _fsync_file(staging.books_path)
             fsync_folder(staging.path)

@@ -320,6 +320,22 @@ class Books:
                           "object_id": object_id, "status": status})
         return email.id
 
+    def mark_restored(self, source: Path, *, source_uid: str, backup_created_at: dt.datetime,
+                      name: str | None = None) -> None:
+        """Make freshly restored books a company of their own: a new identity (so that backups of the
+        original and of the copy are never taken for one company's), the given name, and a history
+        entry that says where they came from."""
+        with self._change():
+            settings = Settings.get()
+            before = {"uid": settings.uid, "name": settings.name}
+            settings.uid = str(uuid.uuid4())
+            if name is not None:
+                settings.name = check_company_name(name)
+            settings.save()
+            self._record("restore", "company", settings.id, before,
+                         {"uid": settings.uid, "name": settings.name, "restored_from": source.name,
+                          "source_uid": source_uid, "backup_created_at": backup_created_at.isoformat()})
+
     def set_settings(self, *, name: str | None = None, currency: str | None = None) -> None:
         with self._change():
             settings = Settings.get()

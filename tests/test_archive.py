@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from store.archive import DestinationExists, Include
 from store.books import Books
 from store.catalog import Catalog
 from store.errors import Cancelled, InvalidInput, StorageError
-from test_archive_support import folders_at, leftovers, make_company, state, system_temp_leftovers, table_rows
+from test_archive_support import (folders_at, leftovers, make_company, original_rows, restored_rows, state,
+                                  system_temp_leftovers)
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ def test_round_trip_reproduces_every_included_row_and_attachment(catalog: Catalo
     assert catalog.get(company.id).last_backup_size == result.size == result.path.stat().st_size
     imported = archive.import_backup(catalog, result.path)
     assert imported.id != company.id and imported.name == company.name
-    before, after = table_rows(company.books_path), table_rows(imported.books_path)
+    before, after = original_rows(company.books_path), restored_rows(imported.books_path)
     assert set(before) == set(after)
     left_out = {table for category, table in archive_write.OPTIONAL.items() if not include.has(category)}
     for table, rows in before.items():
@@ -86,14 +88,22 @@ def test_round_trip_reproduces_every_included_row_and_attachment(catalog: Catalo
         assert len(books.history(10_000)) == history + 1
 
 
-def test_import_keeps_the_books_uid_and_takes_the_given_name(catalog: Catalog, company) -> None:
+def test_import_makes_a_company_of_its_own_with_the_given_name(catalog: Catalog, company) -> None:
     result = archive.backup_company(catalog, company.id)
     imported = archive.import_backup(catalog, result.path, name="Copy for the accountant")
     assert imported.name == "Copy for the accountant"
     with Books(imported.books_path) as books, Books(company.books_path) as original:
         assert books.settings().name == "Copy for the accountant"
-        assert books.settings().uid == original.settings().uid
-    assert [c.id for c in catalog.companies()] == [company.id, imported.id] or len(catalog.companies()) == 2
+        # A new identity: backups of the copy and of the original are never taken for one company's.
+        assert books.settings().uid != original.settings().uid
+        restore = books.history(1)[0]
+        assert (restore.action, restore.object_type) == ("restore", "company")
+        assert json.loads(restore.before) == {"uid": original.settings().uid, "name": company.name}
+        after = json.loads(restore.after)
+        assert after["restored_from"] == result.path.name and after["source_uid"] == original.settings().uid
+        assert after["uid"] == books.settings().uid
+    assert len(catalog.companies()) == 2
+    assert archive.backup_company(catalog, imported.id).manifest.company_uid != result.manifest.company_uid
 
 
 def test_backup_destinations_folder_file_and_existing_files(catalog: Catalog, company, tmp_path: Path) -> None:
@@ -438,7 +448,7 @@ def test_import_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Pa
             continue
         break
     assert n > 3
-    assert table_rows(imported.books_path) == table_rows(company.books_path)
+    assert restored_rows(imported.books_path) == original_rows(company.books_path)
 
 
 def test_backup_to_a_stream_matches_a_file(catalog: Catalog, company, tmp_path: Path) -> None:

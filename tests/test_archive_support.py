@@ -72,6 +72,24 @@ def table_rows(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
+def restored_rows(db: Path) -> dict[str, list[tuple]]:
+    """The rows of imported books as they were in the backup: without the import's own change (the new
+    books uid in settings and the "restore" history entry at the end), which test_archive checks."""
+    rows = table_rows(db)
+    settings_uid = 1  # settings(id, uid, name, …)
+    rows["settings"] = [row[:settings_uid] + (None,) + row[settings_uid + 1:] for row in rows["settings"]]
+    assert rows["history"] and rows["history"][-1][3] == "restore"
+    rows["history"] = rows["history"][:-1]
+    return rows
+
+
+def original_rows(db: Path) -> dict[str, list[tuple]]:
+    """The rows of the books that were backed up, in the shape ``restored_rows`` gives."""
+    rows = table_rows(db)
+    rows["settings"] = [row[:1] + (None,) + row[2:] for row in rows["settings"]]
+    return rows
+
+
 # --- taking a backup apart and putting one together ------------------------------------------------
 
 Member = tuple[str, bytes]

@@ -17,7 +17,7 @@ import pytest
 
 from store import archive
 from store.catalog import Catalog
-from test_archive_support import folders_at, leftovers, make_company, state, table_rows
+from test_archive_support import folders_at, leftovers, make_company, original_rows, restored_rows, state
 from tui.cli import main
 
 ROOT = Path(__file__).parent.parent
@@ -161,7 +161,7 @@ def test_kill_during_import_adds_a_whole_company_or_nothing(tmp_path: Path) -> N
         company = make_company(catalog, transactions=1500, attachments_mb=6)
         backup = archive.backup_company(catalog, company.id, tmp_path / "b.manager").path
     data = folders_at(tmp_path).data
-    original = table_rows(company.books_path)
+    original = original_rows(company.books_path)
     before = state(data / "companies" / "1")
     # The shorter of two runs: the import takes well under a second, so a slow first run (cold caches,
     # a busy machine) would put most kill times after the end and kill too few.
@@ -173,7 +173,7 @@ def test_kill_during_import_adds_a_whole_company_or_nothing(tmp_path: Path) -> N
         with Catalog(folders_at(tmp_path)) as catalog:  # opening cleans the staging of a killed import
             companies = catalog.companies()
             for info in companies[1:]:
-                assert table_rows(info.books_path) == original
+                assert restored_rows(info.books_path) == original
         assert leftovers(data) == []
         assert state(data / "companies" / "1") == before
     assert killed >= 3
