@@ -17,7 +17,6 @@ import os
 import shutil
 import sqlite3
 import tarfile
-import tempfile
 import threading
 from collections import deque
 from concurrent.futures import Future
@@ -27,7 +26,6 @@ from typing import BinaryIO, Callable, Iterator
 import zstandard
 
 from store.archive_format import (
-    ATTACHMENT_PREFIX,
     BLOCK,
     COUNTED_TABLES,
     DATABASE_NAME,
@@ -51,7 +49,7 @@ from store.archive_format import (
     shown,
     sums_line,
 )
-from store.archive_write import EarlySync, Hasher, InOrder, Workspace, clean_leftovers, fsync_folder
+from store.archive_write import EarlySync, Hasher, InOrder, fsync_folder, system_temp_workspace
 from store.books import Books
 from store.errors import StorageError
 from store.i18n import _
@@ -649,13 +647,7 @@ def verify(path: Path, *, progress: ProgressCallback = no_progress,
            cancel: threading.Event | None = None) -> Manifest:
     """Make every check import makes, adding nothing; returns the manifest when the file would import."""
     path = Path(path)
-    folder = Path(tempfile.gettempdir())
-    clean_leftovers(folder)
-    try:
-        work = Workspace(folder, "keepbooks-verify")
-    except OSError as exc:
-        raise StorageError(_("Cannot create a temporary folder in {folder}: {reason}.")
-                           .format(folder=folder, reason=exc.strerror or exc)) from exc
+    work = system_temp_workspace("keepbooks-verify")
     try:
         return _read_all(path, work.folder, fill=False, progress=progress, cancel=cancel)
     except OSError as exc:

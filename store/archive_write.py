@@ -38,7 +38,6 @@ from store.archive_format import (
     OPTIONAL,
     RECORD,
     SUMS_NAME,
-    ArchiveError,
     BackupResult,
     DestinationExists,
     Estimate,
@@ -52,7 +51,7 @@ from store.archive_format import (
     tar_header,
 )
 from store.db import BUSY_TIMEOUT_MS, connect
-from store.errors import KeepbooksError, NotFound, StorageError
+from store.errors import NotFound, StorageError
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
@@ -96,6 +95,18 @@ class Workspace:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.lock.release()
+
+
+def system_temp_workspace(purpose: str) -> Workspace:
+    """A workspace in the system temp folder (for work that has no destination folder: a stream, a
+    verify), after cleaning what crashed runs left there."""
+    folder = Path(tempfile.gettempdir())
+    clean_leftovers(folder)
+    try:
+        return Workspace(folder, purpose)
+    except OSError as exc:
+        raise StorageError(_("Cannot create a temporary folder in {folder}: {reason}.")
+                           .format(folder=folder, reason=exc.strerror or exc)) from exc
 
 
 def clean_leftovers(folder: Path) -> None:
@@ -702,13 +713,7 @@ def backup_to_stream(books_path: Path, stream: BinaryIO, *, include: Include = I
                      cancel: threading.Event | None = None) -> Manifest:
     """Write a backup to an open stream (stdout, a pipe); the work folder goes to the system temp dir.
     A stream cannot be taken back: if this fails, the reader sees an unfinished frame and refuses it."""
-    folder = Path(tempfile.gettempdir())
-    clean_leftovers(folder)
-    try:
-        work = Workspace(folder, "keepbooks-backup")
-    except OSError as exc:
-        raise StorageError(_("Cannot create a temporary folder in {folder}: {reason}.")
-                           .format(folder=folder, reason=exc.strerror or exc)) from exc
+    work = system_temp_workspace("keepbooks-backup")
     try:
         manifest = _write_archive(Path(books_path), stream, work.folder, include, progress, cancel)
         stream.flush()

@@ -3,10 +3,8 @@ line naming it, nothing is added, the data folder is byte-identical, no temporar
 
 from __future__ import annotations
 
-import io
 import json
 import random
-import shutil
 import subprocess
 import sys
 import tarfile

@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Label, Static
 
 from store.catalog import Catalog
-from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_folders
+from test_tui_support import COMPANY, add_sample, app_for, make_folders
 from tui.commands import ScreenActions
 from tui.screens.companies import CompaniesScreen
 from tui.screens.new_company import NewCompanyScreen

@@ -26,7 +26,7 @@ SMALL = (80, 24)
 @pytest.fixture
 def folders(request):
     folders = make_folders(fixed_root(request.node.name.replace("[", "-").replace("]", "")))
-    company = add_sample(folders)
+    add_sample(folders)
     second = add_sample(folders, name="Atelier Lefèvre")
     with Catalog(folders) as catalog:
         catalog.record_backup(second, folders.backups / "Atelier Lefèvre (2026-05-30).manager", 2_345_678,

@@ -7,10 +7,8 @@ checks the file with store.archive.inspect. Waits poll the screen (capture-pane)
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path

@@ -25,7 +25,6 @@ from textual.worker import Worker, WorkerState
 from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
-from store.errors import KeepbooksError
 from store.i18n import N_, _, ngettext
 from tui import formatting, paths
 from tui.language import TranslatedScreen
