@@ -268,7 +268,7 @@ def current_schema() -> frozenset[tuple[str, str, str, str]]:
 
 def known_schemas() -> dict[int, frozenset[tuple[str, str, str, str]]]:
     """Every schema version this release reads. When SCHEMA_VERSION grows, freeze the old one here and
-    add its migration to archive_read.MIGRATIONS."""
+    add its migration to store.migrations.MIGRATIONS."""
     return {SCHEMA_VERSION: current_schema()}
 
 

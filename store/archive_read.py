@@ -51,9 +51,9 @@ from store.archive_format import (
 )
 from store.archive_write import EarlySync, Hasher, InOrder, fsync_folder, system_temp_workspace
 from store.books import Books
+from store.migrations import upgrade
 from store.errors import StorageError
 from store.i18n import _
-from store.models import SCHEMA_VERSION
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
 
 RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
@@ -65,10 +65,6 @@ BLOCKS_PER_CALL = 8
 CHUNK = 1 << 20
 BATCH_ROWS = 2000
 SPACE_MARGIN = 16 << 20
-
-# Migrations from an older schema version to the next: MIGRATIONS[v] turns a version-v database into
-# version v + 1. Empty while SCHEMA_VERSION is 1; see archive_format.known_schemas.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 _TYPE_NAMES = {tarfile.SYMTYPE: "a symbolic link", tarfile.LNKTYPE: "a hard link", tarfile.CHRTYPE: "a device",
                tarfile.BLKTYPE: "a device", tarfile.FIFOTYPE: "a pipe", tarfile.DIRTYPE: "a folder",
@@ -610,23 +606,6 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
 
 # --- public entry points (re-exported by store.archive) ------------------------------------------
 
-def _migrate(db_path: Path, version: int) -> None:
-    """Bring a checked database of an older schema version up to SCHEMA_VERSION."""
-    if version == SCHEMA_VERSION:
-        return
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA trusted_schema = OFF")
-        conn.execute("BEGIN")
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](conn)
-            version += 1
-            conn.execute(f"PRAGMA user_version = {version}")
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-
-
 def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -673,7 +652,7 @@ def import_backup(catalog, path: Path, *, name: str | None = None, progress: Pro
     try:
         try:
             manifest = _read_all(path, staging.path, fill=True, progress=progress, cancel=cancel)
-            _migrate(staging.books_path, manifest.schema_version)
+            upgrade(staging.books_path)  # checked above against its own schema version
             with Books(staging.books_path) as books:
                 books.mark_restored(path, source_uid=manifest.company_uid,
                                     backup_created_at=manifest.created_at, name=name)

@@ -24,6 +24,7 @@ from store.chart import STANDARD_CHART
 from store.db import bound, open_database
 from store.errors import InvalidInput, NotFound, StorageError
 from store.i18n import _
+from store.migrations import upgrade_database
 from store.models import (
     ACCOUNT_KINDS,
     MODELS,
@@ -140,6 +141,11 @@ class Books:
         self.user = user or default_user()
         self.on_change = on_change
         self.db: SqliteDatabase = open_database(path)
+        try:
+            upgrade_database(self.db, path)  # books of an older release are brought up to date on open
+        except BaseException:
+            self.db.close()
+            raise
 
     def __enter__(self) -> "Books":
         return self

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from store import archive, archive_format, archive_read
+from playhouse.migrate import migrate
+
+from store import archive, archive_format, archive_read, migrations
 from store.archive import ArchiveError, NewerVersion
 from store.catalog import Catalog
 from store.errors import KeepbooksError
@@ -384,8 +386,8 @@ def test_an_older_schema_is_migrated_on_import(catalog: Catalog, good: Path, tmp
     version0 = frozenset(row for row in current if row[1] != "email_sent_at")
     monkeypatch.setattr(archive_format, "known_schemas", lambda: {0: version0, 1: current})
     monkeypatch.setattr(archive_read, "known_schemas", lambda: {0: version0, 1: current})
-    monkeypatch.setitem(archive_read.MIGRATIONS, 0, lambda conn: conn.execute(
-        'CREATE INDEX "email_sent_at" ON "email" ("sent_at")'))
+    monkeypatch.setitem(migrations.MIGRATIONS, 0, lambda db, migrator: migrate(
+        migrator.add_index("email", ("sent_at",), False)))
 
     def older(conn) -> None:
         conn.execute("DROP INDEX email_sent_at")

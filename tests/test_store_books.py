@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import json
 from pathlib import Path
 
@@ -116,3 +117,30 @@ def test_the_chart_of_accounts_is_created_in_the_interface_language(tmp_path: Pa
         assert {a.code: a.name for a in french.accounts()}["5120"] == "Banque"
         assert {a.code: a.group.name for a in french.accounts()}["4010"] == "Dettes"
         assert {a.code: a.name for a in english.accounts()}["5120"] == "Bank"
+
+
+def test_books_of_an_older_schema_are_upgraded_on_open(tmp_path: Path, monkeypatch) -> None:
+    from playhouse.migrate import migrate
+
+    from store import migrations
+    from store.errors import StorageError
+
+    path = tmp_path / "books.sqlite"
+    create_books(path, "Acme")
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX email_sent_at")
+    conn.execute("PRAGMA user_version = 0")
+    conn.commit()
+    conn.close()
+    monkeypatch.setitem(migrations.MIGRATIONS, 0, lambda db, migrator: migrate(
+        migrator.add_index("email", ("sent_at",), False)))
+    with Books(path) as books:
+        assert migrations.version_of(books.db) == 1
+        assert "email_sent_at" in {index.name for index in books.db.get_indexes("email")}
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError, match="newer version of keepbooks"):
+        Books(path)
