@@ -63,6 +63,8 @@ COMPRESSION_THREADS = -1 if (os.cpu_count() or 1) > 2 else 0
 CHUNK = 1 << 20  # bytes read and written at a time: memory stays flat, cancel is checked per chunk
 BATCH_ROWS = 2000
 SPOOL_BYTES = 4 << 20
+# The snapshot's page size, whatever the source's (an import keeps it): as store.books.PAGE_SIZE.
+SNAPSHOT_PAGE_SIZE = 16384
 SYNC_EVERY = 64 << 20  # bytes written between two early syncs (EarlySync)
 
 # Temporary names: ".<final name>.<16 hex>.tmp" (the file), "….tmp.d" (its work folder), "….tmp.lock".
@@ -280,12 +282,11 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     total = sum(copied.values())
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
-    page_size = copier.execute("PRAGMA src.page_size").fetchone()[0]
     user_version = copier.execute("PRAGMA src.user_version").fetchone()[0]
     # Cancel is checked while SQLite works, not only between tables.
     copier.set_progress_handler(lambda: 1 if cancel is not None and cancel.is_set() else 0, 200_000)
     try:
-        copier.execute(f"PRAGMA main.page_size = {int(page_size)}")  # before the first table exists
+        copier.execute(f"PRAGMA main.page_size = {SNAPSHOT_PAGE_SIZE}")  # before the first table exists
         for _name, sql in tables:
             copier.execute(sql)
         for table, sql in indexes:

@@ -259,7 +259,8 @@ def test_manifest_that_is_not_json_is_refused(catalog: Catalog, good: Path, tmp_
 def _corrupt_page(members: list) -> list:
     members = list(members)
     data = bytearray(members[1][1])
-    data[4096 * 2 + 8: 4096 * 2 + 300] = b"\xff" * 292
+    page = int.from_bytes(data[16:18], "big") or 65536  # the snapshot's page size (header offset 16)
+    data[page * 2 + 8: page * 2 + 300] = b"\xff" * 292
     members[1] = ("books.sqlite", bytes(data))
     return fix(members)
 
