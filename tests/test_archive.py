@@ -221,6 +221,22 @@ class _Waiter:
             assert self.cond.wait_for(lambda: self.count >= target, timeout=20)
 
 
+def _backup_while_writes_land(waiter: _Waiter, books_path: Path, destination: Path):
+    """Back up while the writer commits: at the start of every phase (the read transaction open), wait
+    until a few more of its changes have landed."""
+    phases: set[str] = set()
+
+    def progress(p) -> None:
+        if p.phase not in phases:
+            phases.add(p.phase)
+            waiter.wait_for_more()
+
+    waiter.wait_for_more(1)
+    result = archive.backup(books_path, destination, progress=progress)
+    assert len(phases) == 3
+    return result
+
+
 def test_backup_is_one_state_while_a_thread_writes(catalog: Catalog, company, tmp_path: Path) -> None:
     waiter, stop, latencies = _Waiter(), threading.Event(), []
 
@@ -235,20 +251,11 @@ def test_backup_is_one_state_while_a_thread_writes(catalog: Catalog, company, tm
 
     thread = threading.Thread(target=writer)
     thread.start()
-    phases: set[str] = set()
-
-    def progress(p) -> None:
-        if p.phase not in phases:  # in every phase, while the read transaction is open
-            phases.add(p.phase)
-            waiter.wait_for_more()
-
     try:
-        waiter.wait_for_more(1)
-        result = archive.backup(company.books_path, tmp_path / "busy.manager", progress=progress)
+        result = _backup_while_writes_land(waiter, company.books_path, tmp_path / "busy.manager")
     finally:
         stop.set()
         thread.join()
-    assert len(phases) == 3
     imported = archive.import_backup(catalog, result.path)
     _assert_books_balance(imported.books_path)
     _assert_books_balance(company.books_path)
@@ -284,16 +291,8 @@ def test_backup_is_one_state_while_another_process_writes(catalog: Catalog, comp
 
     reader = threading.Thread(target=read)
     reader.start()
-    phases: set[str] = set()
-
-    def progress(p) -> None:
-        if p.phase not in phases:
-            phases.add(p.phase)
-            waiter.wait_for_more()
-
     try:
-        waiter.wait_for_more(1)
-        result = archive.backup(company.books_path, tmp_path / "busy.manager", progress=progress)
+        result = _backup_while_writes_land(waiter, company.books_path, tmp_path / "busy.manager")
     finally:
         stop_file.touch()
         child.wait(timeout=30)
