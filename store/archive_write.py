@@ -541,6 +541,14 @@ def _attachment_check(books_path: Path, attachment_id: int, sha256: str) -> Call
     return check
 
 
+def _read_error(books_path: Path, exc: sqlite3.Error) -> StorageError:
+    if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StorageError(_("Cannot read {path}: another program has been writing to it for more than "
+                              "{seconds} seconds; try again when it has finished.").format(
+                                  path=books_path, seconds=BUSY_TIMEOUT_MS // 1000))
+    return StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc))
+
+
 def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include,
                    progress: ProgressCallback, cancel: threading.Event | None) -> Manifest:
     """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder."""
@@ -549,7 +557,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     try:
         copier, src = _open_snapshot(books_path, snapshot)
     except sqlite3.Error as exc:
-        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+        raise _read_error(books_path, exc) from exc
     tar: _TarWriter | None = None
     try:
         try:
@@ -614,7 +622,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
         check_cancel(cancel)
         return manifest
     except sqlite3.Error as exc:
-        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+        raise _read_error(books_path, exc) from exc
     finally:
         if tar is not None:
             tar.close()
@@ -632,7 +640,7 @@ def _settings_name(books_path: Path) -> str:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+        raise _read_error(books_path, exc) from exc
 
 
 def _storage_error(path: Path, exc: OSError) -> StorageError:
@@ -737,7 +745,7 @@ def estimate(books_path: Path) -> Estimate:
     try:
         conn = connect(Path(books_path), readonly=True)
     except sqlite3.Error as exc:
-        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+        raise _read_error(books_path, exc) from exc
     try:
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         used = (conn.execute("PRAGMA page_count").fetchone()[0]
@@ -762,7 +770,7 @@ def estimate(books_path: Path) -> Estimate:
                         attachments_count=attachments_count, emails_bytes=int(emails_bytes),
                         emails_count=emails_count, history_bytes=int(history_bytes), history_count=history_count)
     except sqlite3.Error as exc:
-        raise StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc)) from exc
+        raise _read_error(books_path, exc) from exc
     finally:
         conn.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -455,3 +456,20 @@ def test_backup_to_a_stream_matches_a_file(catalog: Catalog, company, tmp_path: 
         manifest = archive.backup_to_stream(company.books_path, out)
     assert archive.verify(path) == manifest
     assert not system_temp_leftovers()
+
+
+def test_a_company_locked_by_a_long_writer_gets_a_clear_message(catalog: Catalog, company, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    from store import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)  # how long the backup waits for the write lock
+    writer = sqlite3.connect(company.books_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another program in the middle of a long write
+    try:
+        with pytest.raises(StorageError, match="another program has been writing to it"):
+            archive.backup(company.books_path, tmp_path / "locked.manager")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert list(tmp_path.glob("*locked*")) == [] and leftovers(tmp_path) == []
+    assert archive.backup(company.books_path, tmp_path / "locked.manager").size > 0  # fine once it is done
