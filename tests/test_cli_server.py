@@ -212,6 +212,21 @@ def test_progress_json_lines_parse_and_name_phases_in_english(data: Path) -> Non
     assert finished[-1]["done"] == finished[-1]["total"] > 0
 
 
+def test_a_closed_progress_pipe_does_not_stop_the_backup(tmp_path: Path) -> None:
+    with Catalog(folders_at(tmp_path)) as catalog:
+        make_company(catalog, transactions=60, attachments_mb=0.5, name="Atelier Lefèvre")
+    data = folders_at(tmp_path).data
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # whoever followed the progress has gone
+    try:
+        result = run(*cli(data, "backup", "1", "--progress", "json"), stderr=write_end)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0
+    written = list((data.parent / "backups").glob("*.manager"))
+    assert len(written) == 1 and archive.verify(written[0]).company_name == "Atelier Lefèvre"
+
+
 def test_no_progress_when_stderr_is_not_a_terminal_and_rich_is_not_loaded(data: Path) -> None:
     code = ("import sys; from tui.cli import main; "
             f"code = main({cli(data, 'backup', 'Cave Dubois')!r}); print(code, 'rich' in sys.modules)")

@@ -74,7 +74,7 @@ class JsonReporter(Reporter):
     percent in between (or every half second when the total is unknown)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stderr
+        self.stream: TextIO | None = stream or sys.stderr
         self._last: dict[int | None, tuple[str, int, float]] = {}  # company id -> phase, done, time
 
     def for_company(self, company: str | None, company_id: int | None = None) -> ProgressCallback:
@@ -91,8 +91,13 @@ class JsonReporter(Reporter):
                      "phase": english(progress.phase),
                      "label": progress.phase, "done": progress.done, "total": progress.total,
                      "unit": progress.unit}
-            self.stream.write(json.dumps(event, ensure_ascii=False) + "\n")
-            self.stream.flush()
+            if self.stream is None:
+                return
+            try:
+                self.stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+                self.stream.flush()
+            except OSError:  # whoever read the progress has gone (a closed pipe): the backup goes on
+                self.stream = None
         return report
 
 
