@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -12,7 +13,7 @@ from store.catalog import Catalog, CompanyInfo
 from store.config import ensure_folder
 from store.errors import Cancelled, KeepbooksError, StorageError
 from store.i18n import _
-from store.progress import ProgressCallback
+from store.progress import ProgressCallback, no_progress
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,12 @@ class Outcome:
 
 
 def file_names(companies: list[CompanyInfo]) -> dict[int, str]:
-    """The default backup name of each company; companies sharing a name (ignoring case, as some file
-    systems do) get their id in it, so that one never takes the other's file."""
-    counts: dict[str, int] = {}
-    for company in companies:
-        counts[company.name.casefold()] = counts.get(company.name.casefold(), 0) + 1
-    return {c.id: default_backup_name(c.name if counts[c.name.casefold()] == 1 else f"{c.name} #{c.id}")
+    """The default backup name of each company; companies whose names give the same file name (the
+    same name ignoring case, as some file systems do, or names that differ only in characters a file
+    name cannot hold) get their id in it, so that one never takes the other's file."""
+    plain = {c.id: default_backup_name(c.name) for c in companies}
+    taken = Counter(name.casefold() for name in plain.values())
+    return {c.id: plain[c.id] if taken[plain[c.id].casefold()] == 1 else default_backup_name(f"{c.name} #{c.id}")
             for c in companies}
 
 
@@ -47,7 +48,7 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
     companies = catalog.companies()
     names = file_names(companies)
     for company in companies:
-        progress = progress_for(company) if progress_for else (lambda _progress: None)
+        progress = progress_for(company) if progress_for else no_progress
         try:
             result = backup_company(catalog, company.id, folder / names[company.id], include=include, force=force,
                                     progress=progress, cancel=cancel)

@@ -99,6 +99,16 @@ def test_companies_with_the_same_name_get_one_file_each(tmp_path: Path, capsys) 
     assert names == sorted([archive.default_backup_name("Acme #1"), archive.default_backup_name("ACME #2")])
 
 
+def test_names_that_give_the_same_file_name_get_one_file_each(tmp_path: Path, capsys) -> None:
+    with Catalog(folders_at(tmp_path)) as catalog:
+        for seed, name in enumerate(("A/B", "A:B", "Acme", "Acme."), start=1):
+            make_company(catalog, transactions=5, attachments_mb=0, name=name, seed=seed)
+    data = folders_at(tmp_path).data
+    assert main(cli(data, "backup", "--all", "--force")) == 0
+    files = list((tmp_path / "backups").iterdir())
+    assert sorted(archive.inspect(f).company_name for f in files) == ["A/B", "A:B", "Acme", "Acme."]
+
+
 def test_backup_usage_errors(data: Path, tmp_path: Path, capsys) -> None:
     assert main(cli(data, "backup", "--all", "Broken")) == 2
     assert main(cli(data, "backup", "--all", "-o", "-")) == 2
