@@ -15,7 +15,7 @@ import tarfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from store import __version__
 from store.books import check_company_name
@@ -25,6 +25,7 @@ from store.models import SCHEMA_VERSION
 
 FORMAT_NAME = "keepbooks-backup"
 FORMAT_VERSION = 1
+APP_VERSION = __version__
 EXTENSION = ".manager"
 
 MANIFEST_NAME = "manifest.json"
@@ -39,6 +40,8 @@ MAX_PAX_BYTES = 4096
 MAX_WINDOW_BYTES = 1 << 25  # 32 MiB: writers must not use a larger zstd window (format rule)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+CHUNK = 1 << 20  # bytes read and written at a time: memory stays flat, cancel is checked per chunk
+BATCH_ROWS = 2000  # attachment rows fetched at a time
 
 # What a manifest counts, and the table that holds each count.
 COUNTED_TABLES = {"transactions": "transaction", "attachments": "attachment", "emails": "email",
@@ -294,6 +297,19 @@ def padding(size: int) -> int:
     return -size % BLOCK
 
 
+def attachment_rows(conn: sqlite3.Connection) -> Iterator[tuple[int, int, str]]:
+    """(id, size, sha256) of every attachment in id order, by batches, so that no statement stays open
+    while blobs are read or written."""
+    last = 0
+    while True:
+        rows = conn.execute("SELECT id, size, sha256 FROM attachment WHERE id > ? ORDER BY id LIMIT ?",
+                            (last, BATCH_ROWS)).fetchall()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
 def attachment_member(attachment_id: int) -> str:
     return f"{ATTACHMENT_PREFIX}{attachment_id}"
 
@@ -302,4 +318,3 @@ def sums_line(digest: str, name: str) -> bytes:
     return f"{digest}  {name}\n".encode("ascii")
 
 
-APP_VERSION = __version__

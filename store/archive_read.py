@@ -21,12 +21,13 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable
 
 import zstandard
 
 from store.archive_format import (
     BLOCK,
+    CHUNK,
     COUNTED_TABLES,
     DATABASE_NAME,
     MANIFEST_NAME,
@@ -41,6 +42,7 @@ from store.archive_format import (
     ArchiveError,
     Manifest,
     attachment_member,
+    attachment_rows,
     damaged,
     known_schemas,
     not_a_backup,
@@ -49,11 +51,11 @@ from store.archive_format import (
     shown,
     sums_line,
 )
-from store.archive_write import EarlySync, Hasher, InOrder, fsync_folder, system_temp_workspace
+from store.archive_write import EarlySync, Hasher, InOrder, fsync_path, system_temp_workspace
 from store.books import Books
 from store.migrations import upgrade
 from store.errors import StorageError
-from store.i18n import _
+from store.i18n import N_, _
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
 
 RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
@@ -62,15 +64,13 @@ INSPECT_CHUNK = 1 << 14
 # the compression ratio: this is what bounds memory against bombs (see _Blocks), and what the helper
 # threads' queues hold per item.
 BLOCKS_PER_CALL = 8
-CHUNK = 1 << 20
-BATCH_ROWS = 2000
 SPACE_MARGIN = 16 << 20
 
-_TYPE_NAMES = {tarfile.SYMTYPE: "a symbolic link", tarfile.LNKTYPE: "a hard link", tarfile.CHRTYPE: "a device",
-               tarfile.BLKTYPE: "a device", tarfile.FIFOTYPE: "a pipe", tarfile.DIRTYPE: "a folder",
-               tarfile.CONTTYPE: "a special file", tarfile.GNUTYPE_SPARSE: "a sparse file",
-               tarfile.GNUTYPE_LONGNAME: "a long-name record", tarfile.GNUTYPE_LONGLINK: "a long-link record",
-               tarfile.XGLTYPE: "a global header"}
+_TYPE_NAMES = {tarfile.SYMTYPE: N_("a symbolic link"), tarfile.LNKTYPE: N_("a hard link"),
+               tarfile.CHRTYPE: N_("a device"), tarfile.BLKTYPE: N_("a device"), tarfile.FIFOTYPE: N_("a pipe"),
+               tarfile.DIRTYPE: N_("a folder"), tarfile.CONTTYPE: N_("a special file"),
+               tarfile.GNUTYPE_SPARSE: N_("a sparse file"), tarfile.GNUTYPE_LONGNAME: N_("a long-name record"),
+               tarfile.GNUTYPE_LONGLINK: N_("a long-link record"), tarfile.XGLTYPE: N_("a global header")}
 _PAX_KEYS = {"path", "size", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname"}
 
 
@@ -174,12 +174,10 @@ class _Stream:
         """Decompress more into ``pending``; False once the frame has ended."""
         while not self.dobj.eof:
             if self.blocks.ended:  # the headers say the frame is over, the decompressor does not
-                raise damaged(self.path, _("its compressed data is corrupt ({reason})")
-                              .format(reason="frame end"))
+                raise damaged(self.path, _("its compressed data is corrupt"))
             end = self.blocks.cut(self.raw) if self.raw else 0
             if end < 0:
-                raise damaged(self.path, _("its compressed data is corrupt ({reason})")
-                              .format(reason="block header"))
+                raise damaged(self.path, _("its compressed data is corrupt"))
             if end == 0:
                 self._more()
                 continue
@@ -284,7 +282,7 @@ def _member(stream: _Stream) -> tuple[str, int]:
         stream.read(-info.size % BLOCK)
         info = _header(stream)
     if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
-        kind = _TYPE_NAMES.get(info.type, "an unknown kind of member")
+        kind = _(_TYPE_NAMES.get(info.type, N_("an unknown kind of member")))
         raise damaged(stream.path, _("member {name} is {kind}, not a file").format(name=shown(info.name), kind=kind))
     name = pax.get("path", info.name)
     try:
@@ -508,18 +506,6 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path) -> None:
         conn.close()
 
 
-def _attachments(conn: sqlite3.Connection) -> Iterator[tuple[int, int, str]]:
-    """(id, size, sha256) in id order, by batches: no statement stays open while blobs are written."""
-    last = 0
-    while True:
-        rows = conn.execute("SELECT id, size, sha256 FROM attachment WHERE id > ? ORDER BY id LIMIT ?",
-                            (last, BATCH_ROWS)).fetchall()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1][0]
-
-
 def _check_space(folder: Path, needed: int, path: Path) -> None:
     free = shutil.disk_usage(folder).free
     if needed + SPACE_MARGIN > free:
@@ -569,7 +555,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
             try:
                 if filler is not None:
                     conn.execute("BEGIN")
-                for attachment_id, size, sha256 in _attachments(conn):
+                for attachment_id, size, sha256 in attachment_rows(conn):
                     name = attachment_member(attachment_id)
                     _expect(stream, name, size, seen)
                     if filler is not None:
@@ -588,7 +574,6 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                 if filler is not None:
                     filler.close()
                 conn.close()
-            checksums.settle(wait=True)
         finally:
             checksums.close()
         _expect(stream, SUMS_NAME, checksums.expected_size, seen)
@@ -605,14 +590,6 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
 
 
 # --- public entry points (re-exported by store.archive) ------------------------------------------
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
 
 def _io_error(path: Path, exc: OSError | sqlite3.Error) -> StorageError:
     if isinstance(exc, OSError):
@@ -657,8 +634,8 @@ def import_backup(catalog, path: Path, *, name: str | None = None, progress: Pro
                 books.mark_restored(path, source_uid=manifest.company_uid,
                                     backup_created_at=manifest.created_at, name=name)
             check_cancel(cancel)
-            _fsync_file(staging.books_path)
-            fsync_folder(staging.path)
+            fsync_path(staging.books_path)
+            fsync_path(staging.path)
         except (OSError, sqlite3.Error) as exc:
             raise _io_error(path, exc) from exc
     except BaseException:

@@ -31,6 +31,8 @@ import zstandard
 from store.archive_format import (
     APP_VERSION,
     BLOCK,
+    CHUNK,
+    COUNTED_TABLES,
     DATABASE_NAME,
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -44,6 +46,7 @@ from store.archive_format import (
     Include,
     Manifest,
     attachment_member,
+    attachment_rows,
     check_backup_filename,
     default_backup_name,
     padding,
@@ -63,8 +66,6 @@ COMPRESSION_THREADS = -1 if (os.cpu_count() or 1) > 2 else 0
 # Without attachments no helper thread reads, so zstd's workers get the other core (reference company:
 # 1.37 s -> 1.23 s, peak RSS 43 -> 82 MB).
 COMPRESSION_THREADS_ALONE = -1 if (os.cpu_count() or 1) > 1 else 0
-CHUNK = 1 << 20  # bytes read and written at a time: memory stays flat, cancel is checked per chunk
-BATCH_ROWS = 2000
 SPOOL_BYTES = 4 << 20
 # The snapshot's page size, whatever the source's (an import keeps it): as store.books.PAGE_SIZE.
 SNAPSHOT_PAGE_SIZE = 16384
@@ -143,8 +144,9 @@ def clean_leftovers(folder: Path) -> None:
                     Path(entry.path).unlink(missing_ok=True)
 
 
-def fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Make a file or a folder (its entries) durable."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -266,10 +268,11 @@ def _history_filter(include: Include) -> str:
 
 
 def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: ProgressCallback,
-                   cancel: threading.Event | None) -> None:
+                   cancel: threading.Event | None) -> tuple[dict[str, int], int]:
     """Copy the included tables' rows from ``src`` into the new main database with the source's schema
     (no attachment contents: they travel as their own members). Rows are copied by SQLite itself
-    (INSERT … SELECT), inside the read transaction; the COMMIT at the end also ends that transaction."""
+    (INSERT … SELECT), inside the read transaction; the COMMIT at the end also ends that transaction.
+    Returns the rows copied per table (included tables only) and the schema version."""
     excluded = {table for category, table in OPTIONAL.items() if not include.has(category)}
     history_filter = _history_filter(include)
     objects = copier.execute("SELECT type, name, tbl_name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
@@ -313,6 +316,7 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
                 copier.execute(sql)
         copier.execute(f"PRAGMA main.user_version = {int(user_version)}")
         copier.execute("COMMIT")
+        return copied, user_version
     except sqlite3.OperationalError:
         check_cancel(cancel)  # "interrupted" by the progress handler: a cancel, not an error
         raise
@@ -395,17 +399,16 @@ class _TarWriter:
         self.out.write(data)
         self.written += len(data)
 
-    def add(self, name: str, size: int, chunks: Iterator[bytes],
-            check: Callable[[str], None] | None = None, *, listed: bool = True) -> None:
-        """Write one member of ``size`` bytes from ``chunks``, hashed on the way; ``check(sha256)``
-        raises if it is wrong; ``listed`` members get their line in SHA256SUMS."""
+    def add(self, name: str, size: int, chunks: Iterator[bytes], *, listed: bool = True) -> None:
+        """Write one member of ``size`` bytes from ``chunks``, hashed on the way; ``listed`` members get
+        their line in SHA256SUMS."""
         self.begin(name, size)
         digest = hashlib.sha256()
         for chunk in chunks:
             if listed:
                 self.hasher.update(digest, chunk)
             self.data(chunk)
-        self.end(self.hasher.hexdigest(digest) if listed else None, check)
+        self.end(self.hasher.hexdigest(digest) if listed else None)
 
     def begin(self, name: str, size: int) -> None:
         self._write(tar_header(name, size, self.mtime))
@@ -461,24 +464,16 @@ def _file_chunks(path: Path, phase: str, progress: ProgressCallback, cancel: thr
 
 def _attachment_pieces(src: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
     """Every attachment as ("member", id, size, sha256), its chunks ("data", bytes), then ("digest",
-    hex): read and hashed on a helper thread (see Prefetch). Batches by id, so that no statement stays
-    open while blobs are read."""
-    last_id = 0
-    while True:
-        rows = src.execute("SELECT id, size, sha256 FROM attachment WHERE id > ? ORDER BY id LIMIT ?",
-                           (last_id, BATCH_ROWS)).fetchall()
-        if not rows:
-            return
-        for attachment_id, size, sha256 in rows:
-            yield "member", attachment_id, size, sha256
-            digest = hashlib.sha256()
-            if size:
-                with src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
-                    while chunk := blob.read(CHUNK):
-                        digest.update(chunk)
-                        yield "data", chunk
-            yield "digest", digest.hexdigest()
-        last_id = rows[-1][0]
+    hex): read and hashed on a helper thread (see Prefetch)."""
+    for attachment_id, size, sha256 in attachment_rows(src):
+        yield "member", attachment_id, size, sha256
+        digest = hashlib.sha256()
+        if size:
+            with src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
+                while chunk := blob.read(CHUNK):
+                    digest.update(chunk)
+                    yield "data", chunk
+        yield "digest", digest.hexdigest()
 
 
 class _Failed:
@@ -561,14 +556,12 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     tar: _TarWriter | None = None
     try:
         try:
-            _copy_snapshot(copier, include, progress, cancel)
+            copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
         finally:
             copier.close()
         uid, name = _company(src)
-        history_filter = _history_filter(include)
-        counts = {category: (_count(src, table, history_filter if table == "history" else "")
-                             if category == "transactions" or include.has(category) else 0)
-                  for category, table in (("transactions", "transaction"), *OPTIONAL.items())}
+        # The copy and ``src`` read the same commit (see _open_snapshot): its row counts are the backup's.
+        counts = {category: copied.get(table, 0) for category, table in COUNTED_TABLES.items()}
         attachments_size = 0
         if include.attachments:
             attachments_size, damaged_rows = src.execute(
@@ -580,7 +573,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                                    .format(count=damaged_rows, path=books_path))
         created_at = dt.datetime.now().astimezone().replace(microsecond=0)
         manifest = Manifest(format=FORMAT_NAME, format_version=FORMAT_VERSION, app_version=APP_VERSION,
-                            schema_version=src.execute("PRAGMA user_version").fetchone()[0],
+                            schema_version=schema_version,
                             company_uid=uid, company_name=name, created_at=created_at, include=include,
                             counts=counts, database_size=snapshot.stat().st_size,
                             attachments_size=attachments_size)
@@ -709,7 +702,7 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
             os.fsync(out.fileno())
         check_cancel(cancel)
         _publish(work.file, destination, force)
-        fsync_folder(folder)
+        fsync_path(folder)
         size = destination.stat().st_size
     except OSError as exc:
         raise _storage_error(destination, exc) from exc
