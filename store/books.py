@@ -11,7 +11,6 @@ import getpass
 import hashlib
 import json
 import mimetypes
-import sqlite3
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +25,6 @@ from store.errors import InvalidInput, NotFound, StorageError
 from store.i18n import _
 from store.migrations import upgrade_database
 from store.models import (
-    ACCOUNT_KINDS,
     MODELS,
     SCHEMA_VERSION,
     Account,
@@ -87,6 +85,7 @@ def create_books(path: Path, name: str, *, currency: str = "EUR", fiscal_year_st
     currency = check_currency(currency)
     if not 1 <= fiscal_year_start <= 12:
         raise InvalidInput(_("The fiscal year starts in a month from 1 to 12."))
+    created_at = created_at or now()
     db = open_database(path)
     try:
         with bound(db):
@@ -95,20 +94,16 @@ def create_books(path: Path, name: str, *, currency: str = "EUR", fiscal_year_st
                 db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 settings = Settings.create(uid=uid or str(uuid.uuid4()), name=name, currency=currency,
                                            fiscal_year_start=fiscal_year_start,
-                                           created_at=created_at or now())
+                                           created_at=created_at)
                 for position, (group_name, kind, accounts) in enumerate(STANDARD_CHART):
                     group = AccountGroup.create(name=_(group_name), kind=kind, position=position)
                     for code, account_name in accounts:
                         Account.create(code=code, name=_(account_name), group=group)
-                History.create(at=created_at or now(), user=user or default_user(), action="create",
+                History.create(at=created_at, user=user or default_user(), action="create",
                                object_type="company", object_id=settings.id, before=None,
                                after=json.dumps({"name": name, "currency": currency}))
     finally:
         db.close()
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -223,14 +218,6 @@ class Books:
             account = Account.create(code=code.strip(), name=name.strip(), group=group_id)
             self._record("create", "account", account.id, None, {"code": account.code, "name": account.name})
         return account.id
-
-    def add_group(self, name: str, kind: str) -> int:
-        if kind not in ACCOUNT_KINDS:
-            raise InvalidInput(_("An account group is one of: {kinds}.").format(kinds=", ".join(ACCOUNT_KINDS)))
-        with self._change():
-            group = AccountGroup.create(name=name.strip(), kind=kind)
-            self._record("create", "account_group", group.id, None, {"name": group.name, "kind": kind})
-        return group.id
 
     def add_contact(self, name: str, kind: str = "customer", email: str | None = None) -> int:
         with self._change():

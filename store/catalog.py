@@ -86,9 +86,15 @@ class Staging:
 
     def __init__(self, companies: Path) -> None:
         self.path = companies / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
-        self.path.mkdir()
+        # The lock first: a catalog opened meanwhile by another process must never see the folder
+        # without a live owner, or it would clean it away as a crash leftover.
         self._lock = OwnerLock(companies / f"{self.path.name}{LOCK_NAME}")
         self._lock.acquire()
+        try:
+            self.path.mkdir()
+        except BaseException:
+            self._lock.release()
+            raise
 
     @property
     def books_path(self) -> Path:
@@ -107,10 +113,10 @@ class Catalog:
         try:
             self.conn = connect(folders.catalog)
             self.conn.executescript(CATALOG_SCHEMA)
+            self._clean_leftovers()
         except sqlite3.Error as exc:
             raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
                 path=folders.catalog, reason=exc)) from exc
-        self._clean_leftovers()
 
     def close(self) -> None:
         self.conn.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from peewee import fn
 
@@ -50,9 +50,7 @@ class Holdings:
     attachments: int
     attachment_bytes: int
     emails: int
-    email_bytes: int
     history: int
-    history_bytes: int
     database_bytes: int
 
 
@@ -64,7 +62,6 @@ class Summary:
     balance_sheet: BalanceSheet
     profit_and_loss: ProfitAndLoss
     holdings: Holdings
-    warnings: list[str] = field(default_factory=list)
 
 
 # A natural sign per kind: debit-positive kinds keep the sign, credit-positive kinds flip it.
@@ -123,26 +120,13 @@ def holdings(books: Books) -> Holdings:
     with books.reading():
         attachments, attachment_bytes = Attachment.select(
             fn.COUNT(Attachment.id), fn.COALESCE(fn.SUM(Attachment.size), 0)).scalar(as_tuple=True)
-        emails, email_bytes = Email.select(
-            fn.COUNT(Email.id),
-            fn.COALESCE(fn.SUM(fn.LENGTH(Email.body) + fn.LENGTH(Email.subject)), 0)).scalar(as_tuple=True)
+        emails = Email.select(fn.COUNT(Email.id)).scalar()
         history = History.select(fn.COUNT(History.id)).scalar()
-        history_bytes = _table_bytes(books, "history")
         transactions = Transaction.select(fn.COUNT(Transaction.id)).scalar()
     database_bytes = sum(p.stat().st_size for p in books.path.parent.glob(books.path.name + "*"))
     return Holdings(transactions=transactions, attachments=attachments, attachment_bytes=attachment_bytes,
-                    emails=emails, email_bytes=email_bytes, history=history, history_bytes=history_bytes,
+                    emails=emails, history=history,
                     database_bytes=database_bytes)
-
-
-def _table_bytes(books: Books, table: str) -> int:
-    """Bytes of the pages a table uses, from the dbstat virtual table when SQLite has it."""
-    try:
-        cursor = books.db.execute_sql(
-            "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? AND aggregate = TRUE", (table,))
-        return cursor.fetchone()[0]
-    except Exception:  # dbstat is an optional SQLite feature: the size is an estimate shown to people
-        return 0
 
 
 def summary(books: Books, on: dt.date | None = None) -> Summary:

@@ -21,10 +21,6 @@ class Progress:
     total: int  # 0 when unknown
     unit: str = "bytes"  # "bytes" or "items"
 
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.done / self.total) if self.total else 0.0
-
 
 ProgressCallback = Callable[[Progress], None]
 

@@ -42,6 +42,8 @@ WORDS = ("invoice facture total montant quantity quantité price prix VAT TVA du
          "commande item article description service amount balance solde bank banque account compte "
          "thank merci regards cordialement terms conditions page of de net gross brut").split()
 
+MEGABYTE = 1_000_000  # decimal, as sizes are shown everywhere (store/formats.py)
+
 # Accounts of the standard chart that the generator posts to.
 SALES_ACCOUNTS = ["7060", "7070"]
 PURCHASE_ACCOUNTS = ["6010", "6130", "6260"]
@@ -83,12 +85,11 @@ def populate(path: Path, spec: SampleSpec, *, progress: ProgressCallback = no_pr
         accounts = dict(conn.execute("SELECT code, id FROM account"))
         customers, suppliers = _contacts(conn, rng)
         conn.execute("UPDATE settings SET created_at = ?", (f"{start_year}-01-01 09:00:00",))
-        total_work = spec.transactions + int(spec.attachments_mb * 1024 * 1024)
-        progress(Progress(_("Writing transactions"), 0, total_work))
+        progress(Progress(_("Writing transactions"), 0, spec.transactions, "items"))
         invoices = _transactions(conn, rng, spec, accounts, customers, suppliers, first_day, days,
-                                 progress, total_work, cancel)
+                                 progress, cancel)
         _emails(conn, rng, spec, invoices)
-        _attachments(conn, rng, spec, invoices, progress, total_work, cancel)
+        _attachments(conn, rng, spec, invoices, progress, cancel)
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
@@ -113,7 +114,7 @@ def _contacts(conn: sqlite3.Connection, rng: random.Random) -> tuple[list[tuple[
     return customers, suppliers
 
 
-def _transactions(conn, rng, spec, accounts, customers, suppliers, first_day, days, progress, total_work,
+def _transactions(conn, rng, spec, accounts, customers, suppliers, first_day, days, progress,
                   cancel) -> list[tuple[int, str, str, str, dt.date]]:
     """Insert transactions, their lines and history; returns invoices (id, kind, reference, contact, date)."""
     txns, lines, history, invoices = [], [], [], []
@@ -180,7 +181,7 @@ def _transactions(conn, rng, spec, accounts, customers, suppliers, first_day, da
         if len(txns) >= batch:
             flush()
             check_cancel(cancel)
-            progress(Progress(_("Writing transactions"), n + 1, total_work))
+            progress(Progress(_("Writing transactions"), n + 1, spec.transactions, "items"))
     flush()
     return invoices
 
@@ -208,8 +209,8 @@ def _emails(conn, rng, spec, invoices) -> None:
                      "VALUES (?, ?, 'create', 'email', ?, NULL, ?)", history)
 
 
-def _attachments(conn, rng, spec, invoices, progress, total_work, cancel) -> None:
-    budget = int(spec.attachments_mb * 1024 * 1024)
+def _attachments(conn, rng, spec, invoices, progress, cancel) -> None:
+    budget = int(spec.attachments_mb * MEGABYTE)
     if budget <= 0 or not invoices:
         return
     pool = [(" ".join(rng.choices(WORDS, k=rng.randrange(6, 14))) + f" {rng.randrange(10**6)}\n").encode()
@@ -239,4 +240,4 @@ def _attachments(conn, rng, spec, invoices, progress, total_work, cancel) -> Non
         index += 1
         if index % 16 == 0:
             check_cancel(cancel)
-            progress(Progress(_("Writing attachments"), spec.transactions + written, total_work))
+            progress(Progress(_("Writing attachments"), written, budget))

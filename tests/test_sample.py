@@ -64,7 +64,7 @@ def test_attachments_come_in_two_kinds_up_to_the_requested_size(tmp_path: Path) 
     path = generate(tmp_path / "s.sqlite", transactions=500, attachments_mb=3, seed=3)
     conn = sqlite3.connect(path)
     total = conn.execute("SELECT SUM(size) FROM attachment").fetchone()[0]
-    assert total == 3 * 1024 * 1024
+    assert total == 3_000_000
     ratios = {}
     for media, content in conn.execute("SELECT media_type, content FROM attachment"):
         ratios.setdefault(media, []).append(len(zlib.compress(content, 1)) / len(content))

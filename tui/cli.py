@@ -500,7 +500,7 @@ def _add_output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="keepbooks",
+    parser = Parser(prog="keepbooks", allow_abbrev=False,
                     description=_("Keep the books of several companies; back them up and restore them."))
     parser.add_argument("--version", action="version", version=f"keepbooks {__version__}",
                         help=_("show the version and exit"))
