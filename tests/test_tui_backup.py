@@ -149,7 +149,7 @@ async def test_the_folder_can_be_changed(folders, tmp_path: Path) -> None:
         screen = await open_dialog(app, pilot)
         await pilot.press("ctrl+o")
         folder_input = app.screen.query_one("#folder", Input)
-        folder_input.value = str(elsewhere)
+        folder_input.value = f"'{elsewhere}'"  # pasted from a shell, quoted
         await pilot.pause()
         assert "will be created" in str(app.screen.query_one("#folder-note", Label).content)
         await pilot.press("enter")

@@ -99,7 +99,7 @@ async def test_companies_screen_in_french(french, folders) -> None:
         assert {"Ouvrir", "Importer", "Sauvegardes", "Supprimer"} <= footer_words(app)
         assert {"Importer une entreprise", "Entreprise d’exemple", "Langue"} <= set(await palette_titles(app))
         await pilot.press("slash", *"zz")
-        assert str(screen.query_one("#no-match", Label).content) == "Aucun nom d’entreprise ne contient 'zz'."
+        assert str(screen.query_one("#no-match", Label).content) == "Aucun nom d’entreprise ne contient «\xa0zz\xa0»."
 
 
 async def test_empty_companies_screen_in_french(french, tmp_path: Path) -> None:

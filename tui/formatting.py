@@ -77,4 +77,6 @@ def error_text(error: BaseException | None) -> str:
     named as such."""
     if isinstance(error, KeepbooksError):
         return error.message
+    if isinstance(error, OSError) and error.strerror:  # the system's own words, and the file it means
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
     return _("unexpected error {error!r}").format(error=error)

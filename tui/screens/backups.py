@@ -168,8 +168,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         elif event.state == WorkerState.ERROR:
             self._fill([])
             self.query_one("#empty", Label).update(_("The folder cannot be read: {reason}").format(
-                reason=formatting.error_text(event.worker.error) if isinstance(event.worker.error, KeepbooksError)
-                else getattr(event.worker.error, "strerror", None) or event.worker.error))
+                reason=formatting.error_text(event.worker.error)))
 
     def _fill(self, backups: list[BackupFile]) -> None:
         assert self.folder is not None

@@ -108,7 +108,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         table = self.query_one("#companies", DataTable)
         current = str(select_id) if select_id is not None else cursor_key(table)
         table.clear()
-        query = self.query_one("#filter", Input).value.strip().casefold()
+        typed = self.query_one("#filter", Input).value.strip()
+        query = typed.casefold()
         today = self.app.today()  # type: ignore[attr-defined]
         for company in self._companies:
             if query and query not in company.name.casefold():
@@ -120,7 +121,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         empty = not self._companies
         self.set_class(empty, "-empty")
         no_match = self.query_one("#no-match", Label)
-        no_match.update(_("No company name contains {text!r}.").format(text=query)
+        no_match.update(_("No company name contains “{text}”.").format(text=typed)
                         if not empty and table.row_count == 0 else "")
 
     def _last_backup_cell(self, company: CompanyInfo, today: dt.date) -> Text:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from store.i18n import N_, _
+from tui import paths
 from tui.language import TranslatedScreen
 
 
@@ -20,11 +21,9 @@ def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None,
     """The folder typed and a note: an error (path None) or what will happen.
 
     ``must_exist``: a folder to read from (any existing folder will do); else one to write to."""
-    if not text.strip():
+    if not paths.clean(text):
         return None, _("Type a folder.")
-    path = Path(text.strip()).expanduser()
-    if not path.is_absolute():
-        path = Path.cwd() / path
+    path = paths.resolve(text, Path.cwd())  # a pasted path may come quoted or as a file:// URL
     if path.exists() and not path.is_dir():
         return None, _("{path} is a file, not a folder.").format(path=path)
     if must_exist:

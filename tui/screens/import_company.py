@@ -7,6 +7,7 @@ restores it into a private staging folder, and adds the company only when all of
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 from textual import on, work
@@ -79,11 +80,16 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
     def catalog(self) -> Catalog:
         return self.app.catalog  # type: ignore[attr-defined]
 
-    def _name_taken(self, name: str) -> bool:
+    @cached_property
+    def _existing_names(self) -> set[str]:
+        """The names in the list, read once for the dialog (not at every key typed in the name)."""
         try:
-            return any(c.name.casefold() == name.strip().casefold() for c in self.catalog.companies())
+            return {c.name.casefold() for c in self.catalog.companies()}
         except KeepbooksError:
-            return False
+            return set()
+
+    def _name_taken(self, name: str) -> bool:
+        return name.strip().casefold() in self._existing_names
 
     # --- the name ---------------------------------------------------------------------------------
 
