@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from peewee import fn
@@ -130,10 +131,21 @@ def holdings(books: Books) -> Holdings:
 
 
 def summary(books: Books, on: dt.date | None = None) -> Summary:
-    """Everything the summary screen shows, for the fiscal year that contains ``on`` (today by default)."""
+    """Everything the summary screen shows, for the fiscal year that contains ``on`` (today by default).
+
+    The three statements run side by side, each on its own connection (SQLite works outside the GIL):
+    one after the other they take 1.5 × the 300 ms budget on the reference company."""
     with books.reading():
         settings = Settings.get()
     start, end = fiscal_year(settings.fiscal_year_start, on or dt.date.today())
-    return Summary(name=settings.name, currency=settings.currency, fiscal_year=(start, end),
-                   balance_sheet=balance_sheet(books, end), profit_and_loss=profit_and_loss(books, start, end),
-                   holdings=holdings(books))
+
+    def run(query, *args):  # type: ignore[no-untyped-def]
+        with Books(books.path) as own:  # a connection per thread
+            return query(own, *args)
+
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="summary") as pool:
+        sheet = pool.submit(run, balance_sheet, end)
+        pnl = pool.submit(run, profit_and_loss, start, end)
+        held = pool.submit(run, holdings)
+        return Summary(name=settings.name, currency=settings.currency, fiscal_year=(start, end),
+                       balance_sheet=sheet.result(), profit_and_loss=pnl.result(), holdings=held.result())

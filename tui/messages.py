@@ -11,13 +11,7 @@ from store.progress import Progress
 
 @dataclass
 class Progressed(Message):
-    """A backup, import or verify worker reports how far it got (one such worker per screen at a time)."""
-
-    progress: Progress
-
-
-@dataclass
-class SampleProgressed(Message):
-    """The sample-company worker reports how far it got."""
+    """A worker (backup, import, verify, sample company) reports how far it got; one such worker per
+    screen at a time."""
 
     progress: Progress

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +20,7 @@ from store.i18n import N_, _
 from store.progress import Progress
 from tui import formatting
 from tui.language import TranslatedScreen
-from tui.messages import SampleProgressed
+from tui.messages import Progressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
 from tui.widgets.tables import cursor_key, keep_cursor_on
 
@@ -59,7 +58,6 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._companies: list[CompanyInfo] = []
-        self._sample_cancel: threading.Event | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -257,31 +255,28 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         return any(w.group == "sample" and w.is_running for w in self.workers)
 
     def action_sample(self) -> None:
-        self._sample_cancel = threading.Event()
         self.set_class(True, "-sampling")
         self.query_one("#sample-phase", Label).update(_("Creating a sample company…"))
-        self.create_sample(self._sample_cancel)
+        self.create_sample()
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sample")
-    def create_sample(self, cancel: threading.Event) -> CompanyInfo:
-        worker = get_current_worker()
+    def create_sample(self) -> CompanyInfo:
+        cancel = get_current_worker().cancelled_event
         seed = len(self._companies) + 1
         today = self.app.today()  # type: ignore[attr-defined]
         spec = sample.SampleSpec(transactions=SAMPLE_TRANSACTIONS, attachments_mb=SAMPLE_ATTACHMENTS_MB,
                                  seed=seed, start_year=today.year - 1)
 
         def report(progress: Progress) -> None:
-            if worker.is_cancelled:
-                cancel.set()
-            self.post_message(SampleProgressed(progress))
+            self.post_message(Progressed(progress))
 
         with Catalog(self.app.folders) as catalog:  # type: ignore[attr-defined]  # its own connection
             return catalog.create(sample.company_name(seed),
                                   populate=lambda path: sample.populate(path, spec, progress=report, cancel=cancel))
 
-    @on(SampleProgressed)
-    def _sample_progressed(self, message: SampleProgressed) -> None:
+    @on(Progressed)
+    def _sample_progressed(self, message: Progressed) -> None:
         bar = self.query_one("#sample-bar", ProgressBar)
         bar.update(total=message.progress.total or None, progress=message.progress.done)
         self.query_one("#sample-phase", Label).update(message.progress.phase)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.table import Table
@@ -97,26 +96,8 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
     def load(self, books_path: Path, on_date: dt.date) -> ledger.Summary:
-        """``ledger.summary``'s three queries, run side by side (SQLite works outside the GIL).
-
-        One after the other they take 1.5 × the 300 ms budget on the reference company while the UI
-        thread draws; in parallel, each on its own connection, they fit.
-        """
         with Books(books_path) as books:
-            settings = books.settings()
-        start, end = ledger.fiscal_year(settings.fiscal_year_start, on_date)
-
-        def run(query, *args):  # type: ignore[no-untyped-def]
-            with Books(books_path) as books:  # a connection per thread
-                return query(books, *args)
-
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="summary") as pool:
-            sheet = pool.submit(run, ledger.balance_sheet, end)
-            pnl = pool.submit(run, ledger.profit_and_loss, start, end)
-            holdings = pool.submit(run, ledger.holdings)
-            return ledger.Summary(name=settings.name, currency=settings.currency, fiscal_year=(start, end),
-                                  balance_sheet=sheet.result(), profit_and_loss=pnl.result(),
-                                  holdings=holdings.result())
+            return ledger.summary(books, on_date)
 
     @on(Worker.StateChanged)
     def _loaded(self, event: Worker.StateChanged) -> None:
