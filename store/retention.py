@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Callable, Hashable
 
 from store.errors import InvalidInput
-from store.i18n import _
+from store.i18n import N_, _
+
+
+EMPTY_POLICY = N_("Say what to keep: give at least one of --keep-last, --keep-daily, --keep-weekly or "
+                  "--keep-monthly.")
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,7 @@ def plan_company(backups: list[BackupFile], policy: Policy) -> Plan:
 def plan(backups: list[BackupFile], policy: Policy) -> dict[str, Plan]:
     """Decide for every company found among ``backups``; refuses an empty policy."""
     if policy.empty:
-        raise InvalidInput(_("Say what to keep: give at least one of --keep-last, --keep-daily, "
-                             "--keep-weekly or --keep-monthly."))
+        raise InvalidInput(_(EMPTY_POLICY))
     by_company: dict[str, list[BackupFile]] = {}
     for backup in backups:
         by_company.setdefault(backup.company, []).append(backup)

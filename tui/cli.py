@@ -414,12 +414,11 @@ def _prune_json(result) -> dict:
 
 def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
     from store.prune import prune
-    from store.retention import Policy
+    from store.retention import EMPTY_POLICY, Policy
 
     policy = Policy(last=args.keep_last, daily=args.keep_daily, weekly=args.keep_weekly, monthly=args.keep_monthly)
     if policy.empty:
-        raise UsageError(_("say what to keep: give at least one of --keep-last, --keep-daily, --keep-weekly "
-                           "or --keep-monthly."))
+        raise UsageError(_(EMPTY_POLICY))  # a usage error (exit 2) before any file is read
     result = prune(Path(args.dir).expanduser(), policy, dry_run=args.dry_run)
     if args.json:
         print(json.dumps(_prune_json(result), indent=2, ensure_ascii=False))
