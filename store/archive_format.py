@@ -24,7 +24,7 @@ from store.i18n import _
 from store.models import SCHEMA_VERSION
 
 FORMAT_NAME = "keepbooks-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 APP_VERSION = __version__
 EXTENSION = ".manager"
 

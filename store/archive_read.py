@@ -2,8 +2,8 @@
 
 A backup from outside is untrusted input. The reader never calls tarfile's extract: it reads the
 members the manifest implies, in order, each no longer than declared; it feeds the decompressor a
-bounded number of whole zstd blocks at a time so a bomb cannot inflate in memory; it requires the zstd
-frame to end, and nothing after it.
+bounded number of whole zstd blocks at a time so a bomb cannot inflate in memory; it requires the last
+zstd frame to end with the archive, and nothing after it.
 The company database inside is opened read-only with trusted_schema off and integrity-checked before
 any other query, then compared with the schema its version must have.
 """
@@ -65,6 +65,7 @@ INSPECT_CHUNK = 1 << 14
 # threads' queues hold per item.
 BLOCKS_PER_CALL = 8
 SPACE_MARGIN = 16 << 20
+FILL_CACHE_KIB = 32 << 10
 
 _TYPE_NAMES = {tarfile.SYMTYPE: N_("a symbolic link"), tarfile.LNKTYPE: N_("a hard link"),
                tarfile.CHRTYPE: N_("a device"), tarfile.BLKTYPE: N_("a device"), tarfile.FIFOTYPE: N_("a pipe"),
@@ -147,32 +148,56 @@ class _Blocks:
 
 
 class _Stream:
-    """Decompressed bytes of the file's single zstd frame, read exactly, with bounded memory."""
+    """Decompressed bytes of the file's zstd frames (one after the other: their contents are one
+    stream), read exactly, with bounded memory."""
 
     def __init__(self, fh: BinaryIO, path: Path, *, raw_chunk: int = RAW_CHUNK,
                  progress: ProgressCallback = no_progress, phase: str = "", total: int = 0,
                  cancel: threading.Event | None = None, initial: bytes = b"") -> None:
         self.fh, self.path, self.raw_chunk = fh, path, raw_chunk
         self.progress, self.phase, self.total, self.cancel = progress, phase, total, cancel
-        self.dobj = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES).decompressobj()
+        self.dctx = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES)
+        self.dobj = self.dctx.decompressobj()
         self.blocks = _Blocks(BLOCKS_PER_CALL)
         self.raw = memoryview(initial)
         self.pending = memoryview(b"")  # output of the last decompress call not handed out yet
         self.consumed = len(initial)  # compressed bytes read
         self.produced = 0  # decompressed bytes handed out
 
-    def _more(self) -> None:
+    def _read_raw(self) -> bool:
+        """Append the file's next compressed bytes to ``raw``; False at the end of the file."""
         check_cancel(self.cancel)
         raw = self.fh.read(self.raw_chunk)
         if not raw:
-            raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
+            return False
         self.raw = memoryview(bytes(self.raw) + raw if self.raw else raw)  # a header cut in two: rare
         self.consumed += len(raw)
         self.progress(Progress(self.phase, self.consumed, self.total))
+        return True
 
-    def _fill(self) -> bool:
-        """Decompress more into ``pending``; False once the frame has ended."""
-        while not self.dobj.eof:
+    def _more(self) -> None:
+        if not self._read_raw():
+            raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
+
+    def _next_frame(self) -> bool:
+        """Start decompressing the frame after the one that has just ended; False at the end of the file."""
+        if not self.raw and not self._read_raw():
+            return False
+        while len(self.raw) < len(ZSTD_MAGIC):
+            if not self._read_raw():
+                raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
+        if self.raw[:len(ZSTD_MAGIC)] != ZSTD_MAGIC:  # skippable frames and anything else: refused
+            raise damaged(self.path, _("its compressed data is corrupt"))
+        self.dobj = self.dctx.decompressobj()
+        self.blocks = _Blocks(BLOCKS_PER_CALL)
+        return True
+
+    def _fill(self, *, next_frame: bool = True) -> bool:
+        """Decompress more into ``pending``; False at the end of the last frame (with ``next_frame``
+        False: at the end of the current frame)."""
+        while True:
+            if self.dobj.eof and not (next_frame and self._next_frame()):
+                return False
             if self.blocks.ended:  # the headers say the frame is over, the decompressor does not
                 raise damaged(self.path, _("its compressed data is corrupt"))
             end = self.blocks.cut(self.raw) if self.raw else 0
@@ -192,7 +217,6 @@ class _Stream:
             if data:
                 self.pending = memoryview(data)
                 return True
-        return False
 
     def read_some(self, size: int) -> memoryview:
         """Between 1 and ``size`` bytes, without copying; a frame that ends sooner is truncated."""
@@ -212,10 +236,10 @@ class _Stream:
         return bytes(out)
 
     def read_rest(self, limit: int) -> bytes:
-        """What remains in the frame, refusing more than ``limit`` bytes."""
+        """What remains in the current frame, refusing more than ``limit`` bytes."""
         out = bytearray(self.pending)
         self.pending = memoryview(b"")
-        while len(out) <= limit and self._fill():
+        while len(out) <= limit and self._fill(next_frame=False):
             out += self.pending[:limit + 1 - len(out)]
             self.pending = memoryview(b"")
         if len(out) > limit:
@@ -224,7 +248,7 @@ class _Stream:
         return bytes(out)
 
     def finish(self) -> None:
-        """The frame has ended (its checksum was checked) and the file holds nothing after it."""
+        """The last frame has ended (its checksum was checked) and the file holds nothing after it."""
         if not self.dobj.eof:
             raise damaged(self.path, _("it is truncated (the compressed data stops before its end)"))
         if self.dobj.unused_data or self.raw or self.fh.read(1):
@@ -456,21 +480,31 @@ def inspect(path: Path) -> Manifest:
 
 # --- checking the database inside ----------------------------------------------------------------
 
-def _check_database(db_path: Path, manifest: Manifest, path: Path) -> None:
-    """Every check on books.sqlite, on a read-only, untrusted connection; integrity first."""
+def _open_untrusted(db_path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA cell_size_check = ON")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _check_integrity(conn: sqlite3.Connection, path: Path, pragma: str) -> None:
+    result = conn.execute(f"PRAGMA {pragma}(20)").fetchall()
+    if result != [("ok",)]:
+        raise damaged(path, _("its company database fails SQLite's integrity check ({detail})")
+                      .format(detail=shown(str(result[0][0]), 120)))
+
+
+def _check_database(db_path: Path, manifest: Manifest, path: Path, *, pragma: str = "integrity_check") -> None:
+    """Every check on books.sqlite, on a read-only, untrusted connection; SQLite's own check first
+    (``pragma``: integrity_check, or quick_check when the indexes are checked apart: see _IndexCheck)."""
     with open(db_path, "rb") as fh:
         header = fh.read(100)
     if len(header) < 100 or header[:16] != SQLITE_MAGIC or header[18:20] != b"\x01\x01":
         raise damaged(path, _("its company database is not an SQLite database in the expected mode"))
-    conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+    conn = _open_untrusted(db_path)
     try:
-        conn.execute("PRAGMA trusted_schema = OFF")
-        conn.execute("PRAGMA cell_size_check = ON")
-        conn.execute("PRAGMA query_only = ON")
-        result = conn.execute("PRAGMA integrity_check(20)").fetchall()
-        if result != [("ok",)]:
-            raise damaged(path, _("its company database fails SQLite's integrity check ({detail})")
-                          .format(detail=shown(str(result[0][0]), 120)))
+        _check_integrity(conn, path, pragma)
         if conn.execute("PRAGMA user_version").fetchone()[0] != manifest.schema_version:
             raise damaged(path, _("its company database has another schema version than its manifest"))
         expected = known_schemas()[manifest.schema_version]
@@ -504,6 +538,48 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path) -> None:
         raise damaged(path, _("its company database cannot be read ({reason})").format(reason=exc)) from None
     finally:
         conn.close()
+
+
+class _IndexCheck:
+    """SQLite's full integrity check of the received database (every index against its table: what
+    quick_check leaves out), on a private copy, on a helper thread while the attachments are read
+    into the original. The import waits for its verdict before it adds anything, not before it
+    starts reading the attachments (quick_check, before any other SQL, has checked the structure)."""
+
+    def __init__(self, db_path: Path, path: Path) -> None:
+        self.copy = db_path.with_name("indexes-check.sqlite")
+        shutil.copyfile(db_path, self.copy)
+        self.path = path
+        self.stopped = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="keepbooks-indexes", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = _open_untrusted(self.copy)
+            try:
+                conn.set_progress_handler(lambda: 1 if self.stopped.is_set() else 0, 100_000)
+                _check_integrity(conn, self.path, "integrity_check")
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if not self.stopped.is_set():
+                self.error = damaged(self.path, _("its company database cannot be read ({reason})").format(reason=exc))
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.copy.unlink(missing_ok=True)
+
+    def result(self) -> None:
+        """Wait for the verdict; raises if the check failed."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
 
 
 def _check_space(folder: Path, needed: int, path: Path) -> None:
@@ -542,12 +618,16 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
 
                 checksums.add(DATABASE_NAME, _data(stream, manifest.database_size, checksums.hasher, sink))
                 out.flush()
-            _check_database(db_path, manifest, path)
+            _check_database(db_path, manifest, path, pragma="quick_check" if fill else "integrity_check")
+            indexes = _IndexCheck(db_path, path) if fill else None
             if fill:
                 conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA trusted_schema = OFF")
                 conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
                 conn.execute("PRAGMA synchronous = OFF")
+                # Room for the pages of an attachment between its zeroblob and its writes (with the
+                # default 2 MB they reach the disk twice).
+                conn.execute(f"PRAGMA cache_size = -{FILL_CACHE_KIB}")
             else:
                 conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
                 conn.execute("PRAGMA trusted_schema = OFF")
@@ -566,11 +646,15 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                         digest = _data(stream, size, checksums.hasher)
                     checksums.add(name, digest, (attachment_id, sha256))
                 checksums.settle(wait=True)
+                if indexes is not None:
+                    indexes.result()
                 if filler is not None:
                     filler.wait()
                     conn.execute("COMMIT")
                     conn.execute("PRAGMA journal_mode = WAL")
             finally:
+                if indexes is not None:
+                    indexes.stop()
                 if filler is not None:
                     filler.close()
                 conn.close()

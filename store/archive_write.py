@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
+import xxhash
 import zstandard
 
 from store.archive_format import (
@@ -40,6 +41,7 @@ from store.archive_format import (
     OPTIONAL,
     RECORD,
     SUMS_NAME,
+    ZSTD_MAGIC,
     BackupResult,
     DestinationExists,
     Estimate,
@@ -60,12 +62,13 @@ from store.locks import OwnerLock, owner_is_gone
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
 
 COMPRESSION_LEVEL = 3
-# One frame either way. On two cores a helper thread reads and hashes while the calling thread
-# compresses; zstd's own workers would only compete with them (measured: +0.7 s of CPU per GB).
-COMPRESSION_THREADS = -1 if (os.cpu_count() or 1) > 2 else 0
-# Without attachments no helper thread reads, so zstd's workers get the other core (reference company:
-# 1.37 s -> 1.23 s, peak RSS 43 -> 82 MB).
-COMPRESSION_THREADS_ALONE = -1 if (os.cpu_count() or 1) > 1 else 0
+# The tar stream is cut into pieces of about FRAME_BYTES, each compressed into its own zstd frame by
+# one of COMPRESSION_WORKERS threads (see Frames).
+FRAME_BYTES = 4 << 20
+SAMPLE_BYTES = 16 << 10
+STORED_RATIO = 0.97  # samples that compress to more than this are stored, not compressed
+RAW_BLOCK = 128 << 10  # the largest block a zstd frame may hold
+COMPRESSION_WORKERS = max(1, min(os.cpu_count() or 1, 8))
 SPOOL_BYTES = 4 << 20
 # The snapshot's page size, whatever the source's (an import keeps it): as store.books.PAGE_SIZE.
 SNAPSHOT_PAGE_SIZE = 16384
@@ -96,11 +99,14 @@ class Workspace:
             raise
 
     def cleanup(self) -> None:
+        # The lock's name goes first: killed from here on, this leaves an unlocked file or folder,
+        # which the next run cleans, never a lock alone, which it must leave for an hour.
+        self.lock.path.unlink(missing_ok=True)
         try:
             self.file.unlink(missing_ok=True)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
-            self.lock.release()
+            self.lock.release(remove=False)
 
 
 def system_temp_workspace(purpose: str) -> Workspace:
@@ -260,11 +266,10 @@ def _count(conn: sqlite3.Connection, table: str, where: str = "", schema: str = 
     return conn.execute(f"SELECT count(*) FROM {schema}.{_quote(table)} {where}").fetchone()[0]
 
 
-def _history_filter(include: Include) -> str:
+def _left_out_kinds(include: Include) -> list[str]:
     """History entries about a left-out category (an email's subject, an attachment's file name) are
     left out with it: what the user excluded leaves no trace, not even in the history."""
-    kinds = [table for category, table in OPTIONAL.items() if category != "history" and not include.has(category)]
-    return f"WHERE object_type NOT IN ({', '.join(repr(kind) for kind in kinds)})" if kinds else ""
+    return [table for category, table in OPTIONAL.items() if category != "history" and not include.has(category)]
 
 
 def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: ProgressCallback,
@@ -274,17 +279,19 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     (INSERT … SELECT), inside the read transaction; the COMMIT at the end also ends that transaction.
     Returns the rows copied per table (included tables only) and the schema version."""
     excluded = {table for category, table in OPTIONAL.items() if not include.has(category)}
-    history_filter = _history_filter(include)
+    left_out_kinds = _left_out_kinds(include) if include.history else []
     objects = copier.execute("SELECT type, name, tbl_name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
                              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
     tables = [(name, sql) for kind, name, _table, sql in objects if kind == "table"]
     indexes = [(table, sql) for kind, _name, table, sql in objects if kind == "index"]
-    copied = {name: _count(copier, name, history_filter if name == "history" else "", "src")
-              for name, _sql in tables if name not in excluded}
+    copied = {name: _count(copier, name, "", "src") for name, _sql in tables if name not in excluded}
     # Tables copied whole go through SQLite's transfer optimisation (INSERT INTO t SELECT * FROM src.t
     # into an empty table with the same schema and indexes: records and index entries are copied as
-    # they are, in order, without sorting). The others get their indexes after their rows.
-    whole = {name for name in copied if name != "attachment" and not (name == "history" and history_filter)}
+    # they are, in order, without sorting). The attachments' rows lose their content on the way, so
+    # they get their indexes after their rows. History entries about a left-out category are copied,
+    # then deleted with secure_delete on: their bytes are overwritten with zeros, in the table, its
+    # index and any page freed (faster than copying the other entries one by one and sorting their index).
+    whole = {name for name in copied if name != "attachment"}
     total = sum(copied.values())
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
@@ -293,6 +300,7 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     copier.set_progress_handler(lambda: 1 if cancel is not None and cancel.is_set() else 0, 200_000)
     try:
         copier.execute(f"PRAGMA main.page_size = {SNAPSHOT_PAGE_SIZE}")  # before the first table exists
+        copier.execute("PRAGMA main.secure_delete = ON")
         for _name, sql in tables:
             copier.execute(sql)
         for table, sql in indexes:
@@ -304,11 +312,13 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
                 copier.execute(f"INSERT INTO main.{_quote(name)} SELECT * FROM src.{_quote(name)}")
             else:
                 columns = [row[1] for row in copier.execute(f"PRAGMA src.table_info({_quote(name)})")]
-                selected = ", ".join("x''" if name == "attachment" and column == "content" else _quote(column)
-                                     for column in columns)
-                where = history_filter if name == "history" else ""
+                selected = ", ".join("x''" if column == "content" else _quote(column) for column in columns)
                 copier.execute(f"INSERT INTO main.{_quote(name)} ({', '.join(map(_quote, columns))}) "
-                               f"SELECT {selected} FROM src.{_quote(name)} {where} ORDER BY rowid")
+                               f"SELECT {selected} FROM src.{_quote(name)} ORDER BY rowid")
+            if name == "history" and left_out_kinds:
+                marks = ", ".join("?" * len(left_out_kinds))
+                copier.execute(f"DELETE FROM main.history WHERE object_type IN ({marks})", left_out_kinds)
+                copied[name] = _count(copier, name)
             done += rows
             progress(Progress(phase, done, total, "items"))
         for table, sql in indexes:  # empty for left-out tables
@@ -322,6 +332,133 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
         raise
     finally:
         copier.set_progress_handler(None, 0)
+
+
+# --- the compressed stream -----------------------------------------------------------------------
+
+Pieces = list[bytes | memoryview]
+
+
+def compressible(piece: bytes | memoryview, sampler: zstandard.ZstdCompressor) -> bool:
+    """Whether compressing ``piece`` is worth it, judged on a sample compressed at the fastest level:
+    photos and scans (half the attachments of a typical company) are not, and storing them costs a
+    copy where compressing them costs as much as compressing text."""
+    middle = max(0, len(piece) // 2 - SAMPLE_BYTES // 2)
+    sample = piece[middle:middle + SAMPLE_BYTES]
+    return len(sampler.compress(sample)) < STORED_RATIO * len(sample)
+
+
+def _blocks(pieces: Pieces) -> Iterator[list[bytes | memoryview]]:
+    """The concatenated ``pieces`` cut into RAW_BLOCK bytes (the last one shorter), each as its slices."""
+    block: list[bytes | memoryview] = []
+    room = RAW_BLOCK
+    for piece in pieces:
+        view = memoryview(piece)
+        while view:
+            block.append(view[:room])
+            room -= len(block[-1])
+            view = view[len(block[-1]):]
+            if not room:
+                yield block
+                block, room = [], RAW_BLOCK
+    if block:
+        yield block
+
+
+def stored_frame(pieces: Pieces, size: int) -> Pieces:
+    """The concatenated ``pieces`` as one zstd frame of raw blocks (RFC 8878 §3.1.1: no compression),
+    with its content size and checksum like the frames the compressor writes; any zstd reader reads
+    it. Returned as parts to write one after the other: the data is not copied."""
+    checksum = xxhash.xxh64()
+    parts: Pieces = [ZSTD_MAGIC + bytes([0xE4]) + size.to_bytes(8, "little")]  # single segment, 8-byte size, checksum
+    written = 0
+    blocks = list(_blocks(pieces)) or [[]]
+    for block in blocks:
+        length = sum(len(part) for part in block)
+        written += length
+        parts.append((length << 3 | (written == size)).to_bytes(3, "little"))  # block type 0: raw
+        for part in block:
+            checksum.update(part)
+            parts.append(part)
+    parts.append(checksum.intdigest().to_bytes(8, "little")[:4])
+    return parts
+
+
+class Frames:
+    """A stream compressed as independent zstd frames of about FRAME_BYTES each, on worker threads,
+    written to ``out`` in order (the format allows a file of several frames: their contents follow each
+    other). Independent frames let every core compress at once without zstd's multithreading overhead
+    (it re-reads each job's window: +80 % of CPU on two cores). At most ``depth`` frames are in the
+    works, so memory stays flat. ``write`` keeps references to the pieces it gets: they must not change.
+
+    Not closed on failure by ``finish``: whatever was written then ends with a whole frame, and the
+    reader refuses a stream whose tar archive stops before its end."""
+
+    def __init__(self, out: BinaryIO, workers: int = COMPRESSION_WORKERS) -> None:
+        self.out = out
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keepbooks-zstd")
+        self.depth = 2 * workers
+        self.local = threading.local()
+        self.pieces: Pieces = []
+        self.size = 0
+        self.stored = False  # whether the current frame is stored rather than compressed
+        self.sampler = zstandard.ZstdCompressor(level=1, write_content_size=False)
+        self.pending: deque[Future[Pieces]] = deque()
+
+    def _compress(self, pieces: Pieces, size: int, stored: bool) -> Pieces:
+        """One frame of ``pieces``, as parts to write. Each worker thread gathers its pieces into a
+        buffer of its own, reused from frame to frame: fresh memory costs a page fault per 4 KiB
+        (dearly in a VM), and zstd compresses one contiguous buffer 20 % faster than pieces."""
+        if stored:
+            return stored_frame(pieces, size)
+        local = self.local
+        if not hasattr(local, "cctx"):  # a compressor serves one thread at a time
+            local.cctx = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL, write_checksum=True)
+            local.buffer = bytearray()
+        if len(local.buffer) < size:
+            local.buffer = bytearray(size + CHUNK)
+        buffer = memoryview(local.buffer)
+        offset = 0
+        for piece in pieces:
+            buffer[offset:offset + len(piece)] = piece
+            offset += len(piece)
+        return [local.cctx.compress(buffer[:size])]
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Add ``data`` to the stream. A piece of data large enough to judge is stored or compressed
+        (see compressible); a piece of the other kind than the current frame's starts a new frame."""
+        if len(data) >= 2 * SAMPLE_BYTES:
+            stored = not compressible(data, self.sampler)
+            if stored != self.stored:
+                self.end_frame()
+                self.stored = stored
+        self.pieces.append(data)
+        self.size += len(data)
+        if self.size >= FRAME_BYTES:
+            self.end_frame()
+        return len(data)
+
+    def end_frame(self) -> None:
+        """End the current frame here (the manifest is alone in the first one: inspect reads only it)."""
+        if not self.pieces:
+            return
+        pieces, size, self.pieces, self.size = self.pieces, self.size, [], 0
+        self.pending.append(self.pool.submit(self._compress, pieces, size, self.stored))
+        while len(self.pending) > self.depth:
+            self._write_next()
+
+    def _write_next(self) -> None:
+        for part in self.pending.popleft().result():
+            self.out.write(part)
+
+    def finish(self) -> None:
+        """Compress and write everything written so far."""
+        self.end_frame()
+        while self.pending:
+            self._write_next()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --- the tar stream ------------------------------------------------------------------------------
@@ -444,8 +581,8 @@ class _TarWriter:
         self.sums.seek(0)
         self.add(SUMS_NAME, size, iter(lambda: self.sums.read(CHUNK), b""), listed=False)
         self.sums.close()
-        self._write(b"\0" * (2 * BLOCK))
-        self._write(b"\0" * (-self.written % RECORD))
+        end = 2 * BLOCK  # the end of the archive and its padding: one write, so one frame holds them
+        self._write(b"\0" * (end + -(self.written + end) % RECORD))
 
     def close(self) -> None:
         self.hasher.close()
@@ -462,18 +599,58 @@ def _file_chunks(path: Path, phase: str, progress: ProgressCallback, cancel: thr
             progress(Progress(phase, counter[0], total))
 
 
-def _attachment_pieces(src: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
+def _attachment_pieces(src: sqlite3.Connection, checked: int) -> Iterator[tuple[Any, ...]]:
     """Every attachment as ("member", id, size, sha256), its chunks ("data", bytes), then ("digest",
-    hex): read and hashed on a helper thread (see Prefetch)."""
-    for attachment_id, size, sha256 in attachment_rows(src):
+    hex): read and hashed on a helper thread (see Prefetch). The first ``checked`` attachments were
+    hashed already (see CheckAhead): their digest is their row's."""
+    for index, (attachment_id, size, sha256) in enumerate(attachment_rows(src)):
         yield "member", attachment_id, size, sha256
-        digest = hashlib.sha256()
+        digest = hashlib.sha256() if index >= checked else None
         if size:
             with src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
                 while chunk := blob.read(CHUNK):
-                    digest.update(chunk)
+                    if digest is not None:
+                        digest.update(chunk)
                     yield "data", chunk
-        yield "digest", digest.hexdigest()
+        yield "digest", digest.hexdigest() if digest is not None else str(sha256).lower()
+
+
+class CheckAhead:
+    """Checks the attachments against their checksums, in order, on a helper thread, while the
+    calling thread copies the books into the snapshot (SQLite's copy keeps one core busy and leaves
+    the other idle). The stream of attachments that follows hashes only those not checked yet.
+
+    ``src`` keeps its read transaction: the attachments read later are the bytes checked here."""
+
+    def __init__(self, src: sqlite3.Connection, books_path: Path) -> None:
+        self.src, self.books_path = src, books_path
+        self.stop = threading.Event()
+        self.checked = 0
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="keepbooks-check", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for attachment_id, _size, sha256 in attachment_rows(self.src):
+                digest = hashlib.sha256()
+                with self.src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
+                    while chunk := blob.read(CHUNK):
+                        if self.stop.is_set():
+                            return
+                        digest.update(chunk)
+                _attachment_check(self.books_path, attachment_id, sha256)(digest.hexdigest())
+                self.checked += 1
+        except BaseException as exc:
+            self.error = exc
+
+    def finish(self) -> int:
+        """Stop checking; the number of attachments checked (the first ones, in id order)."""
+        self.stop.set()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.checked
 
 
 class _Failed:
@@ -554,11 +731,14 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     except sqlite3.Error as exc:
         raise _read_error(books_path, exc) from exc
     tar: _TarWriter | None = None
+    frames: Frames | None = None
+    ahead = CheckAhead(src, books_path) if include.attachments else None
     try:
         try:
             copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
         finally:
             copier.close()
+            checked = ahead.finish() if ahead is not None else 0
         uid, name = _company(src)
         # The copy and ``src`` read the same commit (see _open_snapshot): its row counts are the backup's.
         counts = {category: copied.get(table, 0) for category, table in COUNTED_TABLES.items()}
@@ -577,16 +757,11 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                             company_uid=uid, company_name=name, created_at=created_at, include=include,
                             counts=counts, database_size=snapshot.stat().st_size,
                             attachments_size=attachments_size)
-        cctx = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL, write_checksum=True,
-                                        threads=COMPRESSION_THREADS if include.attachments
-                                        else COMPRESSION_THREADS_ALONE)
-        # Not a context manager: on failure the frame must stay unfinished, so no reader mistakes
-        # a partial stream for a whole one.
-        compressor = cctx.stream_writer(out, closefd=False)
-        tar = _TarWriter(compressor, int(created_at.timestamp()), work)
+        frames = Frames(out)
+        tar = _TarWriter(frames, int(created_at.timestamp()), work)
         manifest_bytes = manifest.to_bytes()
         tar.add(MANIFEST_NAME, len(manifest_bytes), iter([manifest_bytes]))
-        compressor.flush(zstandard.FLUSH_BLOCK)  # the manifest in the first bytes: inspect reads only them
+        frames.end_frame()  # the manifest alone in the first frame: inspect reads only that
         counter = [0]
         phase = _("Compressing the books")
         tar.add(DATABASE_NAME, manifest.database_size,
@@ -595,7 +770,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
             counter = [0]
             phase = _("Compressing attachments")
             progress(Progress(phase, 0, attachments_size))
-            pieces = Prefetch(_attachment_pieces(src))
+            pieces = Prefetch(_attachment_pieces(src, checked))
             try:
                 for piece in pieces:
                     if piece[0] == "data":
@@ -611,7 +786,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
             finally:
                 pieces.close()
         tar.finish()
-        compressor.flush(zstandard.FLUSH_FRAME)
+        frames.finish()
         check_cancel(cancel)
         return manifest
     except sqlite3.Error as exc:
@@ -619,6 +794,8 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     finally:
         if tar is not None:
             tar.close()
+        if frames is not None:
+            frames.close()
         src.close()  # ends the read transaction
         snapshot.unlink(missing_ok=True)
 

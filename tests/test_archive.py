@@ -22,7 +22,7 @@ from store.archive import DestinationExists, Include
 from store.books import Books
 from store.catalog import Catalog
 from store.errors import Cancelled, InvalidInput, StorageError
-from test_archive_support import (folders_at, leftovers, make_company, original_rows, restored_rows, state,
+from test_archive_support import (decompress, folders_at, leftovers, make_company, original_rows, restored_rows, state,
                                   system_temp_leftovers)
 
 
@@ -156,8 +156,10 @@ def test_left_out_categories_leave_no_trace_anywhere_in_the_file(catalog: Catalo
     company = make_company(catalog, transactions=100, attachments_mb=0.1)
     markers = {"attachments": b"ATTACHMARKER7731", "emails": b"EMAILMARKER5521", "history": b"HISTMARKER9901"}
     with Books(company.books_path) as books:
-        books.attach_file(2, "receipt.pdf", b"%PDF " + markers["attachments"] * 50)
-        books.record_email("a@example.com", "Invoice " + markers["emails"].decode(), "body " +
+        # The file name is in the attachment's row and in its history entry: both must go with it.
+        books.attach_file(2, "receipt-ATTACHMARKER7731.pdf", b"%PDF " + markers["attachments"] * 50)
+        # A subject long enough that its history entry spills into overflow pages, which must go too.
+        books.record_email("a@example.com", "Invoice " + markers["emails"].decode() * 2000, "body " +
                            markers["emails"].decode() * 20)
     conn = archive_write.connect(company.books_path)
     conn.execute("PRAGMA secure_delete = OFF")
@@ -173,7 +175,7 @@ def test_left_out_categories_leave_no_trace_anywhere_in_the_file(catalog: Catalo
 
     def content(include: Include) -> bytes:
         result = archive.backup(company.books_path, tmp_path / f"{include}.manager", include=include)
-        return zstandard.ZstdDecompressor().decompress(result.path.read_bytes(), max_output_size=1 << 28)
+        return decompress(result.path.read_bytes())
 
     full = content(Include())
     assert all(marker in full for marker in markers.values())

@@ -1,7 +1,7 @@
 """The code paths added to make backup and import fast (bench/archive.py measures them; no timing here):
 block-wise decompression with bounded output, headers cut across reads, helper threads that hash,
-read and write in order and report the first failure, and the backup's damaged-attachment check that
-now runs on the reading thread's digest."""
+read and write in order and report the first failure, and the backup's damaged-attachment check,
+made while the books are copied (CheckAhead) or on the reading thread's digest."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import zstandard
 
 from store import archive, archive_read
-from store.archive_write import InOrder, Prefetch
+from store.archive_write import CheckAhead, InOrder, Prefetch
 from store.catalog import Catalog
 from store.errors import StorageError
 from test_archive_support import folders_at, leftovers, make_company, state
@@ -122,8 +122,20 @@ def test_prefetch_hands_items_in_order_raises_the_helpers_failure_and_stops_earl
     assert closed.is_set() and not pieces.thread.is_alive()
 
 
-def test_an_attachment_whose_content_does_not_match_its_checksum_stops_the_backup(catalog: Catalog,
-                                                                                  tmp_path: Path) -> None:
+@pytest.mark.parametrize("found_by", ["checking ahead", "the stream"])
+def test_an_attachment_whose_content_does_not_match_its_checksum_stops_the_backup(catalog: Catalog, tmp_path: Path,
+                                                                                  monkeypatch, found_by: str) -> None:
+    # CheckAhead hashes attachments while the books are copied; the stream hashes the ones it did not
+    # reach. Either way the damaged one stops the backup.
+    if found_by == "checking ahead":
+        def finish(self) -> int:  # let it check every attachment
+            self.thread.join()
+            if self.error is not None:
+                raise self.error
+            return self.checked
+        monkeypatch.setattr(CheckAhead, "finish", finish)
+    else:
+        monkeypatch.setattr(CheckAhead, "_run", lambda self: None)
     company = make_company(catalog, transactions=80, attachments_mb=0.6)
     conn = sqlite3.connect(company.books_path)
     damaged_id = conn.execute("SELECT max(id) FROM attachment").fetchone()[0]

@@ -94,8 +94,13 @@ def original_rows(db: Path) -> dict[str, list[tuple]]:
 Member = tuple[str, bytes]
 
 
+def decompress(data: bytes) -> bytes:
+    """The content of every zstd frame in ``data``, one after the other (as `zstd -d` gives it)."""
+    return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True).read()
+
+
 def unpack(path: Path) -> list[Member]:
-    data = zstandard.ZstdDecompressor().decompress(path.read_bytes(), max_output_size=1 << 30)
+    data = decompress(path.read_bytes())
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
         return [(m.name, tar.extractfile(m).read()) for m in tar.getmembers()]
 

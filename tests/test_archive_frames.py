@@ -1,0 +1,157 @@
+"""Format version 2: a backup is several zstd frames, data that does not compress is stored in raw
+frames, version 1 files (one frame) still import, and what the frames may not hold is refused."""
+
+from __future__ import annotations
+
+import io
+import random
+import sqlite3
+import tarfile
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from store import archive
+from store.archive_write import FRAME_BYTES, stored_frame
+from store.books import Books
+from store.catalog import Catalog
+from test_archive_support import decompress, edit_manifest, fix, folders_at, make_company, pack, state, unpack
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):
+    with Catalog(folders_at(tmp_path)) as opened:
+        yield opened
+
+
+def frames(data: bytes) -> list[tuple[bool, bytes]]:
+    """Each frame of ``data`` as (stored: only raw blocks, its content), read with python-zstandard."""
+    found, position = [], 0
+    while position < len(data):
+        size = zstandard.frame_header_size(data[position:position + 18])
+        descriptor = data[position + 4]
+        offset, raw_only = position + size, True
+        while True:
+            header = int.from_bytes(data[offset:offset + 3], "little")
+            kind, length = header >> 1 & 3, header >> 3
+            raw_only = raw_only and kind == 0
+            offset += 3 + (1 if kind == 1 else length)
+            if header & 1:
+                break
+        offset += 4 if descriptor & 4 else 0
+        content = zstandard.ZstdDecompressor().decompressobj().decompress(data[position:offset])
+        found.append((raw_only, content))
+        position = offset
+    return found
+
+
+@pytest.mark.parametrize("sizes", [[0], [1], [128 << 10], [(128 << 10) + 1], [100, 200_000, 5, 131_000],
+                                   [1 << 20] * 3])
+def test_a_stored_frame_is_a_zstd_frame_any_reader_reads(sizes: list[int]) -> None:
+    rng = random.Random(len(sizes))
+    pieces = [rng.randbytes(size) for size in sizes]
+    data = b"".join(pieces)
+    frame = b"".join(bytes(part) for part in stored_frame(pieces, len(data)))
+    reader = zstandard.ZstdDecompressor().decompressobj()
+    assert reader.decompress(frame) == data and reader.eof
+    assert zstandard.get_frame_parameters(frame).content_size == len(data)
+    assert zstandard.get_frame_parameters(frame).has_checksum
+    broken = bytearray(frame)
+    broken[-5 if data else -7] ^= 1  # the last data byte (or the empty block's header): the checksum notices
+    with pytest.raises(zstandard.ZstdError):
+        zstandard.ZstdDecompressor().decompressobj().decompress(bytes(broken))
+
+
+def test_photos_are_stored_text_is_compressed_and_the_manifest_is_alone_in_the_first_frame(
+        catalog: Catalog, tmp_path: Path) -> None:
+    company = make_company(catalog, transactions=50, attachments_mb=0.01)
+    rng = random.Random(7)
+    photo = rng.randbytes(3 << 20)
+    text = b"".join(b"Invoice %d: 12 croissants, 4 baguettes, total %d.00 EUR\n" % (n, n % 97)
+                    for n in range(60_000))
+    with Books(company.books_path) as books:
+        books.attach_file(1, "photo.jpg", photo)
+        books.attach_file(2, "invoice.txt", text)
+    result = archive.backup(company.books_path, tmp_path / "mixed.manager")
+    data = result.path.read_bytes()
+    found = frames(data)
+
+    manifest_frame = tarfile.open(fileobj=io.BytesIO(found[0][1] + b"\0" * 1024), mode="r:")
+    assert [member.name for member in manifest_frame.getmembers()] == ["manifest.json"]
+    stored = b"".join(content for raw_only, content in found if raw_only)
+    assert photo in stored  # the photo's bytes are in raw frames, not compressed again
+    assert text[:100_000] not in stored
+    assert len(data) < len(photo) + len(text) // 5
+    assert max(len(content) for _raw, content in found) <= FRAME_BYTES + (1 << 20) + 1024
+    assert b"".join(content for _raw, content in found) == decompress(data)
+    members = dict(unpack(result.path))
+    assert photo in members.values() and text in members.values()
+    assert archive.verify(result.path).counts == result.manifest.counts
+
+
+def test_a_version_1_backup_in_one_frame_still_imports(catalog: Catalog, tmp_path: Path) -> None:
+    company = make_company(catalog, transactions=80, attachments_mb=0.5)
+    members = unpack(archive.backup(company.books_path, tmp_path / "v2.manager").path)
+
+    def version_1(manifest: dict) -> None:
+        manifest["format_version"] = 1
+
+    old = pack(tmp_path / "v1.manager", edit_manifest(members, version_1))
+    assert len(frames(old.read_bytes())) == 1
+    assert archive.inspect(old).format_version == 1
+    imported = archive.import_backup(catalog, old, name="From version 1")
+    with sqlite3.connect(imported.books_path) as conn:
+        assert conn.execute('SELECT count(*) FROM "transaction"').fetchone() == (80,)
+
+
+def test_a_skippable_frame_between_two_frames_is_refused(catalog: Catalog, tmp_path: Path) -> None:
+    company = make_company(catalog, transactions=40, attachments_mb=0.3)
+    good = archive.backup(company.books_path, tmp_path / "good.manager").path.read_bytes()
+    assert len(frames(good)) >= 2
+    reader = zstandard.ZstdDecompressor().decompressobj()
+    reader.decompress(good)  # the first frame only: what it leaves is where the second one starts
+    first_size = len(good) - len(reader.unused_data)
+    skippable = (0x184D2A50).to_bytes(4, "little") + (4).to_bytes(4, "little") + b"junk"
+    bad = tmp_path / "skippable.manager"
+    bad.write_bytes(good[:first_size] + skippable + good[first_size:])
+    before = state(catalog.folders.data)
+    with pytest.raises(archive.ArchiveError, match="corrupt"):
+        archive.import_backup(catalog, bad)
+    assert state(catalog.folders.data) == before
+
+
+def _stale_index(members: list) -> list:
+    """books.sqlite where one email's date changed in its table but not in its index: a structure
+    quick_check accepts, an integrity_check refuses."""
+    members = list(members)
+    data = dict(members)["books.sqlite"]
+    with sqlite3.connect(":memory:") as probe:
+        probe.deserialize(data)
+        pages = [page for (page,) in probe.execute("SELECT pageno FROM dbstat WHERE name = 'email_sent_at'")]
+        page_size = probe.execute("PRAGMA page_size").fetchone()[0]
+        email_id, sent_at = probe.execute("SELECT id, sent_at FROM email ORDER BY id LIMIT 1").fetchone()
+        probe.execute("UPDATE email SET sent_at = ? WHERE id = ?", (sent_at.replace("20", "19", 1), email_id))
+        probe.commit()
+        changed = bytearray(probe.serialize())
+    for page in pages:  # the index as it was: stale
+        start = (page - 1) * page_size
+        changed[start:start + page_size] = data[start:start + page_size]
+    with sqlite3.connect(":memory:") as check:
+        check.deserialize(bytes(changed))
+        assert check.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        assert check.execute("PRAGMA integrity_check").fetchall() != [("ok",)]
+    members[[name for name, _data in members].index("books.sqlite")] = ("books.sqlite", bytes(changed))
+    return fix(members)
+
+
+def test_an_index_that_disagrees_with_its_table_is_refused_by_import_and_verify(catalog: Catalog,
+                                                                                tmp_path: Path) -> None:
+    company = make_company(catalog, transactions=60, attachments_mb=0.4)
+    members = unpack(archive.backup(company.books_path, tmp_path / "good.manager").path)
+    bad = pack(tmp_path / "stale-index.manager", _stale_index(members))
+    before, companies = state(catalog.folders.data), catalog.companies()
+    for operation in (archive.verify, lambda path: archive.import_backup(catalog, path)):
+        with pytest.raises(archive.ArchiveError, match="integrity check"):
+            operation(bad)
+    assert state(catalog.folders.data) == before and catalog.companies() == companies
