@@ -624,7 +624,7 @@ class CheckAhead:
 
     def __init__(self, src: sqlite3.Connection, books_path: Path) -> None:
         self.src, self.books_path = src, books_path
-        self.stop = threading.Event()
+        self.stopping = threading.Event()
         self.checked = 0
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="keepbooks-check", daemon=True)
@@ -636,7 +636,7 @@ class CheckAhead:
                 digest = hashlib.sha256()
                 with self.src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
                     while chunk := blob.read(CHUNK):
-                        if self.stop.is_set():
+                        if self.stopping.is_set():
                             return
                         digest.update(chunk)
                 _attachment_check(self.books_path, attachment_id, sha256)(digest.hexdigest())
@@ -646,11 +646,14 @@ class CheckAhead:
 
     def finish(self) -> int:
         """Stop checking; the number of attachments checked (the first ones, in id order)."""
-        self.stop.set()
-        self.thread.join()
+        self.stop()
         if self.error is not None:
             raise self.error
         return self.checked
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
 
 
 class _Failed:
@@ -738,7 +741,6 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
             copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
         finally:
             copier.close()
-            checked = ahead.finish() if ahead is not None else 0
         uid, name = _company(src)
         # The copy and ``src`` read the same commit (see _open_snapshot): its row counts are the backup's.
         counts = {category: copied.get(table, 0) for category, table in COUNTED_TABLES.items()}
@@ -770,6 +772,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
             counter = [0]
             phase = _("Compressing attachments")
             progress(Progress(phase, 0, attachments_size))
+            checked = ahead.finish() if ahead is not None else 0
             pieces = Prefetch(_attachment_pieces(src, checked))
             try:
                 for piece in pieces:
@@ -792,6 +795,8 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     except sqlite3.Error as exc:
         raise _read_error(books_path, exc) from exc
     finally:
+        if ahead is not None:
+            ahead.stop()
         if tar is not None:
             tar.close()
         if frames is not None:
