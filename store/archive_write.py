@@ -476,7 +476,9 @@ class InOrder:
 
     def _run(self, call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         try:
-            return call(*args) if self.error is None else None
+            if self.error is not None:  # skipped: its result is the first failure, not a wrong value
+                raise self.error
+            return call(*args)
         except BaseException as exc:
             self.error = exc
             raise
