@@ -218,7 +218,8 @@ def _set(path: list[str], value):
 
 
 MANIFEST_CASES = {
-    "newer format": (_set(["format_version"], archive_format.FORMAT_VERSION + 1), NewerVersion, "made by a newer version of keepbooks"),
+    "newer format": (_set(["format_version"], archive_format.FORMAT_VERSION + 1), NewerVersion,
+                     "made by a newer version of keepbooks"),
     "newer schema": (_set(["schema_version"], 99), NewerVersion, "upgrade to import it"),
     "unknown older schema": (_set(["schema_version"], 0), ArchiveError, "cannot read"),
     "other format name": (_set(["format"], "something-else"), ArchiveError, "not a keepbooks backup"),
