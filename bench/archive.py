@@ -117,6 +117,7 @@ class Results:
 
     def add(self, name: str, sample: Sample) -> None:
         self.samples.setdefault(name, []).append(sample)
+        print(f"  {name}: {sample.seconds:.2f} s, {sample.rss_mb:.0f} MB", flush=True)  # the spread
 
     def time(self, name: str) -> float:
         return statistics.median(s.seconds for s in self.samples[name])
