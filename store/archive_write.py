@@ -55,7 +55,7 @@ from store.archive_format import (
     sums_line,
     tar_header,
 )
-from store.db import BUSY_TIMEOUT_MS, connect
+from store.db import BUSY_TIMEOUT_MS, PAGE_SIZE, connect
 from store.errors import NotFound, StorageError
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
@@ -70,8 +70,8 @@ STORED_RATIO = 0.97  # samples that compress to more than this are stored, not c
 RAW_BLOCK = 128 << 10  # the largest block a zstd frame may hold
 COMPRESSION_WORKERS = max(1, min(os.cpu_count() or 1, 8))
 SPOOL_BYTES = 4 << 20
-# The snapshot's page size, whatever the source's (an import keeps it): as store.books.PAGE_SIZE.
-SNAPSHOT_PAGE_SIZE = 16384
+# The snapshot's page size, whatever the source's (an import keeps it): a new company's.
+SNAPSHOT_PAGE_SIZE = PAGE_SIZE
 SYNC_EVERY = 64 << 20  # bytes written between two early syncs (EarlySync)
 
 # Temporary names: ".<final name>.<16 hex>.tmp" (the file), "….tmp.d" (its work folder), "….tmp.lock".

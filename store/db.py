@@ -11,7 +11,12 @@ from typing import Iterator
 from peewee import DatabaseProxy, SqliteDatabase
 
 BUSY_TIMEOUT_MS = 5000
+# A new company's page size (an existing one keeps its own; a backup's snapshot, and so an imported
+# company, gets this one too). Attachments live in the database: with 16 KiB pages a backup reads
+# them in a quarter of the system calls (reference company: -0.2 s of system time per backup).
+PAGE_SIZE = 16384
 PRAGMAS = {
+    "page_size": PAGE_SIZE,  # before journal_mode: a database in WAL mode keeps the page size it has
     "journal_mode": "wal",
     "foreign_keys": 1,
     "busy_timeout": BUSY_TIMEOUT_MS,

@@ -91,6 +91,14 @@ def test_attachment_content_round_trips_byte_exact(books: Books) -> None:
     assert json.loads(row.after)["sha256"] == hashlib.sha256(content).hexdigest()
 
 
+def test_a_new_company_has_large_pages_in_wal_mode(books: Books, tmp_path: Path) -> None:
+    # Attachments live in the database: large pages make reading them for a backup cheaper.
+    conn = sqlite3.connect(tmp_path / "books.sqlite")
+    assert conn.execute("PRAGMA page_size").fetchone() == (16384,)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    conn.close()
+
+
 def test_a_bad_date_is_refused_with_a_clear_message(books: Books) -> None:
     bank, sales = books.account_id("5120"), books.account_id("7070")
     with pytest.raises(InvalidInput, match="not a date"):
