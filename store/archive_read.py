@@ -65,7 +65,6 @@ INSPECT_CHUNK = 1 << 14
 # threads' queues hold per item.
 BLOCKS_PER_CALL = 8
 SPACE_MARGIN = 16 << 20
-FILL_CACHE_KIB = 32 << 10
 
 _TYPE_NAMES = {tarfile.SYMTYPE: N_("a symbolic link"), tarfile.LNKTYPE: N_("a hard link"),
                tarfile.CHRTYPE: N_("a device"), tarfile.BLKTYPE: N_("a device"), tarfile.FIFOTYPE: N_("a pipe"),
@@ -642,9 +641,6 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                 conn.execute("PRAGMA trusted_schema = OFF")
                 conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
                 conn.execute("PRAGMA synchronous = OFF")
-                # Room for the pages of an attachment between its zeroblob and its writes (with the
-                # default 2 MB they reach the disk twice).
-                conn.execute(f"PRAGMA cache_size = -{FILL_CACHE_KIB}")
             else:
                 conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
                 conn.execute("PRAGMA trusted_schema = OFF")
