@@ -511,16 +511,23 @@ def _check_integrity(conn: sqlite3.Connection, path: Path, pragma: str) -> None:
                       .format(detail=shown(str(result[0][0]), 120)))
 
 
-def _check_database(db_path: Path, manifest: Manifest, path: Path, *, pragma: str = "integrity_check") -> None:
-    """Every check on books.sqlite, on a read-only, untrusted connection; SQLite's own check first
-    (``pragma``: integrity_check, or quick_check when the indexes are checked apart: see _IndexCheck)."""
+def _check_relations(conn: sqlite3.Connection, path: Path) -> None:
+    """What quick_check leaves out: every index against its table, and every foreign key."""
+    _check_integrity(conn, path, "integrity_check")
+    if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+        raise damaged(path, _("its company database has broken links between its records"))
+
+
+def _check_database(db_path: Path, manifest: Manifest, path: Path, *, in_parallel: bool = False) -> None:
+    """Every check on books.sqlite, on a read-only, untrusted connection, SQLite's own check first;
+    with ``in_parallel``, quick_check only, the rest being _ParallelChecks' (indexes, foreign keys)."""
     with open(db_path, "rb") as fh:
         header = fh.read(100)
     if len(header) < 100 or header[:16] != SQLITE_MAGIC or header[18:20] != b"\x01\x01":
         raise damaged(path, _("its company database is not an SQLite database in the expected mode"))
     conn = _open_untrusted(db_path)
     try:
-        _check_integrity(conn, path, pragma)
+        _check_integrity(conn, path, "quick_check" if in_parallel else "integrity_check")
         if conn.execute("PRAGMA user_version").fetchone()[0] != manifest.schema_version:
             raise damaged(path, _("its company database has another schema version than its manifest"))
         expected = known_schemas()[manifest.schema_version]
@@ -548,27 +555,28 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path, *, pragma: st
             "FROM attachment").fetchone()
         if bad or int(total) != manifest.attachments_size:
             raise damaged(path, _("its attachments list does not match its manifest"))
-        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
-            raise damaged(path, _("its company database has broken links between its records"))
+        if not in_parallel:
+            _check_relations(conn, path)
     except sqlite3.DatabaseError as exc:
         raise damaged(path, _("its company database cannot be read ({reason})").format(reason=exc)) from None
     finally:
         conn.close()
 
 
-class _IndexCheck:
-    """SQLite's full integrity check of the received database (every index against its table: what
-    quick_check leaves out), on a private copy, on a helper thread while the attachments are read
-    into the original. The import waits for its verdict before it adds anything, not before it
-    starts reading the attachments (quick_check, before any other SQL, has checked the structure)."""
+class _ParallelChecks:
+    """The checks of the received database that quick_check leaves out (every index against its
+    table, every foreign key: _check_relations), on a private copy, on a helper thread while the
+    attachments are read into the original. The import waits for their verdict before it adds
+    anything, not before it starts reading the attachments (quick_check, before any other SQL, has
+    checked the structure)."""
 
     def __init__(self, db_path: Path, path: Path) -> None:
-        self.copy = db_path.with_name("indexes-check.sqlite")
+        self.copy = db_path.with_name("checks.sqlite")
         shutil.copyfile(db_path, self.copy)
         self.path = path
         self.stopped = threading.Event()
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="keepbooks-indexes", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="keepbooks-checks", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
@@ -576,7 +584,7 @@ class _IndexCheck:
             conn = _open_untrusted(self.copy)
             try:
                 conn.set_progress_handler(lambda: 1 if self.stopped.is_set() else 0, 100_000)
-                _check_integrity(conn, self.path, "integrity_check")
+                _check_relations(conn, self.path)
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
@@ -634,8 +642,8 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
 
                 checksums.add(DATABASE_NAME, _data(stream, manifest.database_size, checksums.hasher, sink))
                 out.flush()
-            _check_database(db_path, manifest, path, pragma="quick_check" if fill else "integrity_check")
-            indexes = _IndexCheck(db_path, path) if fill else None
+            _check_database(db_path, manifest, path, in_parallel=fill)
+            checks = _ParallelChecks(db_path, path) if fill else None
             if fill:
                 conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA trusted_schema = OFF")
@@ -659,15 +667,15 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                         digest = _data(stream, size, checksums.hasher)
                     checksums.add(name, digest, (attachment_id, sha256))
                 checksums.settle(wait=True)
-                if indexes is not None:
-                    indexes.result()
+                if checks is not None:
+                    checks.result()
                 if filler is not None:
                     filler.wait()
                     conn.execute("COMMIT")
                     conn.execute("PRAGMA journal_mode = WAL")
             finally:
-                if indexes is not None:
-                    indexes.stop()
+                if checks is not None:
+                    checks.stop()
                 if filler is not None:
                     filler.close()
                 conn.close()
