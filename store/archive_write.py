@@ -68,7 +68,9 @@ FRAME_BYTES = 4 << 20
 SAMPLE_BYTES = 16 << 10
 STORED_RATIO = 0.97  # samples that compress to more than this are stored, not compressed
 RAW_BLOCK = 128 << 10  # the largest block a zstd frame may hold
-COMPRESSION_WORKERS = max(1, min(os.cpu_count() or 1, 8))
+# At most 4: each worker keeps a frame-sized buffer and a compressor, and more frames are in flight
+# with more workers (peak memory must stay under 150 MB; with 8 it came near it).
+COMPRESSION_WORKERS = max(1, min(os.cpu_count() or 1, 4))
 SPOOL_BYTES = 4 << 20
 # The snapshot's page size, whatever the source's (an import keeps it): a new company's.
 SNAPSHOT_PAGE_SIZE = PAGE_SIZE
@@ -284,14 +286,17 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
                              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
     tables = [(name, sql) for kind, name, _table, sql in objects if kind == "table"]
     indexes = [(table, sql) for kind, _name, table, sql in objects if kind == "index"]
+    # Rows in the source: the progress total (the history copied may be fewer: counted after the copy,
+    # in the snapshot, rather than by scanning the source's history twice).
     copied = {name: _count(copier, name, "", "src") for name, _sql in tables if name not in excluded}
     # Tables copied whole go through SQLite's transfer optimisation (INSERT INTO t SELECT * FROM src.t
     # into an empty table with the same schema and indexes: records and index entries are copied as
-    # they are, in order, without sorting). The attachments' rows lose their content on the way, so
-    # they get their indexes after their rows. History entries about a left-out category are copied,
-    # then deleted with secure_delete on: their bytes are overwritten with zeros, in the table, its
-    # index and any page freed (faster than copying the other entries one by one and sorting their index).
-    whole = {name for name in copied if name != "attachment"}
+    # they are, in order, without sorting). The others (the attachments' rows, which lose their
+    # content on the way, and a history without the entries about a left-out category) get their
+    # indexes after their rows. Left-out entries are never inserted: copying them and deleting them,
+    # even with secure_delete, leaves pieces of them in the unused space of the pages SQLite rebalances.
+    history_where = f"WHERE object_type NOT IN ({', '.join('?' * len(left_out_kinds))})" if left_out_kinds else ""
+    whole = {name for name in copied if name != "attachment" and not (name == "history" and history_where)}
     total = sum(copied.values())
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
@@ -300,7 +305,6 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     copier.set_progress_handler(lambda: 1 if cancel is not None and cancel.is_set() else 0, 200_000)
     try:
         copier.execute(f"PRAGMA main.page_size = {SNAPSHOT_PAGE_SIZE}")  # before the first table exists
-        copier.execute("PRAGMA main.secure_delete = ON")
         for _name, sql in tables:
             copier.execute(sql)
         for table, sql in indexes:
@@ -312,13 +316,13 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
                 copier.execute(f"INSERT INTO main.{_quote(name)} SELECT * FROM src.{_quote(name)}")
             else:
                 columns = [row[1] for row in copier.execute(f"PRAGMA src.table_info({_quote(name)})")]
-                selected = ", ".join("x''" if column == "content" else _quote(column) for column in columns)
+                selected = ", ".join("x''" if name == "attachment" and column == "content" else _quote(column)
+                                     for column in columns)
+                where, parameters = (history_where, left_out_kinds) if name == "history" else ("", [])
                 copier.execute(f"INSERT INTO main.{_quote(name)} ({', '.join(map(_quote, columns))}) "
-                               f"SELECT {selected} FROM src.{_quote(name)} ORDER BY rowid")
-            if name == "history" and left_out_kinds:
-                marks = ", ".join("?" * len(left_out_kinds))
-                copier.execute(f"DELETE FROM main.history WHERE object_type IN ({marks})", left_out_kinds)
-                copied[name] = _count(copier, name)
+                               f"SELECT {selected} FROM src.{_quote(name)} {where} ORDER BY rowid", parameters)
+                if where:
+                    copied[name] = _count(copier, name)
             done += rows
             progress(Progress(phase, done, total, "items"))
         for table, sql in indexes:  # empty for left-out tables
@@ -397,7 +401,7 @@ class Frames:
     def __init__(self, out: BinaryIO, workers: int = COMPRESSION_WORKERS) -> None:
         self.out = out
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keepbooks-zstd")
-        self.depth = 2 * workers
+        self.depth = workers + 2
         self.local = threading.local()
         self.pieces: Pieces = []
         self.size = 0
@@ -902,7 +906,8 @@ def backup_to_stream(books_path: Path, stream: BinaryIO, *, include: Include = I
                      progress: ProgressCallback = no_progress,
                      cancel: threading.Event | None = None) -> Manifest:
     """Write a backup to an open stream (stdout, a pipe); the work folder goes to the system temp dir.
-    A stream cannot be taken back: if this fails, the reader sees an unfinished frame and refuses it."""
+    A stream cannot be taken back: if this fails, what was written ends before the archive does, and
+    the reader refuses it (a member or the archive's end is missing, or the last frame is unfinished)."""
     work = system_temp_workspace("keepbooks-backup")
     try:
         manifest = _write_archive(Path(books_path), stream, work.folder, include, progress, cancel)
