@@ -518,6 +518,17 @@ def _check_relations(conn: sqlite3.Connection, path: Path) -> None:
         raise damaged(path, _("its company database has broken links between its records"))
 
 
+_OUR_DISK = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM}
+
+
+def _database_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """What to report when the received database cannot be read: our disk's failure as it is (the
+    import reports it as such), anything else as a damaged backup."""
+    if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in _OUR_DISK:
+        return exc
+    return damaged(path, _("its company database cannot be read ({reason})").format(reason=exc))
+
+
 def _check_database(db_path: Path, manifest: Manifest, path: Path, *, in_parallel: bool = False) -> None:
     """Every check on books.sqlite, on a read-only, untrusted connection, SQLite's own check first;
     with ``in_parallel``, quick_check only, the rest being _ParallelChecks' (indexes, foreign keys)."""
@@ -558,7 +569,7 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path, *, in_paralle
         if not in_parallel:
             _check_relations(conn, path)
     except sqlite3.DatabaseError as exc:
-        raise damaged(path, _("its company database cannot be read ({reason})").format(reason=exc)) from None
+        raise _database_error(path, exc) from None
     finally:
         conn.close()
 
@@ -589,15 +600,20 @@ class _ParallelChecks:
                 conn.close()
         except sqlite3.DatabaseError as exc:
             if not self.stopped.is_set():
-                self.error = damaged(self.path, _("its company database cannot be read ({reason})").format(reason=exc))
+                self.error = _database_error(self.path, exc)
         except BaseException as exc:
             self.error = exc
         finally:
             self.copy.unlink(missing_ok=True)
 
-    def result(self) -> None:
-        """Wait for the verdict; raises if the check failed."""
-        self.thread.join()
+    def result(self, cancel: threading.Event | None) -> None:
+        """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
+        while self.thread.is_alive():
+            self.thread.join(0.05)
+            check_cancel(cancel)
+        self.raise_if_failed()
+
+    def raise_if_failed(self) -> None:
         if self.error is not None:
             raise self.error
 
@@ -623,7 +639,9 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
     with fh:
         stream = _Stream(fh, path, progress=progress, phase=phase, total=file_size, cancel=cancel, initial=head)
         manifest, manifest_sha256 = _read_manifest(stream)
-        _check_space(work, manifest.database_size + (manifest.attachments_size if fill else 0), path)
+        # An import also writes the attachments and a private copy of the database (_ParallelChecks).
+        _check_space(work, manifest.database_size + (manifest.database_size + manifest.attachments_size if fill else 0),
+                     path)
         seen = {MANIFEST_NAME}
         checksums = _Checksums(path)
         try:
@@ -643,20 +661,24 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                 checksums.add(DATABASE_NAME, _data(stream, manifest.database_size, checksums.hasher, sink))
                 out.flush()
             _check_database(db_path, manifest, path, in_parallel=fill)
-            checks = _ParallelChecks(db_path, path) if fill else None
-            if fill:
-                conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA trusted_schema = OFF")
-                conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
-                conn.execute("PRAGMA synchronous = OFF")
-            else:
-                conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
-                conn.execute("PRAGMA trusted_schema = OFF")
-            filler = _Filler(conn, db_path) if fill else None
+            checks: _ParallelChecks | None = None
+            conn: sqlite3.Connection | None = None
+            filler: _Filler | None = None
             try:
-                if filler is not None:
+                if fill:
+                    checks = _ParallelChecks(db_path, path)
+                    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+                    conn.execute("PRAGMA trusted_schema = OFF")
+                    conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
+                    conn.execute("PRAGMA synchronous = OFF")
+                    filler = _Filler(conn, db_path)
                     conn.execute("BEGIN")
+                else:
+                    conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+                    conn.execute("PRAGMA trusted_schema = OFF")
                 for attachment_id, size, sha256 in attachment_rows(conn):
+                    if checks is not None:
+                        checks.raise_if_failed()  # no need to read the rest of a file already refused
                     name = attachment_member(attachment_id)
                     _expect(stream, name, size, seen)
                     if filler is not None:
@@ -668,7 +690,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                     checksums.add(name, digest, (attachment_id, sha256))
                 checksums.settle(wait=True)
                 if checks is not None:
-                    checks.result()
+                    checks.result(cancel)
                 if filler is not None:
                     filler.wait()
                     conn.execute("COMMIT")
@@ -678,7 +700,8 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                     checks.stop()
                 if filler is not None:
                     filler.close()
-                conn.close()
+                if conn is not None:
+                    conn.close()
         finally:
             checksums.close()
         _expect(stream, SUMS_NAME, checksums.expected_size, seen)

@@ -1,21 +1,27 @@
 """Format version 2: a backup is several zstd frames, data that does not compress is stored in raw
-frames, version 1 files (one frame) still import, and what the frames may not hold is refused."""
+frames, version 1 files (one frame) still import, and what the frames may not hold is refused.
+Import's checks that run beside the attachments (indexes, foreign keys) refuse what they must, and
+neither a cancel nor a failure leaves them running."""
 
 from __future__ import annotations
 
 import io
+import errno
 import random
 import sqlite3
 import tarfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import zstandard
 
-from store import archive
+from store import archive, archive_read
 from store.archive_write import FRAME_BYTES, stored_frame
 from store.books import Books
 from store.catalog import Catalog
+from store.errors import Cancelled, StorageError
 from test_archive_support import decompress, edit_manifest, fix, folders_at, make_company, pack, state, unpack
 
 
@@ -155,3 +161,51 @@ def test_an_index_that_disagrees_with_its_table_is_refused_by_import_and_verify(
         with pytest.raises(archive.ArchiveError, match="integrity check"):
             operation(bad)
     assert state(catalog.folders.data) == before and catalog.companies() == companies
+
+
+def _endless_checks(conn: sqlite3.Connection, path: Path) -> None:
+    """SQLite work that would never end (a huge database's integrity_check): only a stop ends it."""
+    conn.execute("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n")
+
+
+def _checks_running() -> bool:
+    return any(thread.name == "keepbooks-checks" and thread.is_alive() for thread in threading.enumerate())
+
+
+def test_a_cancel_while_the_parallel_checks_finish_stops_the_import_at_once(catalog: Catalog, tmp_path: Path,
+                                                                             monkeypatch) -> None:
+    company = make_company(catalog, transactions=40, attachments_mb=0.2)
+    backup = archive.backup(company.books_path, tmp_path / "b.manager").path
+    cancel = threading.Event()
+
+    waiting = archive_read._ParallelChecks.result
+
+    def cancel_then_wait(self, cancel_event) -> None:
+        cancel.set()
+        waiting(self, cancel_event)
+
+    monkeypatch.setattr(archive_read, "_check_relations", _endless_checks)
+    monkeypatch.setattr(archive_read._ParallelChecks, "result", cancel_then_wait)
+    before = state(catalog.folders.data)
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        archive.import_backup(catalog, backup, cancel=cancel)
+    assert time.monotonic() - started < 5
+    assert not _checks_running()
+    assert state(catalog.folders.data) == before and len(catalog.companies()) == 1
+
+
+def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, tmp_path: Path, monkeypatch) -> None:
+    company = make_company(catalog, transactions=40, attachments_mb=0.2)
+    backup = archive.backup(company.books_path, tmp_path / "b.manager").path
+
+    def no_more_files(*args, **kwargs) -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(archive_read._Filler, "__init__", no_more_files)
+    monkeypatch.setattr(archive_read, "_check_relations", _endless_checks)
+    before = state(catalog.folders.data)
+    with pytest.raises(StorageError, match="Too many open files"):
+        archive.import_backup(catalog, backup)
+    assert not _checks_running()
+    assert state(catalog.folders.data) == before and len(catalog.companies()) == 1
