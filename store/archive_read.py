@@ -343,7 +343,7 @@ def _expect(stream: _Stream, expected: str, size: int, seen: set[str]) -> None:
     seen.add(name)
 
 
-def _data(stream: _Stream, size: int, hasher: Hasher | None = None,
+def _data(stream: _Stream, size: int, hasher: Hasher | _Filler | None = None,
           sink: Callable[[memoryview], None] | None = None) -> Future[str] | None:
     """Read a member's data (and its padding) into ``sink``; returns its sha256 to come, from ``hasher``."""
     digest = hashlib.sha256() if hasher is not None else None
@@ -361,8 +361,9 @@ def _data(stream: _Stream, size: int, hasher: Hasher | None = None,
 
 
 class _Filler(InOrder):
-    """Writes the attachments' contents back into the staging database on a helper thread, while the
-    next pieces are decompressed. The calling thread still reads the list of attachments on the same
+    """Hashes the attachments' contents and writes them back into the staging database on a helper
+    thread, while the next pieces are decompressed (one thread for both: with a lane each, the reader
+    waited on whichever was full). The calling thread still reads the list of attachments on the same
     connection between batches; the sqlite3 module is serialised (threadsafety 3), and the writes
     touch only the content of rows already listed."""
 
@@ -683,7 +684,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                     _expect(stream, name, size, seen)
                     if filler is not None:
                         filler.start(attachment_id, size)
-                        digest = _data(stream, size, filler)  # type: ignore[arg-type]
+                        digest = _data(stream, size, filler)
                         filler.end()
                     else:
                         digest = _data(stream, size, checksums.hasher)
