@@ -519,13 +519,14 @@ def _check_relations(conn: sqlite3.Connection, path: Path) -> None:
         raise damaged(path, _("its company database has broken links between its records"))
 
 
-_OUR_DISK = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM}
+# Failures of this machine (disk, memory), not of the backup's content.
+_LOCAL_FAILURES = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM}
 
 
 def _database_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
-    """What to report when the received database cannot be read: our disk's failure as it is (the
+    """What to report when the received database cannot be read: this machine's failure as it is (the
     import reports it as such), anything else as a damaged backup."""
-    if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in _OUR_DISK:
+    if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in _LOCAL_FAILURES:
         return exc
     return damaged(path, _("its company database cannot be read ({reason})").format(reason=exc))
 
@@ -641,8 +642,8 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
         stream = _Stream(fh, path, progress=progress, phase=phase, total=file_size, cancel=cancel, initial=head)
         manifest, manifest_sha256 = _read_manifest(stream)
         # An import also writes the attachments and a private copy of the database (_ParallelChecks).
-        _check_space(work, manifest.database_size + (manifest.database_size + manifest.attachments_size if fill else 0),
-                     path)
+        needed = manifest.database_size + (manifest.database_size + manifest.attachments_size if fill else 0)
+        _check_space(work, needed, path)
         seen = {MANIFEST_NAME}
         checksums = _Checksums(path)
         try:

@@ -395,8 +395,8 @@ class Frames:
     (it re-reads each job's window: +80 % of CPU on two cores). At most ``depth`` frames are in the
     works, so memory stays flat. ``write`` keeps references to the pieces it gets: they must not change.
 
-    Not closed on failure by ``finish``: whatever was written then ends with a whole frame, and the
-    reader refuses a stream whose tar archive stops before its end."""
+    On failure the caller skips ``finish``: the output then stops after some whole frame, before the
+    tar archive's end, and the reader refuses it."""
 
     def __init__(self, out: BinaryIO, workers: int = COMPRESSION_WORKERS) -> None:
         self.out = out

@@ -107,8 +107,11 @@ def test_a_version_1_backup_in_one_frame_still_imports(catalog: Catalog, tmp_pat
     assert len(frames(old.read_bytes())) == 1
     assert archive.inspect(old).format_version == 1
     imported = archive.import_backup(catalog, old, name="From version 1")
-    with sqlite3.connect(imported.books_path) as conn:
+    conn = sqlite3.connect(imported.books_path)
+    try:
         assert conn.execute('SELECT count(*) FROM "transaction"').fetchone() == (80,)
+    finally:
+        conn.close()
 
 
 def test_a_skippable_frame_between_two_frames_is_refused(catalog: Catalog, tmp_path: Path) -> None:
