@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import sqlite3
 import zlib
@@ -14,7 +15,9 @@ TABLES = ["account", "contact", "transaction", "line", "attachment", "email", "h
 
 
 def generate(path: Path, **spec) -> Path:
-    create_books(path, "Sample", created_at=None)
+    # A fixed creation time: the company's "create" history entry is not the generator's, and with
+    # the clock it differed whenever two generations straddled a second.
+    create_books(path, "Sample", created_at=dt.datetime(2025, 1, 1, 9, 0))
     populate(path, SampleSpec(start_year=2025, **spec))
     return path
 
