@@ -51,8 +51,9 @@ from store.archive_format import (
     shown,
     sums_line,
 )
-from store.archive_write import EarlySync, Hasher, InOrder, fsync_path, system_temp_workspace
+from store.archive_write import Hasher, InOrder, system_temp_workspace
 from store.books import Books
+from store.durable import EarlySync, fsync_path
 from store.migrations import upgrade
 from store.errors import StorageError
 from store.i18n import N_, _

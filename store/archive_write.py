@@ -56,6 +56,7 @@ from store.archive_format import (
     tar_header,
 )
 from store.db import BUSY_TIMEOUT_MS, PAGE_SIZE, connect
+from store.durable import DirectFile, fsync_path
 from store.errors import NotFound, StorageError
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
@@ -74,7 +75,6 @@ COMPRESSION_WORKERS = max(1, min(os.cpu_count() or 1, 4))
 SPOOL_BYTES = 4 << 20
 # The snapshot's page size, whatever the source's (an import keeps it): a new company's.
 SNAPSHOT_PAGE_SIZE = PAGE_SIZE
-SYNC_EVERY = 64 << 20  # bytes written between two early syncs (EarlySync)
 
 # Temporary names: ".<final name>.<16 hex>.tmp" (the file), "….tmp.d" (its work folder), "….tmp.lock".
 _TEMP = re.compile(r"^\.(?P<final>.+\.manager|keepbooks-[a-z]+)\.[0-9a-f]{16}\.tmp(?P<dir>\.d)?$")
@@ -152,62 +152,10 @@ def clean_leftovers(folder: Path) -> None:
                     Path(entry.path).unlink(missing_ok=True)
 
 
-def fsync_path(path: Path) -> None:
-    """Make a file or a folder (its entries) durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class EarlySync:
-    """Starts putting a file on disk while it is still being written: every SYNC_EVERY bytes a helper
-    thread runs fdatasync (unless the previous one still runs), so the fsync that durability needs at
-    the end finds little left to write. Best effort: errors are left to that final fsync."""
-
-    def __init__(self, path: Path) -> None:
-        self.fd = os.open(path, os.O_RDONLY)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keepbooks-sync")
-        self.running: Future[None] | None = None
-        self.since = 0
-
-    def wrote(self, size: int) -> None:
-        self.since += size
-        if self.since >= SYNC_EVERY and (self.running is None or self.running.done()):
-            self.since = 0
-            self.running = self.pool.submit(self._sync)
-
-    def _sync(self) -> None:
-        try:
-            os.fdatasync(self.fd)
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        os.close(self.fd)
-
-
-class _Synced:
-    """The output file, written through with EarlySync."""
-
-    def __init__(self, out: BinaryIO, sync: EarlySync) -> None:
-        self.out, self.sync = out, sync
-
-    def write(self, data: bytes | memoryview) -> int:
-        written = self.out.write(data)
-        self.sync.wrote(len(data))
-        return written
-
-    def flush(self) -> None:
-        self.out.flush()
-
-
 def open_output(path: Path) -> BinaryIO:
-    """The temporary backup file, created exclusively and private (a hook for fault-injection tests)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    return os.fdopen(fd, "wb")
+    """The temporary backup file, created exclusively and private, written past the page cache where
+    the file system allows (DirectFile; a hook for fault-injection tests)."""
+    return DirectFile(path)  # type: ignore[return-value]
 
 
 # --- the source and its snapshot -----------------------------------------------------------------
@@ -880,13 +828,8 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
         raise _storage_error(destination, exc) from exc
     try:
         with open_output(work.file) as out:
-            sync = EarlySync(work.file)
-            try:
-                manifest = _write_archive(books_path, _Synced(out, sync), work.folder, include, progress,
-                                          cancel)  # type: ignore[arg-type]
-                out.flush()
-            finally:
-                sync.close()
+            manifest = _write_archive(books_path, out, work.folder, include, progress, cancel)
+            out.flush()
             os.fsync(out.fileno())
         check_cancel(cancel)
         _publish(work.file, destination, force)
