@@ -372,7 +372,9 @@ class _Filler(InOrder):
         super().__init__("keepbooks-import", depth=8)
         self.conn = conn
         self.blob: sqlite3.Blob | None = None
-        self.sync = EarlySync(db_path)
+        # The attachments' pages are added after the books' (the snapshot has no free pages): those
+        # leave the page cache once on disk, the books stay for the checks and the first screens.
+        self.sync = EarlySync(db_path, drop_from=db_path.stat().st_size)
 
     def _start(self, attachment_id: int, size: int) -> None:
         self.conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))

@@ -36,10 +36,16 @@ def fsync_path(path: Path) -> None:
 class EarlySync:
     """Starts putting a file on disk while it is still being written: every SYNC_EVERY bytes a helper
     thread runs fdatasync (unless the previous one still runs), so the fsync that durability needs at
-    the end finds little left to write. Best effort: errors are left to that final fsync."""
+    the end finds little left to write. Best effort: errors are left to that final fsync.
 
-    def __init__(self, path: Path) -> None:
+    With ``drop_from``, what is on disk from that offset on then leaves the page cache: the next
+    writes reuse that memory instead of fresh memory for every byte (in a VM, fresh memory comes back
+    from the host page by page: writing 1 GB took 2.5-2.9 s of system time instead of 0.45 s), and a
+    large import or backup does not push the server's hot data out of the cache."""
+
+    def __init__(self, path: Path, drop_from: int | None = None) -> None:
         self.fd = os.open(path, os.O_RDONLY)
+        self.drop_from = drop_from
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keepbooks-sync")
         self.running: Future[None] | None = None
         self.since = 0
@@ -53,6 +59,8 @@ class EarlySync:
     def _sync(self) -> None:
         try:
             os.fdatasync(self.fd)
+            if self.drop_from is not None:
+                os.posix_fadvise(self.fd, self.drop_from, 0, os.POSIX_FADV_DONTNEED)
         except OSError:
             pass
 
@@ -90,7 +98,7 @@ class DirectFile:
         try:
             self.direct = hasattr(os, "O_DIRECT") and _set_direct(self.fd, True)
             if not self.direct:
-                self.sync = EarlySync(path)
+                self.sync = EarlySync(path, drop_from=0)
         except BaseException:
             os.close(self.fd)
             raise
@@ -136,7 +144,7 @@ class DirectFile:
     def _buffered(self) -> None:
         self.direct = _set_direct(self.fd, False)
         if self.sync is None:
-            self.sync = EarlySync(self.path)
+            self.sync = EarlySync(self.path, drop_from=0)
 
     def _raise_failure(self) -> None:
         if self.error is not None:
