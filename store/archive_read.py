@@ -403,6 +403,12 @@ class _Filler(InOrder):
     def end(self) -> None:
         self.submit(self._end)
 
+    def finish(self) -> None:
+        """Until every write has run; raises the first failure, an early sync's included (its file
+        descriptor has reported it: the final fsync, through another one, would not)."""
+        self.wait()
+        self.sync.check()
+
     def close(self) -> None:
         super().close()
         self._end()
@@ -697,7 +703,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                 if checks is not None:
                     checks.result(cancel)
                 if filler is not None:
-                    filler.wait()
+                    filler.finish()
                     conn.execute("COMMIT")
                     conn.execute("PRAGMA journal_mode = WAL")
             finally:

@@ -19,7 +19,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 SYNC_EVERY = 64 << 20  # bytes written between two early syncs (EarlySync)
-DIRECT_ALIGN = 4096  # O_DIRECT writes need aligned addresses, offsets and lengths; 4 KiB suits any disk
+# O_DIRECT needs aligned addresses, offsets and lengths: 4 KiB suits most disks (on the others a
+# write fails with EINVAL and the rest goes through the page cache).
+DIRECT_ALIGN = 4096
 BUFFER_BYTES = 4 << 20
 BUFFERS = 3  # one filled by the caller while the others are written
 
@@ -36,7 +38,8 @@ def fsync_path(path: Path) -> None:
 class EarlySync:
     """Starts putting a file on disk while it is still being written: every SYNC_EVERY bytes a helper
     thread runs fdatasync (unless the previous one still runs), so the fsync that durability needs at
-    the end finds little left to write. Best effort: errors are left to that final fsync.
+    the end finds little left to write. A failed sync is kept for ``check``: its file descriptor has
+    reported the failure, so an fsync through a descriptor opened later would not.
 
     With ``drop_from``, what is on disk from that offset on then leaves the page cache: the next
     writes reuse that memory instead of fresh memory for every byte (in a VM, fresh memory comes back
@@ -44,11 +47,12 @@ class EarlySync:
     large import or backup does not push the server's hot data out of the cache."""
 
     def __init__(self, path: Path, drop_from: int | None = None) -> None:
-        self.fd = os.open(path, os.O_RDONLY)
+        self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         self.drop_from = drop_from
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keepbooks-sync")
         self.running: Future[None] | None = None
         self.since = 0
+        self.error: OSError | None = None
 
     def wrote(self, size: int) -> None:
         self.since += size
@@ -59,14 +63,27 @@ class EarlySync:
     def _sync(self) -> None:
         try:
             os.fdatasync(self.fd)
-            if self.drop_from is not None:
+        except OSError as exc:
+            self.error = self.error or exc
+            return
+        if self.drop_from is not None:
+            try:
                 os.posix_fadvise(self.fd, self.drop_from, 0, os.POSIX_FADV_DONTNEED)
-        except OSError:
-            pass
+            except OSError:
+                pass  # only advice: the pages stay cached
+
+    def check(self) -> None:
+        """Wait for the sync under way; raise the first failure a sync met."""
+        if self.running is not None:
+            self.running.result()
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        os.close(self.fd)
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            os.close(self.fd)
 
 
 def _set_direct(fd: int, direct: bool) -> bool:
@@ -79,6 +96,11 @@ def _set_direct(fd: int, direct: bool) -> bool:
             return False
         raise
     return direct
+
+
+def _write(fd: int, data: memoryview) -> int:
+    """One write(2) (a hook for fault-injection tests)."""
+    return os.write(fd, data)
 
 
 class DirectFile:
@@ -95,22 +117,23 @@ class DirectFile:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         self.path = path
         self.sync: EarlySync | None = None
+        self.thread: threading.Thread | None = None
+        self.free: queue.Queue[mmap.mmap] = queue.Queue()
+        self.full: queue.Queue[tuple[mmap.mmap, int] | None] = queue.Queue()
+        self.error: BaseException | None = None
+        self.filled = 0
         try:
             self.direct = hasattr(os, "O_DIRECT") and _set_direct(self.fd, True)
             if not self.direct:
                 self.sync = EarlySync(path, drop_from=0)
+            self.current = mmap.mmap(-1, BUFFER_BYTES)
+            for _ in range(BUFFERS - 1):
+                self.free.put(mmap.mmap(-1, BUFFER_BYTES))
+            self.thread = threading.Thread(target=self._run, name="keepbooks-write", daemon=True)
+            self.thread.start()
         except BaseException:
-            os.close(self.fd)
+            self.close()
             raise
-        self.free: queue.Queue[mmap.mmap] = queue.Queue()
-        for _ in range(BUFFERS - 1):
-            self.free.put(mmap.mmap(-1, BUFFER_BYTES))
-        self.current = mmap.mmap(-1, BUFFER_BYTES)
-        self.filled = 0
-        self.full: queue.Queue[tuple[mmap.mmap, int] | None] = queue.Queue()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="keepbooks-write", daemon=True)
-        self.thread.start()
 
     def _run(self) -> None:
         while (item := self.full.get()) is not None:
@@ -129,17 +152,22 @@ class DirectFile:
         if self.direct and length % DIRECT_ALIGN:
             self._buffered()  # the last piece: its length is not a multiple of the disk's blocks
         view = memoryview(buffer)[:length]
-        while view:
-            try:
-                written = os.write(self.fd, view)
-            except OSError as exc:
-                if not (self.direct and exc.errno == errno.EINVAL):
-                    raise
-                self._buffered()  # a file system that accepts O_DIRECT but refuses these writes
-                continue
-            if self.sync is not None:
-                self.sync.wrote(written)
-            view = view[written:]
+        try:
+            while view:
+                try:
+                    written = _write(self.fd, view)
+                except OSError as exc:
+                    if not (self.direct and exc.errno == errno.EINVAL):
+                        raise
+                    # Refused after all (a disk with larger blocks, a partial write that left the
+                    # offset unaligned): the rest goes through the page cache.
+                    self._buffered()
+                    continue
+                if self.sync is not None:
+                    self.sync.wrote(written)
+                view = view[written:]
+        finally:
+            view.release()  # the buffer can be unmapped at close, even when a traceback holds this frame
 
     def _buffered(self) -> None:
         self.direct = _set_direct(self.fd, False)
@@ -147,6 +175,8 @@ class DirectFile:
             self.sync = EarlySync(self.path, drop_from=0)
 
     def _raise_failure(self) -> None:
+        if self.fd < 0:
+            raise ValueError("I/O operation on closed file")
         if self.error is not None:
             raise self.error
 
@@ -170,24 +200,36 @@ class DirectFile:
 
     def flush(self) -> None:
         """Write everything written so far, the last partial buffer included."""
+        self._raise_failure()
         if self.filled:
             self._hand_over()
         self.full.join()
         self._raise_failure()
+        if self.sync is not None:
+            self.sync.check()
 
     def fileno(self) -> int:
         return self.fd
 
     def close(self) -> None:
-        if self.thread.is_alive():
-            self.full.put(None)
-            self.thread.join()
-        if self.sync is not None:
-            self.sync.close()
-            self.sync = None
-        if self.fd >= 0:
+        if self.fd < 0:
+            return
+        try:
+            if self.thread is not None and self.thread.is_alive():
+                self.full.put(None)
+                self.thread.join()
+            if self.sync is not None:
+                self.sync.close()
+        finally:
             os.close(self.fd)
             self.fd = -1
+            # Unmapped now rather than when a failure's traceback, which holds this object, is freed.
+            buffers = [getattr(self, "current", None)]
+            while not self.free.empty():
+                buffers.append(self.free.get())
+            for buffer in buffers:
+                if buffer is not None:
+                    buffer.close()
 
     def __enter__(self) -> DirectFile:
         return self

@@ -1,11 +1,12 @@
-"""The backup file written past the page cache (store/durable.py): every byte lands in order, with
-O_DIRECT or without it (a file system that refuses it), and a failed write is raised, never lost."""
+"""Files put on disk for good (store/durable.py): the backup file, written past the page cache, gets
+every byte in order with O_DIRECT or without it, a failed write is raised and leaves nothing, the
+file is fsynced before it gets its name; early syncs report their failures and drop from the page
+cache only what they were asked to."""
 
 from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import mmap
 import os
 import random
@@ -13,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from store import archive, durable
+from store import archive, archive_write, durable
 from store.catalog import Catalog
-from store.durable import BUFFER_BYTES, DirectFile
+from store.durable import BUFFER_BYTES, DirectFile, EarlySync
 from store.errors import StorageError
-from test_archive_support import folders_at, leftovers, make_company, original_rows, restored_rows
+from test_archive_support import folders_at, leftovers, make_company, original_rows, restored_rows, state
 
 
 @pytest.fixture
@@ -37,23 +38,6 @@ def pieces(total: int, seed: int = 1) -> list[bytes]:
     return out
 
 
-def is_direct(fd: int) -> bool:
-    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT)
-
-
-def test_every_byte_lands_in_order_with_an_unaligned_end(tmp_path: Path) -> None:
-    data = pieces(3 * BUFFER_BYTES + 12_345)
-    path = tmp_path / "out"
-    with DirectFile(path) as out:
-        direct_at_start = out.direct
-        for piece in data:
-            out.write(piece)
-        out.flush()
-    assert path.read_bytes() == b"".join(data)
-    assert path.stat().st_mode & 0o777 == 0o600
-    assert direct_at_start == offers_direct(tmp_path)
-
-
 def offers_direct(folder: Path) -> bool:
     """Whether this file system takes O_DIRECT, asked the way DirectFile asks."""
     fd = os.open(folder / "probe", os.O_WRONLY | os.O_CREAT)
@@ -61,77 +45,123 @@ def offers_direct(folder: Path) -> bool:
         return durable._set_direct(fd, True)
     finally:
         os.close(fd)
+        (folder / "probe").unlink()
+
+
+# --- DirectFile ------------------------------------------------------------------------------------
+
+def test_every_byte_lands_in_order_with_an_unaligned_end(tmp_path: Path) -> None:
+    data = pieces(3 * BUFFER_BYTES + 12_345)
+    path = tmp_path / "out"
+    with DirectFile(path) as out:
+        assert out.direct == offers_direct(tmp_path)
+        for piece in data:
+            out.write(piece)
+        out.flush()
+    assert path.read_bytes() == b"".join(data)
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_file_system_refusing_direct_writes_gets_them_through_the_page_cache(tmp_path: Path,
                                                                                 monkeypatch) -> None:
+    """One that takes O_DIRECT when asked and then refuses the writes (EINVAL): what was refused is
+    written again through the page cache, and so is everything after it."""
+    direct: dict[int, bool] = {}
+    refused: list[int] = []
     real_write = os.write
-    refused = []
+
+    def set_direct(fd: int, on: bool) -> bool:
+        direct[fd] = on
+        return on
 
     def write(fd: int, data) -> int:
-        if is_direct(fd):
+        if direct.get(fd):
             refused.append(len(data))
             raise OSError(errno.EINVAL, "Invalid argument")
         return real_write(fd, data)
 
-    monkeypatch.setattr(durable.os, "write", write)
+    monkeypatch.setattr(durable, "_set_direct", set_direct)
+    monkeypatch.setattr(durable, "_write", write)
     data = pieces(2 * BUFFER_BYTES + 100, seed=2)
     path = tmp_path / "out"
     with DirectFile(path) as out:
-        out.direct = True  # as if the file system had accepted O_DIRECT when asked
-        durable._set_direct(out.fd, True)
         for piece in data:
             out.write(piece)
         out.flush()
-        assert not out.direct and not is_direct(out.fd)
-    assert refused and path.read_bytes() == b"".join(data)
+        assert not out.direct and direct == {out.fd: False}
+    assert refused == [BUFFER_BYTES] and path.read_bytes() == b"".join(data)
 
 
 def test_a_write_failure_on_the_writing_thread_is_raised_to_the_caller(tmp_path: Path, monkeypatch) -> None:
     def write(fd: int, data) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(durable.os, "write", write)
+    monkeypatch.setattr(durable, "_write", write)
     with DirectFile(tmp_path / "out") as out:
         with pytest.raises(OSError) as raised:
             for piece in pieces(4 * BUFFER_BYTES, seed=3):
                 out.write(piece)
             out.flush()
     assert raised.value.errno == errno.ENOSPC
+    with pytest.raises(ValueError):  # closed: refused, not a wait for a writer that is gone
+        out.write(b"more")
 
 
-def test_backup_reports_a_full_disk_met_by_the_writing_thread(catalog: Catalog, tmp_path: Path,
+def test_backup_survives_a_failure_on_every_write_to_the_disk(catalog: Catalog, tmp_path: Path,
                                                               monkeypatch) -> None:
-    company = make_company(catalog, transactions=100, attachments_mb=6)
-    real_write = os.write
-    calls = [0]
-
-    def write(fd: int, data) -> int:
-        calls[0] += 1
-        if calls[0] == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(fd, data)
-
-    monkeypatch.setattr(durable.os, "write", write)
+    """Each write(2) of the backup file fails in turn (the disk is full): a clear error naming the
+    file, nothing left in the folder, the company untouched; then a backup that works."""
+    company = make_company(catalog, transactions=100, attachments_mb=10)
+    source = state(catalog.folders.companies)
     folder = tmp_path / "out"
     folder.mkdir()
-    with pytest.raises(StorageError, match="the disk is full"):
-        archive.backup(company.books_path, folder / "b.manager")
-    assert list(folder.iterdir()) == [] and leftovers(folder) == []
+    real_write = durable._write
+    n = 0
+    while True:
+        n += 1
+        calls = [0]
+
+        def write(fd: int, data, n=n, calls=calls) -> int:
+            calls[0] += 1
+            if calls[0] == n:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_write(fd, data)
+
+        monkeypatch.setattr(durable, "_write", write)
+        try:
+            archive.backup(company.books_path, folder / "b.manager")
+        except StorageError as exc:
+            assert "the disk is full" in str(exc) and "b.manager" in str(exc)
+            assert list(folder.iterdir()) == [], n
+            continue
+        break
+    assert n > 2  # the sweep failed whole buffers as well as the last, partial one
+    assert archive.verify(folder / "b.manager").counts["transactions"] == 100
+    assert state(catalog.folders.companies) == source and leftovers(folder) == []
 
 
-def test_pages_dropped_from_the_cache_once_on_disk_are_read_back_whole(catalog: Catalog, tmp_path: Path,
-                                                                       monkeypatch) -> None:
-    """Early syncs every 256 KiB, each dropping what is on disk from the page cache (store.durable):
-    the backup, written through the page cache as on a file system without O_DIRECT, and the company
-    imported from it hold every attachment byte for byte."""
-    monkeypatch.setattr(durable, "SYNC_EVERY", 256 << 10)
-    monkeypatch.setattr(durable, "_set_direct", lambda fd, direct: False)
-    company = make_company(catalog, transactions=100, attachments_mb=4)
-    result = archive.backup_company(catalog, company.id)
-    imported = archive.import_backup(catalog, result.path)
-    assert restored_rows(imported.books_path)["attachment"] == original_rows(company.books_path)["attachment"]
+def test_the_backup_is_on_disk_before_it_gets_its_name(catalog: Catalog, tmp_path: Path, monkeypatch) -> None:
+    company = make_company(catalog, transactions=50, attachments_mb=1)
+    events: list[str] = []
+    real_fsync, real_publish = os.fsync, archive_write._publish
 
+    def fsync(fd: int) -> None:
+        events.append("fsync " + Path(os.readlink(f"/proc/self/fd/{fd}")).name)
+        real_fsync(fd)
+
+    def publish(temp: Path, destination: Path, force: bool) -> None:
+        events.append("publish " + temp.name)
+        real_publish(temp, destination, force)
+
+    monkeypatch.setattr(archive_write.os, "fsync", fsync)
+    monkeypatch.setattr(archive_write, "_publish", publish)
+    archive.backup(company.books_path, tmp_path / "b.manager")
+    published = next(i for i, event in enumerate(events) if event.startswith("publish "))
+    temp = events[published].removeprefix("publish ")
+    assert temp.endswith(".tmp") and f"fsync {temp}" in events[:published]
+
+
+# --- EarlySync -------------------------------------------------------------------------------------
 
 def cached_pages(path: Path) -> list[bool]:
     """Whether each page of ``path`` is in the page cache (mincore(2) on a read-only mapping)."""
@@ -155,14 +185,30 @@ def cached_pages(path: Path) -> list[bool]:
         os.close(fd)
 
 
+def drops_written_pages(folder: Path) -> bool:
+    """Whether this file system lets written pages leave the page cache (not tmpfs: there the page
+    cache is the file)."""
+    probe = folder / "probe"
+    with open(probe, "wb") as out:
+        out.write(os.urandom(1 << 20))
+        out.flush()
+        os.fdatasync(out.fileno())
+        os.posix_fadvise(out.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    dropped = not any(cached_pages(probe))
+    probe.unlink()
+    return dropped
+
+
 def test_early_syncs_drop_what_is_on_disk_after_the_given_offset_from_the_page_cache(tmp_path: Path,
                                                                                      monkeypatch) -> None:
     """What the import writes after the books (the attachments) leaves the page cache once on disk,
     so 1 GB of attachments reuses a few MB of it; the books stay."""
+    if not drops_written_pages(tmp_path):
+        pytest.skip(f"the file system of {tmp_path} keeps written pages in memory (tmpfs)")
     monkeypatch.setattr(durable, "SYNC_EVERY", 2 << 20)
     path = tmp_path / "books.sqlite"
     with open(path, "wb") as out:
-        sync = durable.EarlySync(path, drop_from=1 << 20)
+        sync = EarlySync(path, drop_from=1 << 20)
         for _ in range(8):
             out.write(os.urandom(1 << 20))
             out.flush()
@@ -172,3 +218,33 @@ def test_early_syncs_drop_what_is_on_disk_after_the_given_offset_from_the_page_c
     per_mib = (1 << 20) // mmap.PAGESIZE
     assert all(pages[:per_mib])  # the books: kept
     assert not any(pages[per_mib:2 * per_mib])  # on disk by the first sync: dropped
+
+
+def test_pages_dropped_from_the_cache_once_on_disk_are_read_back_whole(catalog: Catalog, monkeypatch) -> None:
+    """Early syncs every 256 KiB, each dropping what is on disk from the page cache: the backup,
+    written through the page cache as on a file system without O_DIRECT, and the company imported
+    from it hold every attachment byte for byte."""
+    monkeypatch.setattr(durable, "SYNC_EVERY", 256 << 10)
+    monkeypatch.setattr(durable, "_set_direct", lambda fd, direct: False)
+    company = make_company(catalog, transactions=100, attachments_mb=4)
+    result = archive.backup_company(catalog, company.id)
+    imported = archive.import_backup(catalog, result.path)
+    assert restored_rows(imported.books_path)["attachment"] == original_rows(company.books_path)["attachment"]
+
+
+def test_an_import_whose_early_sync_fails_adds_nothing_and_says_why(catalog: Catalog, monkeypatch) -> None:
+    """A sync that fails while the attachments are written (an I/O error): that descriptor has
+    reported it, the final fsync would not, so the import must."""
+    company = make_company(catalog, transactions=100, attachments_mb=4)
+    result = archive.backup_company(catalog, company.id)
+    before = state(catalog.folders.data)
+    monkeypatch.setattr(durable, "SYNC_EVERY", 256 << 10)
+
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(durable.os, "fdatasync", fdatasync)
+    with pytest.raises(StorageError, match="Input/output error") as raised:
+        archive.import_backup(catalog, result.path)
+    assert str(result.path) in str(raised.value)
+    assert state(catalog.folders.data) == before and leftovers(catalog.folders.data) == []
