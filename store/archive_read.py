@@ -53,7 +53,7 @@ from store.archive_format import (
 )
 from store.archive_write import Hasher, InOrder, system_temp_workspace
 from store.books import Books
-from store.durable import EarlySync, fsync_path
+from store.durable import EarlySync, ReadOnce, fsync_path
 from store.migrations import upgrade
 from store.errors import StorageError
 from store.i18n import N_, _
@@ -163,6 +163,7 @@ class _Stream:
         self.raw = memoryview(initial)
         self.pending = memoryview(b"")  # output of the last decompress call not handed out yet
         self.consumed = len(initial)  # compressed bytes read
+        self.read_once = ReadOnce(fh)
         self.produced = 0  # decompressed bytes handed out
 
     def _read_raw(self) -> bool:
@@ -181,6 +182,7 @@ class _Stream:
         if not size:
             return False
         self.consumed += size
+        self.read_once.read_to(self.consumed)
         self.progress(Progress(self.phase, self.consumed, self.total))
         return True
 

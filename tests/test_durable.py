@@ -248,3 +248,19 @@ def test_an_import_whose_early_sync_fails_adds_nothing_and_says_why(catalog: Cat
         archive.import_backup(catalog, result.path)
     assert str(result.path) in str(raised.value)
     assert state(catalog.folders.data) == before and leftovers(catalog.folders.data) == []
+
+
+def test_a_backup_read_once_leaves_the_page_cache_behind_the_reader(catalog: Catalog, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """Checking (or importing) a backup drops what it has read from the page cache as it goes: a
+    backup read from the disk reuses a few MB of memory, and the server's hot data stays."""
+    if not drops_written_pages(tmp_path):
+        pytest.skip(f"the file system of {tmp_path} keeps written pages in memory (tmpfs)")
+    company = make_company(catalog, transactions=100, attachments_mb=6)
+    result = archive.backup_company(catalog, company.id)
+    result.path.read_bytes()  # all of it in the page cache
+    assert all(cached_pages(result.path))
+    monkeypatch.setattr(durable, "DROP_EVERY", 1 << 20)
+    assert archive.verify(result.path).counts["transactions"] == 100
+    pages = cached_pages(result.path)
+    assert not any(pages[:len(pages) - (2 << 20) // mmap.PAGESIZE])  # all but the last 2 MiB read
