@@ -5,7 +5,7 @@ with the sample generator (cached in bench/.cache/, shared with bench/summary.py
 alternates ours and the stock tools for several rounds, every job in its own process so that its
 peak RSS is its own (os.wait4). Prints a markdown table of medians, ratios and memory, and the machine.
 
-Usage: .venv/bin/python bench/archive.py [--rounds N] [--preset small|reference ...] [--out FILE]
+Usage: .venv/bin/python bench/archive.py [--rounds N] [--preset small|reference ...] [--settle S] [--out FILE]
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ CACHE = Path(__file__).with_name(".cache")
 PRESETS = {"reference": (200_000, 1000), "small": (50_000, 250)}  # same cache as bench/summary.py
 PYTHON = sys.executable
 STOCK = ["sqlite3", "zstd"]
+# Seconds every job waits, untimed, after the `sync` before it (--settle). This VM (Firecracker,
+# free page reporting) gives memory freed for about 2 s back to the host; touching it again costs
+# about 2.5 s of system time per GB. Without a pause, a job that starts by deleting its previous
+# output (fresh) reuses that memory at once: the stock tools, whose outputs sit in the page cache,
+# would get a recycled 1-2 GB that a user's job never gets. With it, every job starts at rest.
+SETTLE_S = 3.0
 
 
 def company(preset: str) -> Path:
@@ -63,6 +69,7 @@ def run(*commands: list[str]) -> Sample:
     """Run the commands one after the other (a stock pipeline: each step waits for the previous);
     wall time of all, peak RSS of the largest."""
     os.sync()  # untimed: no job pays for writing back what an earlier one left dirty
+    time.sleep(SETTLE_S)  # untimed: every job starts at rest (see SETTLE_S)
     started = time.perf_counter()
     peak = 0
     for command in commands:
@@ -223,7 +230,8 @@ def verdict(ok: bool) -> str:
 def report(all_results: dict[str, Results], rounds: int) -> str:
     lines = [f"Machine: {machine()}", "",
              f"Medians of {rounds} alternating rounds; every job is its own process (start-up included), "
-             "started after an untimed `sync`; ours fsyncs its output (durable), the stock tools do not. "
+             f"started after an untimed `sync` and {SETTLE_S:g} s at rest (`--settle`); each import's input is read "
+             "into the page cache first, on both sides; ours fsyncs its output (durable), the stock tools do not. "
              "RSS is the process's peak (for a stock pipeline, its largest step).", ""]
     for preset, r in all_results.items():
         transactions, megabytes = PRESETS[preset]
@@ -269,6 +277,7 @@ def report(all_results: dict[str, Results], rounds: int) -> str:
 
 
 def main() -> None:
+    global SETTLE_S
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2:])
         return
@@ -277,7 +286,10 @@ def main() -> None:
     parser.add_argument("--preset", action="append", choices=list(PRESETS),
                         help="preset(s) to run (default: small and reference)")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
+    parser.add_argument("--settle", type=float, default=SETTLE_S,
+                        help=f"seconds at rest before every job, untimed (default {SETTLE_S:g}; 0: back to back)")
     args = parser.parse_args()
+    SETTLE_S = args.settle
     missing = [tool for tool in STOCK if shutil.which(tool) is None]
     if missing:
         raise SystemExit(f"the stock tools are needed for the comparison: {', '.join(missing)} "
