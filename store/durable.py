@@ -29,6 +29,9 @@ DIRECT_ALIGN = 4096
 BUFFER_BYTES = 4 << 20
 BUFFERS = 3  # one filled by the caller while the others are written
 DROP_EVERY = 32 << 20  # bytes read between two drops (ReadOnce)
+# What Linux offers and macOS does not: there, early syncs are full fsyncs and nothing is dropped.
+_fdatasync = getattr(os, "fdatasync", os.fsync)
+CAN_DROP = hasattr(os, "posix_fadvise")
 
 
 def fsync_path(path: Path) -> None:
@@ -68,11 +71,11 @@ class EarlySync:
 
     def _sync(self) -> None:
         try:
-            os.fdatasync(self.fd)
+            _fdatasync(self.fd)
         except OSError as exc:
             self.error = self.error or exc
             return
-        if self.drop_from is not None:
+        if self.drop_from is not None and CAN_DROP:
             try:
                 end = os.fstat(self.fd).st_size - self.keep_last
                 if end > self.drop_from:
@@ -103,7 +106,7 @@ class ReadOnce:
     def __init__(self, fh: BinaryIO) -> None:
         try:
             fd = fh.fileno()
-            self.fd: int | None = fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+            self.fd: int | None = fd if CAN_DROP and stat.S_ISREG(os.fstat(fd).st_mode) else None
         except (AttributeError, OSError, io.UnsupportedOperation):
             self.fd = None
         self.dropped = 0
