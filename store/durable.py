@@ -122,7 +122,8 @@ class ReadOnce:
 
 
 def _set_direct(fd: int, direct: bool) -> bool:
-    """Turn O_DIRECT on or off for ``fd``; False where the file system does not offer it (tmpfs)."""
+    """Turn O_DIRECT on or off for ``fd``; False where the file system does not offer it (tmpfs
+    before Linux 6.6, some network file systems)."""
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)
     try:
         fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_DIRECT if direct else flags & ~os.O_DIRECT)
@@ -145,7 +146,7 @@ class DirectFile:
     The last, partial buffer is written by ``flush`` without O_DIRECT (its length is not aligned).
 
     A write failure (a full disk) is raised by the caller's next ``write`` or by ``flush``; the
-    buffers after it are dropped. ``close`` without ``flush`` leaves out what is not written yet:
+    buffers after it are dropped. ``close`` without ``flush`` leaves out the last, partial buffer:
     the file is a temporary one, removed when anything failed."""
 
     def __init__(self, path: Path) -> None:
@@ -185,7 +186,8 @@ class DirectFile:
 
     def _write_out(self, buffer: mmap.mmap, length: int) -> None:
         if self.direct and length % DIRECT_ALIGN:
-            self._buffered()  # the last piece: its length is not a multiple of the disk's blocks
+            # The last piece: its length is not a multiple of the disk's blocks.
+            self.direct = _set_direct(self.fd, False)
         view = memoryview(buffer)[:length]
         try:
             while view:

@@ -72,3 +72,21 @@ def test_holdings_count_what_the_company_holds(books: Books) -> None:
     assert holdings.emails == 1
     assert holdings.history == 1 + 6 + 1 + 1  # company creation, transactions, email, attachment
     assert holdings.database_bytes > 0
+
+
+def test_lines_on_the_first_and_last_day_of_a_year_count_in_it_and_only_in_it(tmp_path: Path) -> None:
+    path = tmp_path / "edges.sqlite"
+    create_books(path, "Edges", fiscal_year_start=1)
+    with Books(path) as books:
+        code = books.account_id
+        books.add_transaction("2024-12-31", "Late sale", [(code("5120"), 1_000), (code("7070"), -1_000)])
+        books.add_transaction("2025-01-01", "First sale", [(code("5120"), 20_000), (code("7070"), -20_000)])
+        books.add_transaction("2025-12-31", "Last rent", [(code("6130"), 3_000), (code("5120"), -3_000)])
+        books.add_transaction("2026-01-01", "Next sale", [(code("5120"), 400_000), (code("7070"), -400_000)])
+        summary = ledger.summary(books, on=dt.date(2025, 6, 1))
+        assert (summary.profit_and_loss.income, summary.profit_and_loss.expenses) == (20_000, 3_000)
+        # As of 2025-12-31: that day's line in, the next day's out.
+        assert summary.balance_sheet.assets == 1_000 + 20_000 - 3_000 and summary.balance_sheet.balances
+        empty = ledger.summary(books, on=dt.date(2030, 6, 1))  # a year without a line
+        assert (empty.profit_and_loss.income, empty.profit_and_loss.expenses) == (0, 0)
+        assert empty.balance_sheet.assets == 418_000 and empty.balance_sheet.balances
