@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-import zstandard
 
 from store import archive, archive_read, archive_write, ledger
 from store.archive import DestinationExists, Include
@@ -24,7 +23,7 @@ from store.books import Books
 from store.catalog import Catalog
 from store.errors import Cancelled, InvalidInput, StorageError
 from test_archive_support import (decompress, folders_at, leftovers, make_company, original_rows, restored_rows, state,
-                                  system_temp_leftovers)
+                                  sweep_backup_failures, system_temp_leftovers)
 
 
 @pytest.fixture
@@ -428,19 +427,13 @@ def test_backup_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Pa
     folder = tmp_path / "out"
     folder.mkdir()
     real_open = archive_write.open_output
-    n = 0
-    while True:
-        n += 1
+
+    def fail_at(n: int) -> None:
         counter = [0]
         monkeypatch.setattr(archive_write, "open_output",
-                            lambda path, n=n, counter=counter: _FailingFile(real_open(path), n, counter))
-        try:
-            archive.backup(company.books_path, folder / "b.manager")
-        except StorageError as exc:
-            assert "the disk is full" in str(exc) and "b.manager" in str(exc)
-            assert list(folder.iterdir()) == [], n
-            continue
-        break
+                            lambda path: _FailingFile(real_open(path), n, counter))
+
+    n = sweep_backup_failures(company.books_path, folder, fail_at)
     assert n > 3  # the sweep went through several writes before the one that succeeded
     assert archive.verify(folder / "b.manager").counts["transactions"] == 100
     assert state(catalog.folders.companies) == source and leftovers(folder) == []

@@ -56,6 +56,26 @@ def leftovers(*folders: Path) -> list[str]:
     return found
 
 
+def sweep_backup_failures(books_path: Path, folder: Path, fail_at: Callable[[int], None]) -> int:
+    """Back up ``books_path`` into ``folder`` again and again, ``fail_at(n)`` making the n-th write
+    fail with a full disk (n = 1, 2, …), until a backup goes through; each failure must name the file
+    and leave the folder empty. Returns the n that went through."""
+    from store import archive
+    from store.errors import StorageError
+
+    n = 0
+    while True:
+        n += 1
+        fail_at(n)
+        try:
+            archive.backup(books_path, folder / "b.manager")
+        except StorageError as exc:
+            assert "the disk is full" in str(exc) and "b.manager" in str(exc)
+            assert list(folder.iterdir()) == [], n
+            continue
+        return n
+
+
 def system_temp_leftovers() -> list[str]:
     temp = Path(tempfile.gettempdir())
     return [p.name for p in temp.iterdir() if p.name.startswith(".keepbooks-") and ".tmp" in p.name]

@@ -18,7 +18,8 @@ from store import archive, archive_write, durable
 from store.catalog import Catalog
 from store.durable import BUFFER_BYTES, DirectFile, EarlySync
 from store.errors import StorageError
-from test_archive_support import folders_at, leftovers, make_company, original_rows, restored_rows, state
+from test_archive_support import (folders_at, leftovers, make_company, original_rows, restored_rows, state,
+                                  sweep_backup_failures)
 
 
 @pytest.fixture
@@ -116,25 +117,19 @@ def test_backup_survives_a_failure_on_every_write_to_the_disk(catalog: Catalog, 
     folder = tmp_path / "out"
     folder.mkdir()
     real_write = durable._write
-    n = 0
-    while True:
-        n += 1
+
+    def fail_at(n: int) -> None:
         calls = [0]
 
-        def write(fd: int, data, n=n, calls=calls) -> int:
+        def write(fd: int, data) -> int:
             calls[0] += 1
             if calls[0] == n:
                 raise OSError(errno.ENOSPC, "No space left on device")
             return real_write(fd, data)
 
         monkeypatch.setattr(durable, "_write", write)
-        try:
-            archive.backup(company.books_path, folder / "b.manager")
-        except StorageError as exc:
-            assert "the disk is full" in str(exc) and "b.manager" in str(exc)
-            assert list(folder.iterdir()) == [], n
-            continue
-        break
+
+    n = sweep_backup_failures(company.books_path, folder, fail_at)
     assert n > 2  # the sweep failed whole buffers as well as the last, partial one
     assert archive.verify(folder / "b.manager").counts["transactions"] == 100
     assert state(catalog.folders.companies) == source and leftovers(folder) == []
