@@ -423,9 +423,6 @@ class _FailingFile:
 
 def test_backup_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Path, monkeypatch) -> None:
     company = make_company(catalog, transactions=100, attachments_mb=0.5)
-    source = state(catalog.folders.companies)
-    folder = tmp_path / "out"
-    folder.mkdir()
     real_open = archive_write.open_output
 
     def fail_at(n: int) -> None:
@@ -433,10 +430,8 @@ def test_backup_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Pa
         monkeypatch.setattr(archive_write, "open_output",
                             lambda path: _FailingFile(real_open(path), n, counter))
 
-    n = sweep_backup_failures(company.books_path, folder, fail_at)
+    n = sweep_backup_failures(catalog, company, tmp_path / "out", fail_at)
     assert n > 3  # the sweep went through several writes before the one that succeeded
-    assert archive.verify(folder / "b.manager").counts["transactions"] == 100
-    assert state(catalog.folders.companies) == source and leftovers(folder) == []
 
 
 def test_import_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Path, monkeypatch) -> None:

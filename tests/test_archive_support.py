@@ -56,24 +56,34 @@ def leftovers(*folders: Path) -> list[str]:
     return found
 
 
-def sweep_backup_failures(books_path: Path, folder: Path, fail_at: Callable[[int], None]) -> int:
-    """Back up ``books_path`` into ``folder`` again and again, ``fail_at(n)`` making the n-th write
-    fail with a full disk (n = 1, 2, …), until a backup goes through; each failure must name the file
-    and leave the folder empty. Returns the n that went through."""
+def sweep_backup_failures(catalog: Catalog, company: CompanyInfo, folder: Path,
+                          fail_at: Callable[[int], None]) -> int:
+    """Back up ``company`` into the new ``folder`` again and again, ``fail_at(n)`` making the n-th
+    write fail with a full disk (n = 1, 2, …), until a backup goes through: each failure names the
+    file and leaves the folder empty, the backup that goes through verifies, and the companies are
+    untouched throughout. Returns the n that went through."""
     from store import archive
     from store.errors import StorageError
 
+    source = state(catalog.folders.companies)
+    folder.mkdir()
     n = 0
     while True:
         n += 1
         fail_at(n)
         try:
-            archive.backup(books_path, folder / "b.manager")
+            archive.backup(company.books_path, folder / "b.manager")
         except StorageError as exc:
             assert "the disk is full" in str(exc) and "b.manager" in str(exc)
             assert list(folder.iterdir()) == [], n
             continue
-        return n
+        break
+    with sqlite3.connect(company.books_path) as conn:
+        transactions = conn.execute('SELECT count(*) FROM "transaction"').fetchone()[0]
+    conn.close()
+    assert archive.verify(folder / "b.manager").counts["transactions"] == transactions
+    assert state(catalog.folders.companies) == source and leftovers(folder) == []
+    return n
 
 
 def system_temp_leftovers() -> list[str]:
