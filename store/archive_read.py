@@ -547,16 +547,20 @@ def _database_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     return damaged(path, _("its company database cannot be read ({reason})").format(reason=exc))
 
 
-def _check_database(db_path: Path, manifest: Manifest, path: Path, *, in_parallel: bool = False) -> None:
-    """Every check on books.sqlite, on a read-only, untrusted connection, SQLite's own check first;
-    with ``in_parallel``, quick_check only, the rest being _ParallelChecks' (indexes, foreign keys)."""
+def _check_header(db_path: Path, path: Path) -> None:
+    """books.sqlite is an SQLite database in rollback-journal mode, before SQLite opens it at all."""
     with open(db_path, "rb") as fh:
         header = fh.read(100)
     if len(header) < 100 or header[:16] != SQLITE_MAGIC or header[18:20] != b"\x01\x01":
         raise damaged(path, _("its company database is not an SQLite database in the expected mode"))
+
+
+def _check_database(db_path: Path, manifest: Manifest, path: Path) -> None:
+    """The checks of books.sqlite on the calling thread, on a read-only, untrusted connection, SQLite's
+    quick_check first, then against the manifest; the rest (indexes, foreign keys) is _ParallelChecks'."""
     conn = _open_untrusted(db_path)
     try:
-        _check_integrity(conn, path, "quick_check" if in_parallel else "integrity_check")
+        _check_integrity(conn, path, "quick_check")
         if conn.execute("PRAGMA user_version").fetchone()[0] != manifest.schema_version:
             raise damaged(path, _("its company database has another schema version than its manifest"))
         expected = known_schemas()[manifest.schema_version]
@@ -584,8 +588,6 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path, *, in_paralle
             "FROM attachment").fetchone()
         if bad or int(total) != manifest.attachments_size:
             raise damaged(path, _("its attachments list does not match its manifest"))
-        if not in_parallel:
-            _check_relations(conn, path)
     except sqlite3.DatabaseError as exc:
         raise _database_error(path, exc) from None
     finally:
@@ -594,14 +596,21 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path, *, in_paralle
 
 class _ParallelChecks:
     """The checks of the received database that quick_check leaves out (every index against its
-    table, every foreign key: _check_relations), on a private copy, on a helper thread while the
-    attachments are read into the original. The import waits for their verdict before it adds
-    anything, not before it starts reading the attachments (quick_check, before any other SQL, has
-    checked the structure)."""
+    table, every foreign key: _check_relations), on a helper thread, from as soon as the database is
+    out of the backup: they run while quick_check and the checks against the manifest run on the
+    calling thread, then while the attachments are read. An import writes the attachments into the
+    database, so its checks read a private copy (``private_copy``); a verify, which writes nothing,
+    reads the database itself. Either waits for their verdict before it adds anything or says the
+    file is sound. integrity_check is the first statement this thread runs: no other SQL meets a
+    database before a check of its structure, on either thread."""
 
-    def __init__(self, db_path: Path, path: Path) -> None:
-        self.copy = db_path.with_name("checks.sqlite")
-        shutil.copyfile(db_path, self.copy)
+    def __init__(self, db_path: Path, path: Path, *, private_copy: bool) -> None:
+        if private_copy:
+            self.copy: Path | None = db_path.with_name("checks.sqlite")
+            shutil.copyfile(db_path, self.copy)
+        else:
+            self.copy = None
+        self.db_path = self.copy or db_path
         self.path = path
         self.stopped = threading.Event()
         self.error: BaseException | None = None
@@ -610,7 +619,7 @@ class _ParallelChecks:
 
     def _run(self) -> None:
         try:
-            conn = _open_untrusted(self.copy)
+            conn = _open_untrusted(self.db_path)
             try:
                 conn.set_progress_handler(lambda: 1 if self.stopped.is_set() else 0, 100_000)
                 _check_relations(conn, self.path)
@@ -622,7 +631,8 @@ class _ParallelChecks:
         except BaseException as exc:
             self.error = exc
         finally:
-            self.copy.unlink(missing_ok=True)
+            if self.copy is not None:
+                self.copy.unlink(missing_ok=True)
 
     def result(self, cancel: threading.Event | None) -> None:
         """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
@@ -678,13 +688,14 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
 
                 checksums.add(DATABASE_NAME, _data(stream, manifest.database_size, checksums.hasher, sink))
                 out.flush()
-            _check_database(db_path, manifest, path, in_parallel=fill)
+            _check_header(db_path, path)
             checks: _ParallelChecks | None = None
             conn: sqlite3.Connection | None = None
             filler: _Filler | None = None
             try:
+                checks = _ParallelChecks(db_path, path, private_copy=fill)
+                _check_database(db_path, manifest, path)
                 if fill:
-                    checks = _ParallelChecks(db_path, path)
                     conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
                     conn.execute("PRAGMA trusted_schema = OFF")
                     conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails
@@ -695,8 +706,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                     conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None)
                     conn.execute("PRAGMA trusted_schema = OFF")
                 for attachment_id, size, sha256 in attachment_rows(conn):
-                    if checks is not None:
-                        checks.raise_if_failed()  # no need to read the rest of a file already refused
+                    checks.raise_if_failed()  # no need to read the rest of a file already refused
                     name = attachment_member(attachment_id)
                     _expect(stream, name, size, seen)
                     if filler is not None:
@@ -707,8 +717,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                         digest = _data(stream, size, checksums.hasher)
                     checksums.add(name, digest, (attachment_id, sha256))
                 checksums.settle(wait=True)
-                if checks is not None:
-                    checks.result(cancel)
+                checks.result(cancel)
                 if filler is not None:
                     filler.finish()
                     conn.execute("COMMIT")

@@ -175,11 +175,14 @@ def _checks_running() -> bool:
     return any(thread.name == "keepbooks-checks" and thread.is_alive() for thread in threading.enumerate())
 
 
-def test_a_cancel_while_the_parallel_checks_finish_stops_the_import_at_once(catalog: Catalog, tmp_path: Path,
-                                                                             monkeypatch) -> None:
+@pytest.mark.parametrize("operation", ["import", "verify"])
+def test_a_cancel_while_the_parallel_checks_finish_stops_at_once(catalog: Catalog, tmp_path: Path, monkeypatch,
+                                                                 operation: str) -> None:
     company = make_company(catalog, transactions=40, attachments_mb=0.2)
     backup = archive.backup(company.books_path, tmp_path / "b.manager").path
     cancel = threading.Event()
+    run = {"import": lambda: archive.import_backup(catalog, backup, cancel=cancel),
+           "verify": lambda: archive.verify(backup, cancel=cancel)}[operation]
 
     waiting = archive_read._ParallelChecks.result
 
@@ -192,20 +195,25 @@ def test_a_cancel_while_the_parallel_checks_finish_stops_the_import_at_once(cata
     before = state(catalog.folders.data)
     started = time.monotonic()
     with pytest.raises(Cancelled):
-        archive.import_backup(catalog, backup, cancel=cancel)
+        run()
     assert time.monotonic() - started < 5
     assert not _checks_running()
     assert state(catalog.folders.data) == before and len(catalog.companies()) == 1
 
 
-def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("failing", ["the staging connection", "a check against the manifest"])
+def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, tmp_path: Path, monkeypatch,
+                                                              failing: str) -> None:
     company = make_company(catalog, transactions=40, attachments_mb=0.2)
     backup = archive.backup(company.books_path, tmp_path / "b.manager").path
 
     def no_more_files(*args, **kwargs) -> None:
         raise OSError(errno.EMFILE, "Too many open files")
 
-    monkeypatch.setattr(archive_read._Filler, "__init__", no_more_files)
+    if failing == "the staging connection":
+        monkeypatch.setattr(archive_read._Filler, "__init__", no_more_files)
+    else:  # the checks run from before quick_check: a refusal on the calling thread must stop them too
+        monkeypatch.setattr(archive_read, "_check_database", no_more_files)
     monkeypatch.setattr(archive_read, "_check_relations", _endless_checks)
     before = state(catalog.folders.data)
     with pytest.raises(StorageError, match="Too many open files"):
