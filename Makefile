@@ -29,12 +29,12 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info
 
-# Extract every _() / ngettext() / N_() string of store/ and tui/ into the template, merge it into each
+# Extract every _() / ngettext() / N_() / NP_() string of store/ and tui/ into the template, merge it into each
 # catalog (new strings arrive untranslated, changed ones fuzzy) and compile the .mo files (git-ignored).
 LOCALE_DIR := store/locale
 messages: $(STAMP)
 	mkdir -p $(LOCALE_DIR)
-	$(BIN)/pybabel --quiet extract -F babel.cfg --add-comments=Translators: --add-location=file --sort-by-file \
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k NP_:1c,2 --add-comments=Translators: --add-location=file --sort-by-file \
 		--project=keepbooks --version=$$($(BIN)/python -c 'import store; print(store.__version__)') \
 		--copyright-holder="the keepbooks authors" --msgid-bugs-address= -o $(LOCALE_DIR)/keepbooks.pot store tui
 	for lang in en fr; do \

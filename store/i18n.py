@@ -99,6 +99,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """Translate ``message`` as meant in ``context`` (the same English word may mean two things)."""
+    return _translation.pgettext(context, message)
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark ``message`` for extraction in ``context`` without translating it yet (see ``N_``)."""
+    return message
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it yet.
 

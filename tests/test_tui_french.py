@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
+from textual.command import CommandInput, CommandPalette
+from textual.containers import ScrollableContainer, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox, DataTable, DirectoryTree, Input, Label, Static
 
 from store.catalog import Catalog
 from store.errors import StorageError
@@ -26,6 +29,7 @@ from tui.commands import ScreenActions
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.summary import SummaryScreen
+from tui.textual_words import WORDS
 
 SIZE = (100, 30)
 NBSP, NNBSP = "\u00a0", "\u202f"  # no-break space (before € and :), narrow no-break space (thousands)
@@ -100,6 +104,29 @@ async def test_companies_screen_in_french(french, folders) -> None:
         assert {"Importer une entreprise", "Entreprise d’exemple", "Langue"} <= set(await palette_titles(app))
         await pilot.press("slash", *"zz")
         assert str(screen.query_one("#no-match", Label).content) == "Aucun nom d’entreprise ne contient «\xa0zz\xa0»."
+
+
+async def test_textual_own_keys_and_the_palette_prompt_in_french(french, folders) -> None:
+    """The keys Textual's widgets bring (the table's, the app's palette key) and the palette's prompt:
+    the keys panel and the footer show them in French too."""
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        words = footer_words(app)  # the companies table has the focus
+        assert {"Ligne précédente", "Ligne suivante", "Début", "Fin", "palette"} <= words
+        assert not {"Cursor up", "Cursor down", "Home", "End"} & words
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).placeholder == "Rechercher une commande…"
+
+
+def test_every_key_textual_brings_is_listed_for_translation() -> None:
+    """A Textual upgrade that adds or rewords a key of a widget the app uses fails here, rather than
+    showing English in the French keys panel."""
+    used = (Button, Checkbox, DataTable, DirectoryTree, Input, Screen, ModalScreen, ScrollableContainer,
+            VerticalScroll)  # not the command palette's own: no footer or keys panel shows them
+    descriptions = {binding.description for cls in used for bindings in cls._merged_bindings.key_to_bindings.values()
+                    for binding in bindings if binding.id is None and binding.description}
+    assert descriptions - set(WORDS) == set()
 
 
 async def test_empty_companies_screen_in_french(french, tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ from typing import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.theme import ThemeProvider
 from textual.screen import ModalScreen, Screen, SystemModalScreen
 
 from store.catalog import Catalog
@@ -16,6 +18,7 @@ from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
 from tui.language import TranslatedScreen
+from tui.textual_words import textual_word
 
 # What the app says once it has switched, in the language it switched to.
 SWITCHED = {
@@ -56,6 +59,15 @@ class KeepbooksApp(App[None]):
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_show_help_panel)
         yield SystemCommand(_("Screenshot"), _("Save an SVG screenshot of this screen"),
                             lambda: self.set_timer(0.1, self.deliver_screenshot))
+
+    def action_command_palette(self) -> None:
+        # As Textual's, with its prompt in the current language.
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=textual_word("Search for commands…")))
+
+    def search_themes(self) -> None:
+        # As Textual's ("Theme" in the palette), with its prompt in the current language.
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=textual_word("Search for themes…")))
 
     # --- language --------------------------------------------------------------------------------
 

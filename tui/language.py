@@ -3,8 +3,9 @@
 Textual reads binding descriptions and tooltips from ``Screen.active_bindings`` wherever it shows them
 (footer, keys panel, our palette entries), and the ``BINDINGS`` lists are built once, at import. So the
 descriptions are only marked there (``N_()``) and translated here, on the way out of ``active_bindings``
-(every keepbooks binding has an id; Textual's have none): a footer drawn after a switch is in the new
-language, and so is a screen imported while another language was active (tests, the screenshot script).
+(every keepbooks binding has an id; Textual's have none and are translated in a context of their own):
+a footer drawn after a switch is in the new language, and so is a screen imported while another
+language was active (tests, the screenshot script).
 
 Everything else a screen shows is translated when it is composed; after a switch the app asks every
 screen on the stack to ``retranslate()`` itself (the views recompose from the data they hold). The
@@ -18,6 +19,7 @@ import dataclasses
 from textual.binding import ActiveBinding
 
 from store.i18n import _
+from tui.textual_words import textual_word
 
 
 def translated(text: str | None) -> str:
@@ -26,14 +28,13 @@ def translated(text: str | None) -> str:
 
 
 def translated_binding(active: ActiveBinding) -> ActiveBinding:
-    """Ours translated; Textual's own (no id: "Cursor up", "palette") left as they are, since our
-    catalog may hold the same English word with another meaning ("Home": the home folder)."""
+    """Ours (every keepbooks binding has an id) and Textual's own ("Cursor up", "palette": no id; in
+    their own context, see tui/textual_words.py) in the current language."""
     binding = active.binding
-    if binding.id is None:
-        return active
-    binding = dataclasses.replace(binding, description=translated(binding.description),
-                                  tooltip=translated(binding.tooltip))
-    return ActiveBinding(active.node, binding, active.enabled, translated(active.tooltip))
+    translate = translated if binding.id is not None else textual_word
+    binding = dataclasses.replace(binding, description=translate(binding.description),
+                                  tooltip=translate(binding.tooltip))
+    return ActiveBinding(active.node, binding, active.enabled, translate(active.tooltip))
 
 
 class TranslatedScreen:
