@@ -61,6 +61,9 @@ from store.progress import Progress, ProgressCallback, check_cancel, no_progress
 
 RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
 KEEP_MARGIN = 4 << 20  # pages kept in the page cache beyond the largest attachment's (_Filler)
+# SQLite's page cache while the attachments are written: at least its default (2,000 KiB), enough for
+# the largest attachment and KEEP_MARGIN, at most this (peak memory stays well under 150 MB).
+MAX_FILL_CACHE = 32 << 20
 INSPECT_CHUNK = 1 << 14
 # zstd blocks per decompress call: each yields at most 128 KiB, so a call yields at most ~1 MiB whatever
 # the compression ratio: this is what bounds memory against bombs (see _Blocks), and what the helper
@@ -377,11 +380,17 @@ class _Filler(InOrder):
         self.blob: sqlite3.Blob | None = None
         # The attachments' pages are added after the books' (the snapshot has no free pages): those
         # leave the page cache once on disk, the books stay for the checks and the first screens.
-        # An attachment larger than SQLite's cache has its zeroblob pages written out before its
-        # content overwrites them, each read back first (SQLite follows the overflow chain): the
-        # last largest-attachment's worth of pages stays, so they are not read from the disk.
+        # An attachment larger than SQLite's cache (MAX_FILL_CACHE, below) has its zeroblob pages
+        # written out before its content overwrites them, each read back first (SQLite follows the
+        # overflow chain): the last largest-attachment's worth of pages stays, so they are not read
+        # from the disk.
         largest = conn.execute("SELECT coalesce(max(size), 0) FROM attachment").fetchone()[0]
         self.sync = EarlySync(db_path, drop_from=db_path.stat().st_size, keep_last=largest + KEEP_MARGIN)
+        # An attachment's zeroblob pages stay in SQLite's cache until its content overwrites them, so
+        # they are written once: with the default cache, one over 2 MB was written as zeros, read back
+        # and written again (twice its size on the disk: an early sync may catch the zeros).
+        cache_kib = min(max(largest + KEEP_MARGIN, 2000 << 10), MAX_FILL_CACHE) >> 10
+        conn.execute(f"PRAGMA cache_size = -{cache_kib}")
 
     def _start(self, attachment_id: int, size: int) -> None:
         self.conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))

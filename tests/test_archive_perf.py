@@ -5,6 +5,8 @@ made while the books are copied (CheckAhead) or on the reading thread's digest."
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -171,3 +173,31 @@ def test_backup_reads_the_same_state_as_it_copies_while_a_writer_waits(catalog: 
     conn = sqlite3.connect(company.books_path)
     assert manifest.counts["emails"] == conn.execute("SELECT count(*) FROM email").fetchone()[0]
     conn.close()
+
+
+def _bytes_written() -> int:
+    """What this process has written so far (Linux: /proc/self/io), page cache included."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no wchar in /proc/self/io")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts the bytes written through /proc/self/io")
+def test_import_writes_a_large_attachment_once(catalog: Catalog, tmp_path: Path) -> None:
+    """An attachment larger than SQLite's default page cache (2 MB) used to be written as zeros, read
+    back and written again: twice its size on the disk."""
+    company = make_company(catalog, transactions=20, attachments_mb=0.1)
+    content = os.urandom(12 << 20)  # stored as it is: the file holds it once
+    with sqlite3.connect(company.books_path) as conn:
+        conn.execute("UPDATE attachment SET content = ?, size = ?, sha256 = ? "
+                     "WHERE id = (SELECT min(id) FROM attachment)",
+                     (content, len(content), hashlib.sha256(content).hexdigest()))
+    conn.close()
+    backup = archive.backup(company.books_path, tmp_path / "large.manager")
+    assert backup.manifest.attachments_size >= len(content)
+    before = _bytes_written()
+    archive.import_backup(catalog, backup.path)
+    written = _bytes_written() - before
+    books = backup.manifest.database_size  # written twice: the books, then the checks' private copy
+    assert written < backup.manifest.attachments_size * 1.25 + 2 * books + (1 << 20)
