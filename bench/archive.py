@@ -11,6 +11,7 @@ Usage: .venv/bin/python bench/archive.py [--rounds N] [--preset small|reference 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import shutil
@@ -150,6 +151,13 @@ def fresh(*paths: Path) -> None:
     name pays."""
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def compile_ours() -> None:
+    """Write the bytecode of keepbooks' modules (untimed), as installing it does: where
+    PYTHONDONTWRITEBYTECODE is set (this machine) every one of our jobs would otherwise compile them
+    from source again, ~50 ms a process that no installed keepbooks pays."""
+    compileall.compile_dir(ROOT / "store", quiet=1)
 
 
 def warm(path: Path) -> None:
@@ -331,6 +339,7 @@ def main() -> None:
     presets = args.preset or ["small", "reference"]
     for preset in presets:
         company(preset)
+    compile_ours()
     results = {}
     with tempfile.TemporaryDirectory(prefix="keepbooks-bench-", dir=CACHE) as tmp:
         for preset in presets:
