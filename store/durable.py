@@ -27,7 +27,7 @@ SYNC_EVERY = 64 << 20  # bytes written between two early syncs (EarlySync)
 # write fails with EINVAL and the rest goes through the page cache).
 DIRECT_ALIGN = 4096
 BUFFER_BYTES = 4 << 20
-BUFFERS = 3  # one filled by the caller while the others are written
+BUFFERS = 2  # one filled by the caller while the other is written (a third: +4 MB of peak memory, no faster)
 DROP_EVERY = 32 << 20  # bytes read between two drops (ReadOnce)
 # What Linux offers and macOS does not: there, early syncs are full fsyncs and nothing is dropped.
 _fdatasync = getattr(os, "fdatasync", os.fsync)
