@@ -8,8 +8,8 @@ from typing import Callable, Iterable
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.theme import ThemeProvider
 from textual.screen import ModalScreen, Screen, SystemModalScreen
+from textual.theme import ThemeProvider
 
 from store.catalog import Catalog
 from store.config import Folders
