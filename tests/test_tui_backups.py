@@ -114,8 +114,11 @@ async def test_verify_reports_a_good_and_a_damaged_backup(folders) -> None:
         assert dialog.outcome is True
         await pilot.press("escape")
         dialog = await verify(app, pilot, screen, "Damaged.manager")
-        result = str(dialog.query_one("#result", Label).content)
+        label = dialog.query_one("#result", Label)
+        result = str(label.content)
         assert "cannot be imported" in result and "truncated" in result and dialog.outcome is False
+        inside = dialog.query_one("#verify-dialog").content_region
+        assert label.region.right <= inside.right and label.size.height > 1  # wrapped, not cut at the border
         await pilot.press("escape")
         assert app.screen is screen
         await select(pilot, screen, "junk.manager")
