@@ -6,6 +6,7 @@ import os
 import re
 import string
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,28 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 # --- the catalog is complete and its translations keep their placeholders ------------------------------
 
-def extract_messages() -> dict[str | tuple[str, str], list[str]]:
+@dataclass(frozen=True)
+class InContext:
+    """A message marked with a context (``NP_``): the catalog holds it apart from the same words without."""
+    context: str
+    msgid: str
+
+
+# As the Makefile's `messages` target: Babel's keywords and NP_(context, message).
+KEYWORDS = {**DEFAULT_KEYWORDS, "NP_": ((1, "c"), 2)}
+
+
+def extract_messages() -> dict[str | tuple[str, str] | InContext, list[str]]:
     """Every message of store/ and tui/, freshly extracted as `make messages` does: id -> where it is used."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str | tuple[str, str], list[str]] = {}
+    found: dict[str | tuple[str, str] | InContext, list[str]] = {}
     for folder in ("store", "tui"):
-        for filename, lineno, message, _comments, _context in extract_from_dir(
-                ROOT / folder, method_map, options_map, keywords=DEFAULT_KEYWORDS):
+        for filename, lineno, message, _comments, context in extract_from_dir(
+                ROOT / folder, method_map, options_map, keywords=KEYWORDS):
             key = tuple(message) if isinstance(message, (tuple, list)) else message
+            if context:
+                key = InContext(context, key)
             found.setdefault(key, []).append(f"{folder}/{filename}:{lineno}")
     return found
 
@@ -54,8 +68,11 @@ def extract_messages() -> dict[str | tuple[str, str], list[str]]:
 def missing_translations(messages: dict, catalog: Catalog) -> list[str]:
     problems = []
     for key, places in messages.items():
-        msgid = key[0] if isinstance(key, tuple) else key
-        entry = catalog.get(msgid)
+        if isinstance(key, InContext):
+            msgid, entry = key.msgid, catalog.get(key.msgid, context=key.context)
+        else:
+            msgid = key[0] if isinstance(key, tuple) else key
+            entry = catalog.get(msgid)
         if entry is None:
             problems.append(f"{places[0]}: not in the catalog (run `make messages`): {msgid!r}")
         elif entry.fuzzy:
@@ -136,9 +153,12 @@ def test_the_checks_catch_missing_fuzzy_and_broken_translations() -> None:
     catalog.add("%(prog)s: error: %(message)s\n", "%(prog)s : erreur : %(message)s\n")
     catalog.add("invalid choice: %(value)r", "choix invalide : %(value)s")
     catalog.add("{broken", "{cassé")
+    catalog.add("Home", "Début", context="Textual key")
+    catalog.add("End", "", context="Textual key")
     code = {"Open {path}.": ["a.py:1"], "Unchecked": ["a.py:2"], "Empty": ["a.py:3"], "Absent": ["a.py:4"],
-            ("{n} file", "{n} files"): ["a.py:5"]}
-    assert [p.split(":")[1] for p in missing_translations(code, catalog)] == ["2", "3", "4"]
+            ("{n} file", "{n} files"): ["a.py:5"], InContext("Textual key", "Home"): ["a.py:6"],
+            InContext("Textual key", "End"): ["a.py:7"], InContext("Textual key", "Open {path}."): ["a.py:8"]}
+    assert [p.split(":")[1] for p in missing_translations(code, catalog)] == ["2", "3", "4", "7", "8"]
     mismatched = "\n".join(placeholder_mismatches(catalog))
     assert "Lost" in mismatched and "Renamed" in mismatched and "copy of" in mismatched
     assert "invalid choice" in mismatched and "{broken" in mismatched

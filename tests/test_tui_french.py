@@ -106,17 +106,28 @@ async def test_companies_screen_in_french(french, folders) -> None:
         assert str(screen.query_one("#no-match", Label).content) == "Aucun nom d’entreprise ne contient «\xa0zz\xa0»."
 
 
-async def test_textual_own_keys_and_the_palette_prompt_in_french(french, folders) -> None:
-    """The keys Textual's widgets bring (the table's, the app's palette key) and the palette's prompt:
-    the keys panel and the footer show them in French too."""
+async def test_textual_own_keys_and_the_palette_prompts_in_french(french, folders) -> None:
+    """The keys Textual's widgets bring (the table's, a text field's, the app's palette key), their
+    tooltips and the palette's prompts: the keys panel, the footer and the palette show them in French."""
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        words = footer_words(app)  # the companies table has the focus
-        assert {"Ligne précédente", "Ligne suivante", "Début", "Fin", "palette"} <= words
-        assert not {"Cursor up", "Cursor down", "Home", "End"} & words
-        await pilot.press("ctrl+p")
+        keys = {key: active.binding for key, active in app.screen.active_bindings.items()}  # the table has the focus
+        assert {key: keys[key].description for key in ("up", "ctrl+home", "home", "ctrl+end", "end")} == {
+            "up": "Ligne précédente", "ctrl+home": "Première ligne", "home": "Première colonne",
+            "ctrl+end": "Dernière ligne", "end": "Dernière colonne"}
+        assert (keys["ctrl+p"].description, keys["ctrl+p"].tooltip) == ("palette", "Ouvrir la palette de commandes")
+        assert keys["l"].tooltip == "Passer l’interface de l’anglais au français, ou l’inverse"
+        await pilot.press("slash")  # the filter field
+        assert app.screen.focused is not None and app.screen.focused.BINDING_GROUP_TITLE == "Saisie"
+        assert "Tout sélectionner" in footer_words(app) and "Select all" not in footer_words(app)
+        await pilot.press("escape", "ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(CommandInput).placeholder == "Rechercher une commande…"
+        await pilot.press("escape")
+        app.action_change_theme()  # "Thème" in the palette
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).placeholder == "Rechercher un thème…"
 
 
 def test_every_key_textual_brings_is_listed_for_translation() -> None:
@@ -126,7 +137,8 @@ def test_every_key_textual_brings_is_listed_for_translation() -> None:
             VerticalScroll)  # not the command palette's own: no footer or keys panel shows them
     descriptions = {binding.description for cls in used for bindings in cls._merged_bindings.key_to_bindings.values()
                     for binding in bindings if binding.id is None and binding.description}
-    assert descriptions - set(WORDS) == set()
+    titles = {cls.BINDING_GROUP_TITLE for cls in used if cls.BINDING_GROUP_TITLE}
+    assert (descriptions | titles) - set(WORDS) == set()
 
 
 async def test_empty_companies_screen_in_french(french, tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
-"""The words Textual's own widgets show: their keys' descriptions (keys panel, footer) and the command
-palette's prompts, marked here so that the French catalog holds them (``make messages``).
+"""The words Textual's own widgets show: their keys' descriptions (keys panel, footer), the text fields'
+group title and the command palette's prompts, marked here so that the French catalog holds them
+(``make messages``). The palette's "No matches found" stays in English: Textual writes it inside a
+method, with no hook to change it.
 
 They are looked up in the context ``TEXTUAL``, apart from our own messages: the same English word may
 mean something else in keepbooks ("Home": the key here, the home folder in the import picker). A
@@ -59,7 +61,8 @@ WORDS = (
     NP_("Textual key", "Page Down"),
     NP_("Textual key", "Page Left"),
     NP_("Textual key", "Page Right"),
-    # text fields
+    # text fields (the first: their keys' title in the keys panel, see tui/widgets/text_field.py)
+    NP_("Textual key", "Input"),
     NP_("Textual key", "Move cursor left"),
     NP_("Textual key", "Move cursor left and select"),
     NP_("Textual key", "Move cursor left a word"),

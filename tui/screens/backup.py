@@ -26,6 +26,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.running import RunningDialog
 from tui.widgets.progress import ProgressView
+from tui.widgets.text_field import TextField
 
 
 class BackupScreen(RunningDialog[BackupResult | None]):
@@ -51,7 +52,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             yield Label(_("Back up {name}").format(name=self.company.name), classes="dialog-title", markup=False)
             with Vertical(id="form"):
                 yield Label(_("File name"), classes="field-label")
-                yield Input(archive.default_backup_name(self.company.name, on=today), id="filename",
+                yield TextField(archive.default_backup_name(self.company.name, on=today), id="filename",
                             select_on_focus=False)
                 yield Label("", id="filename-note", markup=False)
                 with Horizontal(id="folder-row"):

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label
 from store.i18n import N_, _
 from tui import paths
 from tui.language import TranslatedScreen
+from tui.widgets.text_field import TextField
 
 
 def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None, str]:
@@ -51,7 +52,7 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="folder-dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Input(str(self.folder), id="folder", select_on_focus=False)
+            yield TextField(str(self.folder), id="folder", select_on_focus=False)
             yield Label("", id="folder-note", classes="muted", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Use this folder"), id="use", variant="primary")

@@ -28,6 +28,7 @@ from store.i18n import N_, _
 from tui.screens.running import RunningDialog
 from tui.widgets.backup_preview import holds
 from tui.widgets.progress import ProgressView
+from tui.widgets.text_field import TextField
 
 
 def restored_name(name: str, day: str) -> str:
@@ -57,7 +58,7 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
             yield Label(_("Holds {contents}.").format(contents=holds(self.manifest.include)), classes="muted")
             with Vertical(id="form"):
                 yield Label(_("Name of the new company"), classes="field-label")
-                yield Input(self.manifest.company_name, id="name", select_on_focus=False,
+                yield TextField(self.manifest.company_name, id="name", select_on_focus=False,
                             suggester=SuggestFromList([self.suggestion]) if taken else None)
                 yield Label("", id="name-note", markup=False)
             yield ProgressView(id="running")

@@ -15,6 +15,7 @@ from store.books import check_company_name, check_currency
 from store.errors import InvalidInput
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
+from tui.widgets.text_field import TextField
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,10 @@ class NewCompanyScreen(TranslatedScreen, ModalScreen[NewCompany | None]):
         with Vertical(classes="dialog", id="new-company"):
             yield Label(_("New company"), classes="dialog-title")
             yield Label(_("Name"), classes="field-label")
-            yield Input(placeholder=_("e.g. Boulangerie Martin"), id="name", select_on_focus=False)
+            yield TextField(placeholder=_("e.g. Boulangerie Martin"), id="name", select_on_focus=False)
             yield Label("", id="name-error", classes="error", markup=False)
             yield Label(_("Currency"), classes="field-label")
-            yield Input("EUR", id="currency", max_length=3, select_on_focus=False)
+            yield TextField("EUR", id="currency", max_length=3, select_on_focus=False)
             yield Label("", id="currency-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Create"), id="create", variant="primary")

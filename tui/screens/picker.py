@@ -30,6 +30,7 @@ from tui import formatting, paths
 from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
+from tui.widgets.text_field import TextField
 
 MAX_CANDIDATES_SHOWN = 8
 
@@ -64,7 +65,7 @@ class BackupTree(DirectoryTree):
         self.post_message(self.Loaded())
 
 
-class PathInput(Input):
+class PathInput(TextField):
     """The path field: Tab completes the last part of the path; ↓ goes down to the tree."""
 
     BINDINGS = [
