@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import errno
 import random
+import re
 import sqlite3
 import tarfile
 import threading
@@ -22,7 +23,8 @@ from store.archive_write import FRAME_BYTES, stored_frame
 from store.books import Books
 from store.catalog import Catalog
 from store.errors import Cancelled, StorageError
-from test_archive_support import decompress, edit_manifest, fix, folders_at, make_company, pack, state, unpack
+from test_archive_support import (decompress, edit_manifest, fix, folders_at, make_company, pack, state,
+                                  system_temp_leftovers, unpack)
 
 
 @pytest.fixture
@@ -197,11 +199,12 @@ def test_a_cancel_while_the_parallel_checks_finish_stops_at_once(catalog: Catalo
     with pytest.raises(Cancelled):
         run()
     assert time.monotonic() - started < 5
-    assert not _checks_running()
+    assert not _checks_running() and not system_temp_leftovers()
     assert state(catalog.folders.data) == before and len(catalog.companies()) == 1
 
 
-@pytest.mark.parametrize("failing", ["the staging connection", "a check against the manifest"])
+@pytest.mark.parametrize("failing", ["the staging connection", "a check against the manifest (import)",
+                                     "a check against the manifest (verify)"])
 def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, tmp_path: Path, monkeypatch,
                                                               failing: str) -> None:
     company = make_company(catalog, transactions=40, attachments_mb=0.2)
@@ -210,13 +213,45 @@ def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, 
     def no_more_files(*args, **kwargs) -> None:
         raise OSError(errno.EMFILE, "Too many open files")
 
+    def refused_while_the_checks_run(*args, **kwargs) -> None:
+        assert _checks_running()  # they start before quick_check, beside the calling thread's checks
+        no_more_files()
+
     if failing == "the staging connection":
         monkeypatch.setattr(archive_read._Filler, "__init__", no_more_files)
-    else:  # the checks run from before quick_check: a refusal on the calling thread must stop them too
-        monkeypatch.setattr(archive_read, "_check_database", no_more_files)
+    else:  # a refusal on the calling thread must stop them too
+        monkeypatch.setattr(archive_read, "_check_database", refused_while_the_checks_run)
     monkeypatch.setattr(archive_read, "_check_relations", _endless_checks)
     before = state(catalog.folders.data)
     with pytest.raises(StorageError, match="Too many open files"):
-        archive.import_backup(catalog, backup)
-    assert not _checks_running()
+        if failing.endswith("(verify)"):
+            archive.verify(backup)
+        else:
+            archive.import_backup(catalog, backup)
+    assert not _checks_running() and not system_temp_leftovers()
     assert state(catalog.folders.data) == before and len(catalog.companies()) == 1
+
+
+def test_every_connection_to_a_received_database_checks_its_structure_first(catalog: Catalog, tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    """The database out of a backup is untrusted: on each connection that reads it (the calling
+    thread's and the checks', for verify and for import), SQLite's own check of its structure is the
+    first statement; nothing else reads an unchecked file."""
+    company = make_company(catalog, transactions=40, attachments_mb=0.2)
+    backup = archive.backup(company.books_path, tmp_path / "b.manager").path
+    statements: list[list[str]] = []
+    opened = archive_read._open_untrusted
+
+    def traced(db_path: Path) -> sqlite3.Connection:
+        conn = opened(db_path)
+        log: list[str] = []
+        statements.append(log)
+        conn.set_trace_callback(log.append)
+        return conn
+
+    monkeypatch.setattr(archive_read, "_open_untrusted", traced)
+    archive.verify(backup)
+    archive.import_backup(catalog, backup)
+    assert len(statements) == 4
+    assert all(log and re.fullmatch(r"PRAGMA (quick_check|integrity_check)\(20\)", log[0]) for log in statements), \
+        [log[:2] for log in statements]
