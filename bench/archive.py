@@ -288,6 +288,7 @@ def report(all_results: dict[str, dict[float, Results]], rounds: int) -> str:
                   f"stock .backup + zstd {sizes['stock'] / 1e6:,.0f} MB.", ""]
     columns = [(preset, settle) for preset in all_results for settle in settles]
     names = [f"{preset}, {mode_name(settle)}" for preset, settle in columns]
+    rs = [all_results[preset][settle] for preset, settle in columns]
     lines += ["### Targets (PERFORMANCE.md)", "",
               "Ratios of the medians; in brackets, the lowest and highest of the rounds' own ratios.", "",
               "| target | " + " | ".join(names) + " | verdict |",
@@ -312,7 +313,6 @@ def report(all_results: dict[str, dict[float, Results]], rounds: int) -> str:
             spreads.append(f"{min(rounds):.2f}–{max(rounds):.2f}")
         row(label, values, "{:.2f}", limit, spreads=spreads)
 
-    rs = [all_results[preset][settle] for preset, settle in columns]
     ratio("ours: full backup", "stock: .backup + zstd -T0 -3", 0.6, "full backup ÷ stock .backup + zstd (≤ 0.6)")
     ratio("ours: full backup", "stock: zstd -T0 -3 of the database", 1.5, "full backup ÷ zstd alone (≤ 1.5)")
     ratio("ours: backup without attachments", "ours: full backup", 0.2, "without attachments ÷ full backup (≤ 0.2)")

@@ -378,19 +378,17 @@ class _Filler(InOrder):
         super().__init__("keepbooks-import", depth=8)
         self.conn = conn
         self.blob: sqlite3.Blob | None = None
-        # The attachments' pages are added after the books' (the snapshot has no free pages): those
-        # leave the page cache once on disk, the books stay for the checks and the first screens.
-        # An attachment larger than SQLite's cache (MAX_FILL_CACHE, below) has its zeroblob pages
-        # written out before its content overwrites them, each read back first (SQLite follows the
-        # overflow chain): the last largest-attachment's worth of pages stays, so they are not read
-        # from the disk.
+        # SQLite writes an attachment's zeroblob pages, then its content over them. With the whole
+        # attachment in SQLite's cache the zeros are never written (with the default 2,000 KiB, one over
+        # 2 MB was written as zeros, read back and written again). One larger than MAX_FILL_CACHE still
+        # is: the page drops below keep the last largest-attachment's worth in the page cache, so the
+        # zeros are read back from memory, not the disk. The attachments' pages are added after the
+        # books' (the snapshot has no free pages): those leave the page cache once on disk, the books
+        # stay for the checks and the first screens.
         largest = conn.execute("SELECT coalesce(max(size), 0) FROM attachment").fetchone()[0]
-        self.sync = EarlySync(db_path, drop_from=db_path.stat().st_size, keep_last=largest + KEEP_MARGIN)
-        # An attachment's zeroblob pages stay in SQLite's cache until its content overwrites them, so
-        # they are written once: with the default cache, one over 2 MB was written as zeros, read back
-        # and written again (twice its size on the disk: an early sync may catch the zeros).
         cache_kib = min(max(largest + KEEP_MARGIN, 2000 << 10), MAX_FILL_CACHE) >> 10
         conn.execute(f"PRAGMA cache_size = -{cache_kib}")
+        self.sync = EarlySync(db_path, drop_from=db_path.stat().st_size, keep_last=largest + KEEP_MARGIN)
 
     def _start(self, attachment_id: int, size: int) -> None:
         self.conn.execute("UPDATE attachment SET content = zeroblob(?) WHERE id = ?", (size, attachment_id))
