@@ -212,8 +212,13 @@ def _company(conn: sqlite3.Connection) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def _count(conn: sqlite3.Connection, table: str, where: str = "", schema: str = "main") -> int:
-    return conn.execute(f"SELECT count(*) FROM {schema}.{_quote(table)} {where}").fetchone()[0]
+def _count(conn: sqlite3.Connection, table: str) -> int:
+    return conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+
+
+def _last_rowid(conn: sqlite3.Connection, table: str) -> int:
+    """The largest rowid of the source's ``table`` (0 when empty): about its rows, read in one step."""
+    return conn.execute(f"SELECT coalesce(max(rowid), 0) FROM src.{_quote(table)}").fetchone()[0]
 
 
 def _left_out_kinds(include: Include) -> list[str]:
@@ -234,9 +239,11 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
                              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
     tables = [(name, sql) for kind, name, _table, sql in objects if kind == "table"]
     indexes = [(table, sql) for kind, _name, table, sql in objects if kind == "index"]
-    # Rows in the source: the progress total (the history copied may be fewer: counted after the copy,
-    # in the snapshot, rather than by scanning the source's history twice).
-    copied = {name: _count(copier, name, "", "src") for name, _sql in tables if name not in excluded}
+    # The progress bar's weights: each table's largest rowid, read from the last page of its b-tree
+    # (counting its rows reads every page of its smallest index before the copy can start). The counts
+    # the manifest gives are SQLite's own, of the rows each copy inserted.
+    estimates = {name: _last_rowid(copier, name) for name, _sql in tables if name not in excluded}
+    copied: dict[str, int] = {}
     # Tables copied whole go through SQLite's transfer optimisation (INSERT INTO t SELECT * FROM src.t
     # into an empty table with the same schema and indexes: records and index entries are copied as
     # they are, in order, without sorting). The others (the attachments' rows, which lose their
@@ -244,8 +251,8 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     # indexes after their rows. Left-out entries are never inserted: copying them and deleting them,
     # even with secure_delete, leaves pieces of them in the unused space of the pages SQLite rebalances.
     history_where = f"WHERE object_type NOT IN ({', '.join('?' * len(left_out_kinds))})" if left_out_kinds else ""
-    whole = {name for name in copied if name != "attachment" and not (name == "history" and history_where)}
-    total = sum(copied.values())
+    whole = {name for name in estimates if name != "attachment" and not (name == "history" and history_where)}
+    total = sum(estimates.values())
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
     user_version = copier.execute("PRAGMA src.user_version").fetchone()[0]
@@ -259,7 +266,7 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
             if table in whole:
                 copier.execute(sql)
         done = 0
-        for name, rows in copied.items():
+        for name, estimate in estimates.items():
             if name in whole:
                 copier.execute(f"INSERT INTO main.{_quote(name)} SELECT * FROM src.{_quote(name)}")
             else:
@@ -269,9 +276,8 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
                 where, parameters = (history_where, left_out_kinds) if name == "history" else ("", [])
                 copier.execute(f"INSERT INTO main.{_quote(name)} ({', '.join(map(_quote, columns))}) "
                                f"SELECT {selected} FROM src.{_quote(name)} {where} ORDER BY rowid", parameters)
-                if where:
-                    copied[name] = _count(copier, name)
-            done += rows
+            copied[name] = copier.execute("SELECT changes()").fetchone()[0]
+            done += estimate
             progress(Progress(phase, done, total, "items"))
         for table, sql in indexes:  # empty for left-out tables
             if table not in whole:
