@@ -64,6 +64,24 @@ async def test_the_question_shows_what_goes_and_offers_a_backup_first(folders) -
     assert sorted(company_names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
 
 
+async def test_the_last_backup_shows_its_whole_path(folders) -> None:
+    """A long path to the last backup wraps inside the dialog, every character of it shown."""
+    backup = folders.backups / ("Cabinet Moreau, the monthly backup that the accountant keeps for the auditors "
+                                "(2026-11-27).manager")
+    with Catalog(folders) as catalog:
+        [moreau] = [c for c in catalog.companies() if c.name == COMPANY]
+        catalog.record_backup(moreau.id, backup, 1_234_567)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_remove(app, pilot)
+        facts = screen.query_one("#facts", Static)
+        from rich.console import Console
+        console = Console(width=facts.content_region.width, record=True)
+        console.print(facts.content)
+        shown = "".join(console.export_text().split())
+        assert "".join(str(backup).split()) in shown and "…" not in shown
+
+
 async def test_remove_moves_the_folder_to_the_trash_and_says_where(folders) -> None:
     with Catalog(folders) as catalog:
         company = catalog.find(COMPANY)

@@ -67,7 +67,7 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
     def _facts(self, holdings: ledger.Holdings | None, problem: str | None = None) -> Table:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
         table.add_column(style="dim", no_wrap=True)
-        table.add_column()
+        table.add_column(overflow="fold")  # a long path goes on, whole, on the next line (not "…")
         company = self.company
         table.add_row(_("Size"), formatting.size(company.size_bytes))
         waiting = problem or _("counting…")
