@@ -6,11 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Input, Label, ProgressBar
 
-from store import archive, ledger
+from store import archive, ledger, sample
 from store.catalog import Catalog
-from test_tui_support import COMPANY, app_for, copy_of, make_folders, prepare, wait_for
+from store.progress import Progress
+from test_tui_support import COMPANY, add_sample, app_for, copy_of, make_folders, prepare, wait_for
+from tui import formatting
 from tui.commands import ScreenActions
 from tui.screens.backups import BackupsScreen, DetailsScreen
 from tui.screens.companies import CompaniesScreen
@@ -68,6 +70,37 @@ async def verify(app, pilot, screen: BackupsScreen, name: str) -> VerifyScreen:
     return dialog
 
 
+async def test_a_failed_check_shows_how_far_it_went(folders, monkeypatch) -> None:
+    """Progress reaches the dialog a few times a second; when the check fails in between, the bar and
+    the numbers show where it stopped, not the last report that happened to be sent."""
+    big = add_sample(folders, sample.SampleSpec(transactions=200, attachments_mb=4, seed=7), name="Big")
+    with Catalog(folders) as catalog:
+        file = archive.backup(catalog.get(big).books_path, folders.backups / "Big.manager").path
+    content = bytearray(file.read_bytes())  # several MB: several reports, one per MB read
+    content[len(content) // 2] ^= 0xFF
+    file.write_bytes(content)
+    reached: list[Progress] = []
+    real_verify = archive.verify
+
+    def verify_and_record(path, *, progress, cancel):
+        def record(report: Progress) -> None:
+            reached.append(report)
+            progress(report)
+        return real_verify(path, progress=record, cancel=cancel)
+
+    monkeypatch.setattr(archive, "verify", verify_and_record)
+    monkeypatch.setattr("tui.widgets.progress.PROGRESS_INTERVAL", 3600.0)  # only the first report is sent
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        dialog = await verify(app, pilot, screen, "Big.manager")
+        assert dialog.outcome is False and len(reached) > 1
+        last = reached[-1]
+        assert dialog.query_one("#bar", ProgressBar).progress == last.done
+        numbers = str(dialog.query_one("#numbers", Label).content)
+        assert numbers == f"{formatting.size(last.done)} of {formatting.size(last.total)}"  # no time left
+
+
 async def test_lists_the_backups_newest_first_from_their_manifests(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
@@ -77,7 +110,6 @@ async def test_lists_the_backups_newest_first_from_their_manifests(folders) -> N
         newest_first = sorted(manifests, key=lambda n: (manifests[n].created_at, n), reverse=True)
         assert [b.path.name for b in screen.backups] == [*newest_first, "junk.manager"]
         by_name = dict(zip([b.path.name for b in screen.backups], rows(screen)))
-        from tui import formatting
         full = manifests["Full.manager"]
         assert by_name["Full.manager"] == [COMPANY, formatting.local_date_time(full.created_at),
                                            formatting.size(full.file_size), "everything"]

@@ -15,7 +15,7 @@ from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from store.errors import Cancelled
-from store.progress import ProgressCallback
+from store.progress import Progress, ProgressCallback
 from store.i18n import _
 from tui.formatting import error_text
 from tui.language import TranslatedScreen
@@ -32,6 +32,7 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
     def __init__(self, stop_question: str) -> None:
         super().__init__()
         self._worker: Worker[Any] | None = None
+        self._last_progress: Progress | None = None  # set by the worker's thread (reporter)
         self._stop = StopGuard(self, stop_question, yes=_("Stop"), no=_("Continue"),
                                on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
 
@@ -49,8 +50,16 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         self.refresh_bindings()
 
     def reporter(self) -> ProgressCallback:
-        """The progress callback for the worker's thread: a few reports a second, posted to this dialog."""
-        return throttled(lambda progress: self.post_message(Progressed(progress)))
+        """The progress callback for the worker's thread: a few reports a second, posted to this dialog.
+        The last report is kept, posted or not, so that a failure shows how far the work went."""
+        post = throttled(lambda progress: self.post_message(Progressed(progress)))
+        self._last_progress = None
+
+        def report(progress: Progress) -> None:
+            self._last_progress = progress
+            post(progress)
+
+        return report
 
     @on(Progressed)
     def _progressed(self, message: Progressed) -> None:
@@ -70,6 +79,7 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         elif isinstance(worker.error, Cancelled) or event.state == WorkerState.CANCELLED:
             self.cancelled()
         else:
+            self.query_one(ProgressView).stopped_at(self._last_progress)
             self.failed(error_text(worker.error))
 
     def succeeded(self, result: Any) -> None:

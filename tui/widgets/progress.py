@@ -69,22 +69,30 @@ class ProgressView(Vertical):
         self.query_one("#bar", ProgressBar).update(total=progress.total or None, progress=progress.done)
         self.query_one("#numbers", Label).update(self._numbers(progress))
 
+    def stopped_at(self, progress: Progress | None) -> None:
+        """Where the work was when it failed: the bar and the amount, no speed or time left."""
+        if progress is not None:
+            self.query_one("#bar", ProgressBar).update(total=progress.total or None, progress=progress.done)
+            self.query_one("#numbers", Label).update(self._amount(progress))
+
+    @staticmethod
+    def _amount(progress: Progress) -> str:
+        """Done, and of how much when known."""
+        show = formatting.size if progress.unit == "bytes" else formatting.count
+        if not progress.total:
+            return show(progress.done)
+        return _("{done} of {total}").format(done=show(progress.done), total=show(progress.total))
+
     def _numbers(self, progress: Progress) -> str:
         """Done and total, speed and time left of the current phase (each phase counts from zero)."""
         now = clock()
         if self._phase is None or self._phase[0] != progress.phase or progress.done < self._phase[2]:
             self._phase = (progress.phase, now, progress.done)
-        if progress.unit != "bytes":
-            if not progress.total:
-                return formatting.count(progress.done)
-            return _("{done} of {total}").format(done=formatting.count(progress.done),
-                                                 total=formatting.count(progress.total))
+        if progress.unit != "bytes" or not progress.total:
+            return self._amount(progress)
         _phase, since, done_then = self._phase
         elapsed = now - since
-        done = formatting.size(progress.done)
-        if not progress.total:
-            return done
-        parts = [_("{done} of {total}").format(done=done, total=formatting.size(progress.total))]
+        parts = [self._amount(progress)]
         if elapsed > 0.25 and progress.done > done_then:
             rate = (progress.done - done_then) / elapsed
             parts.append(formatting.speed(rate))
