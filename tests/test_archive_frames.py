@@ -19,7 +19,7 @@ import pytest
 import zstandard
 
 from store import archive, archive_read
-from store.archive_write import FRAME_BYTES, stored_frame
+from store.archive_write import FRAME_BYTES, Frames, stored_frame
 from store.books import Books
 from store.catalog import Catalog
 from store.errors import Cancelled, StorageError
@@ -96,6 +96,51 @@ def test_photos_are_stored_text_is_compressed_and_the_manifest_is_alone_in_the_f
     members = dict(unpack(result.path))
     assert photo in members.values() and text in members.values()
     assert archive.verify(result.path).counts == result.manifest.counts
+
+
+def test_alternating_photos_and_documents_keep_the_workers_fed_within_a_bound_in_bytes(monkeypatch) -> None:
+    # Each switch between a photo (stored) and a document (compressed) ends a frame, so a company's
+    # frames are small: what may wait for the workers is counted in bytes, not frames (two small
+    # frames at a time left the workers waiting for the reader), and stays bounded all the same.
+    released = threading.Event()
+    first_wait: list[tuple[int, int]] = []
+    compress, write_next = Frames._compress, Frames._write_next
+
+    def held(self, *args):  # the workers start when the writer first waits for one of them
+        released.wait(timeout=60)  # only a safety net against a hang
+        return compress(self, *args)
+
+    def waiting(self) -> None:
+        if not released.is_set():
+            released.set()
+            first_wait.append((len(self.pending), self.in_flight))
+        write_next(self)
+
+    monkeypatch.setattr(Frames, "_compress", held)
+    monkeypatch.setattr(Frames, "_write_next", waiting)
+    rng = random.Random(3)
+    photos = [rng.randbytes(64 << 10) for _ in range(100)]
+    documents = [b"".join(b"Invoice %d, line %d: 3 baguettes\n" % (n, line) for line in range(2000))
+                 for n in range(100)]
+    out = io.BytesIO()
+    frames_out = Frames(out, workers=2)
+    try:
+        most = 0
+        for photo, document in zip(photos, documents):
+            frames_out.write(document)
+            frames_out.write(photo)
+            most = max(most, frames_out.in_flight)
+        frames_out.finish()
+    finally:
+        released.set()
+        frames_out.close()
+    [(waiting_frames, waiting_bytes)] = first_wait
+    assert waiting_frames > 100 and waiting_bytes > frames_out.limit  # the bound, reached in bytes
+    assert most <= frames_out.limit < sum(map(len, photos + documents))
+    found = frames(out.getvalue())
+    assert [raw for raw, _content in found] == [False, True] * 100
+    assert b"".join(content for _raw, content in found) == b"".join(
+        piece for pair in zip(documents, photos) for piece in pair)
 
 
 def test_a_version_1_backup_in_one_frame_still_imports(catalog: Catalog, tmp_path: Path) -> None:
