@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import sqlite3
 import threading
 from pathlib import Path
@@ -15,7 +16,9 @@ import pytest
 import zstandard
 
 from store import archive, archive_read
-from store.archive_write import CheckAhead, InOrder, Prefetch
+from store.archive_format import CHUNK, attachment_rows
+from store.archive_write import CheckAhead, InOrder, Prefetch, _attachment_pieces
+from store.books import Books
 from store.catalog import Catalog
 from store.errors import StorageError
 from test_archive_support import folders_at, leftovers, make_company, state
@@ -122,6 +125,33 @@ def test_prefetch_hands_items_in_order_raises_the_helpers_failure_and_stops_earl
     assert next(iter(pieces)) == 0
     pieces.close()  # the helper stops and closes its iterator on its own thread
     assert closed.is_set() and not pieces.thread.is_alive()
+
+
+def test_the_reading_thread_hands_over_a_chunk_of_data_at_a_time_not_a_piece(catalog: Catalog) -> None:
+    # A company's attachments are small (a median of half a megabyte): handed over piece by piece
+    # (member, data, digest), the reading and compressing threads kept waiting on each other.
+    company = make_company(catalog, transactions=300, attachments_mb=0)
+    rng = random.Random(5)
+    contents = [rng.randbytes(rng.randrange(1, 200_000)) for _ in range(40)] + [rng.randbytes(CHUNK * 2 + 7)]
+    with Books(company.books_path) as books:
+        for number, content in enumerate(contents):
+            books.attach_file(number + 1, f"scan-{number}.jpg", content)
+    src = sqlite3.connect(company.books_path)
+    try:
+        rows = list(attachment_rows(src))
+        batches = list(_attachment_pieces(src, checked=10))
+    finally:
+        src.close()
+    assert len(rows) == len(contents)
+    data = [sum(len(piece[1]) for piece in batch if piece[0] == "data") for batch in batches]
+    assert all(size >= CHUNK for size in data[:-1]) and len(batches) <= sum(map(len, contents)) // CHUNK + 1
+    pieces = [piece for batch in batches for piece in batch]  # in order: member, its data, its digest
+    expected = []
+    for (attachment_id, size, sha256), content in zip(rows, contents):
+        expected.append(("member", attachment_id, size, sha256))
+        chunks = [content[start:start + CHUNK] for start in range(0, size, CHUNK)]
+        expected += [("data", chunk) for chunk in chunks] + [("digest", sha256)]
+    assert pieces == expected
 
 
 @pytest.mark.parametrize("found_by", ["checking ahead", "the stream"])
