@@ -606,26 +606,35 @@ class _ParallelChecks:
     table, every foreign key: _check_relations), on a helper thread, from as soon as the database is
     out of the backup: they run while quick_check and the checks against the manifest run on the
     calling thread, then while the attachments are read. An import writes the attachments into the
-    database, so its checks read a private copy (``private_copy``); a verify, which writes nothing,
-    reads the database itself. Either waits for their verdict before it adds anything or says the
-    file is sound. integrity_check is the first statement this thread runs: no other SQL meets a
-    database before a check of its structure, on either thread."""
+    database, so its checks read a private copy (``private_copy``), made first on this thread (the
+    caller waits for it before it changes the database: wait_for_copy); a verify, which writes
+    nothing, reads the database itself. Either waits for their verdict before it adds anything or
+    says the file is sound. integrity_check is the first statement this thread runs: no other SQL
+    meets a database before a check of its structure, on either thread."""
 
     def __init__(self, db_path: Path, path: Path, *, private_copy: bool) -> None:
-        if private_copy:
-            self.copy: Path | None = db_path.with_name("checks.sqlite")
-            shutil.copyfile(db_path, self.copy)
-        else:
-            self.copy = None
+        self.source = db_path
+        self.copy: Path | None = db_path.with_name("checks.sqlite") if private_copy else None
         self.db_path = self.copy or db_path
         self.path = path
         self.stopped = threading.Event()
+        self.copied = threading.Event()
+        if self.copy is None:
+            self.copied.set()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="keepbooks-checks", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         try:
+            if self.copy is not None:
+                try:
+                    shutil.copyfile(self.source, self.copy)
+                except BaseException as exc:
+                    self.error = exc  # before the caller learns the copy is over
+                    raise
+                finally:
+                    self.copied.set()
             conn = _open_untrusted(self.db_path)
             try:
                 conn.set_progress_handler(lambda: 1 if self.stopped.is_set() else 0, 100_000)
@@ -640,6 +649,11 @@ class _ParallelChecks:
         finally:
             if self.copy is not None:
                 self.copy.unlink(missing_ok=True)
+
+    def wait_for_copy(self) -> None:
+        """Until the database may change: the private copy is made (or failed)."""
+        self.copied.wait()
+        self.raise_if_failed()
 
     def result(self, cancel: threading.Event | None) -> None:
         """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
@@ -703,6 +717,7 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
                 checks = _ParallelChecks(db_path, path, private_copy=fill)
                 _check_database(db_path, manifest, path)
                 if fill:
+                    checks.wait_for_copy()
                     conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
                     conn.execute("PRAGMA trusted_schema = OFF")
                     conn.execute("PRAGMA journal_mode = OFF")  # staging: discarded whole if anything fails

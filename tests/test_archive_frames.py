@@ -9,6 +9,7 @@ import io
 import errno
 import random
 import re
+import shutil
 import sqlite3
 import tarfile
 import threading
@@ -248,8 +249,8 @@ def test_a_cancel_while_the_parallel_checks_finish_stops_at_once(catalog: Catalo
     assert state(catalog.folders.data) == before and len(catalog.companies()) == 1
 
 
-@pytest.mark.parametrize("failing", ["the staging connection", "a check against the manifest (import)",
-                                     "a check against the manifest (verify)"])
+@pytest.mark.parametrize("failing", ["the staging connection", "the checks' copy of the database",
+                                     "a check against the manifest (import)", "a check against the manifest (verify)"])
 def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, tmp_path: Path, monkeypatch,
                                                               failing: str) -> None:
     company = make_company(catalog, transactions=40, attachments_mb=0.2)
@@ -264,6 +265,8 @@ def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, 
 
     if failing == "the staging connection":
         monkeypatch.setattr(archive_read._Filler, "__init__", no_more_files)
+    elif failing == "the checks' copy of the database":  # made on their thread: the import still stops
+        monkeypatch.setattr(archive_read.shutil, "copyfile", no_more_files)
     else:  # a refusal on the calling thread must stop them too
         monkeypatch.setattr(archive_read, "_check_database", refused_while_the_checks_run)
     monkeypatch.setattr(archive_read, "_check_relations", _endless_checks)
@@ -275,6 +278,40 @@ def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, 
             archive.import_backup(catalog, backup)
     assert not _checks_running() and not system_temp_leftovers()
     assert state(catalog.folders.data) == before and len(catalog.companies()) == 1
+
+
+def test_the_import_copies_the_database_for_its_checks_beside_quick_check_and_fills_it_after(
+        catalog: Catalog, tmp_path: Path, monkeypatch) -> None:
+    # The index and foreign-key checks read a private copy of the received database: it is made on
+    # their thread while the calling thread runs its own checks, and the attachments are written into
+    # the database only once it is made (else the checks could read a database being filled).
+    company = make_company(catalog, transactions=40, attachments_mb=0.2)
+    backup = archive.backup(company.books_path, tmp_path / "b.manager").path
+    slow_disk = threading.Event()  # the copy ends only once the calling thread waits for it or fills
+    events: list[str] = []
+    copyfile, wait_for_copy, start_filling = (shutil.copyfile, archive_read._ParallelChecks.wait_for_copy,
+                                              archive_read._Filler.__init__)
+
+    def slow_copy(source, target) -> None:
+        slow_disk.wait(timeout=10)  # a safety net: on the calling thread it would wait for ever
+        copyfile(source, target)
+        events.append(f"copied on {threading.current_thread().name}")
+
+    def waiting(self) -> None:
+        events.append("waiting for the copy")
+        slow_disk.set()
+        wait_for_copy(self)
+
+    def filling(self, *args) -> None:
+        events.append("filling")
+        slow_disk.set()
+        start_filling(self, *args)
+
+    monkeypatch.setattr(archive_read.shutil, "copyfile", slow_copy)
+    monkeypatch.setattr(archive_read._ParallelChecks, "wait_for_copy", waiting)
+    monkeypatch.setattr(archive_read._Filler, "__init__", filling)
+    archive.import_backup(catalog, backup)
+    assert events == ["waiting for the copy", "copied on keepbooks-checks", "filling"]
 
 
 def test_every_connection_to_a_received_database_checks_its_structure_first(catalog: Catalog, tmp_path: Path,
