@@ -625,16 +625,21 @@ class _ParallelChecks:
         self.thread = threading.Thread(target=self._run, name="keepbooks-checks", daemon=True)
         self.thread.start()
 
+    def _make_copy(self, copy: Path) -> None:
+        try:
+            shutil.copyfile(self.source, copy)
+        except BaseException as exc:
+            self.error = exc  # before the caller learns the copy is over
+            raise
+        finally:
+            self.copied.set()
+
     def _run(self) -> None:
         try:
             if self.copy is not None:
-                try:
-                    shutil.copyfile(self.source, self.copy)
-                except BaseException as exc:
-                    self.error = exc  # before the caller learns the copy is over
-                    raise
-                finally:
-                    self.copied.set()
+                self._make_copy(self.copy)
+                if self.stopped.is_set():
+                    return
             conn = _open_untrusted(self.db_path)
             try:
                 conn.set_progress_handler(lambda: 1 if self.stopped.is_set() else 0, 100_000)
@@ -651,7 +656,8 @@ class _ParallelChecks:
                 self.copy.unlink(missing_ok=True)
 
     def wait_for_copy(self) -> None:
-        """Until the database may change: the private copy is made (or failed)."""
+        """Until the database may change: the private copy is made (or failed). Not cancellable, as
+        the copy itself (a fraction of a second per 100 MB of books) is not."""
         self.copied.wait()
         self.raise_if_failed()
 

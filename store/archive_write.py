@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import itertools
 import os
 import queue
 import re
@@ -361,8 +362,9 @@ class Frames:
         # busy (reading a frame is ~10 times faster than compressing it). Counted in bytes, not
         # frames: a company's photos and documents alternate, each switch ends a frame (a median of
         # 0.5 MB on the reference company), and two such frames left the workers waiting for the
-        # reader (the full backup was slower in 22 of 26 alternating pairs; peak memory +3-8 MB).
-        self.limit = workers * FRAME_BYTES
+        # reader (the full backup was slower in 22 of 26 alternating pairs; peak memory +2-5 MB). A
+        # frame ends at the piece that takes it to FRAME_BYTES: it may hold a CHUNK more.
+        self.limit = workers * (FRAME_BYTES + CHUNK)
         self.in_flight = 0
         self.local = threading.local()
         self.pieces: Pieces = []
@@ -574,14 +576,16 @@ def _file_chunks(path: Path, phase: str, progress: ProgressCallback, cancel: thr
 
 def _attachment_pieces(src: sqlite3.Connection, checked: int) -> Iterator[list[tuple[Any, ...]]]:
     """Every attachment as ("member", id, size, sha256), its chunks ("data", bytes), then ("digest",
-    hex), in lists that hold CHUNK bytes of data or more (but the last): read and hashed on a helper
-    thread (see Prefetch), which hands over a list at a time, not a piece (a company's attachments
-    are small: three hand-overs per attachment kept its threads waiting on each other). The first
-    ``checked`` attachments were hashed already (see CheckAhead): their digest is their row's."""
+    hex), in lists that weigh CHUNK bytes or more (but the last; a member weighs its tar header, so
+    that tiny or empty attachments fill lists too): read and hashed on a helper thread (see
+    Prefetch), which hands over a list at a time, not a piece (a company's attachments are small:
+    three hand-overs per attachment kept its threads waiting on each other). The first ``checked``
+    attachments were hashed already (see CheckAhead): their digest is their row's."""
     batch: list[tuple[Any, ...]] = []
     size_in_batch = 0
     for index, (attachment_id, size, sha256) in enumerate(attachment_rows(src)):
         batch.append(("member", attachment_id, size, sha256))
+        size_in_batch += BLOCK
         digest = hashlib.sha256() if index >= checked else None
         if size:
             with src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
@@ -594,6 +598,9 @@ def _attachment_pieces(src: sqlite3.Connection, checked: int) -> Iterator[list[t
                         yield batch
                         batch, size_in_batch = [], 0
         batch.append(("digest", digest.hexdigest() if digest is not None else str(sha256).lower()))
+        if size_in_batch >= CHUNK:
+            yield batch
+            batch, size_in_batch = [], 0
     if batch:
         yield batch
 
@@ -756,9 +763,9 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
             phase = _("Compressing attachments")
             progress(Progress(phase, 0, attachments_size))
             checked = ahead.finish() if ahead is not None else 0
-            pieces = Prefetch(_attachment_pieces(src, checked), depth=4)  # 4-8 MiB read ahead
+            pieces = Prefetch(_attachment_pieces(src, checked), depth=4)  # lists of 1-2 MiB
             try:
-                for piece in (piece for batch in pieces for piece in batch):
+                for piece in itertools.chain.from_iterable(pieces):
                     if piece[0] == "data":
                         tar.data(piece[1])
                         counter[0] += len(piece[1])

@@ -99,15 +99,15 @@ def test_photos_are_stored_text_is_compressed_and_the_manifest_is_alone_in_the_f
     assert archive.verify(result.path).counts == result.manifest.counts
 
 
-def test_alternating_photos_and_documents_keep_the_workers_fed_within_a_bound_in_bytes(monkeypatch) -> None:
-    # Each switch between a photo (stored) and a document (compressed) ends a frame, so a company's
-    # frames are small: what may wait for the workers is counted in bytes, not frames (two small
-    # frames at a time left the workers waiting for the reader), and stays bounded all the same.
+def _frames_held_until_a_wait(monkeypatch, pieces: list[bytes]) -> tuple[tuple[int, int], int, bytes, int]:
+    """Write ``pieces`` through Frames whose workers start only when the writer first waits for one
+    of them: (frames and bytes in flight at that first wait), the most bytes in flight after a
+    write, the output, the limit."""
     released = threading.Event()
     first_wait: list[tuple[int, int]] = []
     compress, write_next = Frames._compress, Frames._write_next
 
-    def held(self, *args):  # the workers start when the writer first waits for one of them
+    def held(self, *args):
         released.wait(timeout=60)  # only a safety net against a hang
         return compress(self, *args)
 
@@ -119,29 +119,46 @@ def test_alternating_photos_and_documents_keep_the_workers_fed_within_a_bound_in
 
     monkeypatch.setattr(Frames, "_compress", held)
     monkeypatch.setattr(Frames, "_write_next", waiting)
-    rng = random.Random(3)
-    photos = [rng.randbytes(64 << 10) for _ in range(100)]
-    documents = [b"".join(b"Invoice %d, line %d: 3 baguettes\n" % (n, line) for line in range(2000))
-                 for n in range(100)]
     out = io.BytesIO()
     frames_out = Frames(out, workers=2)
     try:
         most = 0
-        for photo, document in zip(photos, documents):
-            frames_out.write(document)
-            frames_out.write(photo)
+        for piece in pieces:
+            frames_out.write(piece)
             most = max(most, frames_out.in_flight)
         frames_out.finish()
     finally:
         released.set()
         frames_out.close()
-    [(waiting_frames, waiting_bytes)] = first_wait
-    assert waiting_frames > 100 and waiting_bytes > frames_out.limit  # the bound, reached in bytes
-    assert most <= frames_out.limit < sum(map(len, photos + documents))
-    found = frames(out.getvalue())
+    [waited] = first_wait
+    return waited, most, out.getvalue(), frames_out.limit
+
+
+def test_alternating_photos_and_documents_keep_the_workers_fed_within_a_bound_in_bytes(monkeypatch) -> None:
+    # Each switch between a photo (stored) and a document (compressed) ends a frame, so a company's
+    # frames are small: what may wait for the workers is counted in bytes, not frames (two small
+    # frames at a time left the workers waiting for the reader), and stays bounded all the same.
+    rng = random.Random(3)
+    photos = [rng.randbytes(64 << 10) for _ in range(100)]
+    documents = [b"".join(b"Invoice %d, line %d: 3 baguettes\n" % (n, line) for line in range(2000))
+                 for n in range(100)]
+    pieces = [piece for pair in zip(documents, photos) for piece in pair]
+    (waiting_frames, waiting_bytes), most, data, limit = _frames_held_until_a_wait(monkeypatch, pieces)
+    assert waiting_frames > 100 and waiting_bytes > limit  # the bound, reached in bytes
+    assert most <= limit < sum(map(len, pieces))
+    found = frames(data)
     assert [raw for raw, _content in found] == [False, True] * 100
-    assert b"".join(content for _raw, content in found) == b"".join(
-        piece for pair in zip(documents, photos) for piece in pair)
+    assert b"".join(content for _raw, content in found) == b"".join(pieces)
+
+
+def test_full_frames_one_piece_over_their_size_still_wait_one_per_worker(monkeypatch) -> None:
+    # A frame ends at the piece that takes it to FRAME_BYTES: after a tar header, it holds a chunk
+    # more. Two such frames (one per worker) may wait while the next one is filled.
+    chunk = b"".join(b"Ledger line %d: 12.50 EUR\n" % n for n in range(45_000))[:1 << 20]
+    pieces = [b"h" * 512, chunk, chunk, chunk, chunk] * 3
+    (waiting_frames, _bytes), _most, data, _limit = _frames_held_until_a_wait(monkeypatch, pieces)
+    assert waiting_frames == 3  # the third frame, just ended, is the first one that has to wait
+    assert decompress(data) == b"".join(pieces)
 
 
 def test_a_version_1_backup_in_one_frame_still_imports(catalog: Catalog, tmp_path: Path) -> None:
@@ -289,8 +306,12 @@ def test_the_import_copies_the_database_for_its_checks_beside_quick_check_and_fi
     backup = archive.backup(company.books_path, tmp_path / "b.manager").path
     slow_disk = threading.Event()  # the copy ends only once the calling thread waits for it or fills
     events: list[str] = []
-    copyfile, wait_for_copy, start_filling = (shutil.copyfile, archive_read._ParallelChecks.wait_for_copy,
-                                              archive_read._Filler.__init__)
+    copyfile, check_database = shutil.copyfile, archive_read._check_database
+    wait_for_copy, start_filling = archive_read._ParallelChecks.wait_for_copy, archive_read._Filler.__init__
+
+    def checked(*args) -> None:
+        check_database(*args)
+        events.append("quick_check and the manifest's checks done")
 
     def slow_copy(source, target) -> None:
         slow_disk.wait(timeout=10)  # a safety net: on the calling thread it would wait for ever
@@ -307,11 +328,13 @@ def test_the_import_copies_the_database_for_its_checks_beside_quick_check_and_fi
         slow_disk.set()
         start_filling(self, *args)
 
+    monkeypatch.setattr(archive_read, "_check_database", checked)
     monkeypatch.setattr(archive_read.shutil, "copyfile", slow_copy)
     monkeypatch.setattr(archive_read._ParallelChecks, "wait_for_copy", waiting)
     monkeypatch.setattr(archive_read._Filler, "__init__", filling)
     archive.import_backup(catalog, backup)
-    assert events == ["waiting for the copy", "copied on keepbooks-checks", "filling"]
+    assert events == ["quick_check and the manifest's checks done", "waiting for the copy",
+                      "copied on keepbooks-checks", "filling"]
 
 
 def test_every_connection_to_a_received_database_checks_its_structure_first(catalog: Catalog, tmp_path: Path,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from store import archive, archive_read
-from store.archive_format import CHUNK, attachment_rows
+from store import archive, archive_read, archive_write
+from store.archive_format import BLOCK, CHUNK, attachment_rows
 from store.archive_write import CheckAhead, InOrder, Prefetch, _attachment_pieces
 from store.books import Books
 from store.catalog import Catalog
@@ -143,8 +143,9 @@ def test_the_reading_thread_hands_over_a_chunk_of_data_at_a_time_not_a_piece(cat
     finally:
         src.close()
     assert len(rows) == len(contents)
-    data = [sum(len(piece[1]) for piece in batch if piece[0] == "data") for batch in batches]
-    assert all(size >= CHUNK for size in data[:-1]) and len(batches) <= sum(map(len, contents)) // CHUNK + 1
+    weights = [sum(len(piece[1]) if piece[0] == "data" else BLOCK if piece[0] == "member" else 0
+                   for piece in batch) for batch in batches]
+    assert all(CHUNK <= weight < 2 * CHUNK + BLOCK for weight in weights[:-1])
     pieces = [piece for batch in batches for piece in batch]  # in order: member, its data, its digest
     expected = []
     for (attachment_id, size, sha256), content in zip(rows, contents):
@@ -152,6 +153,21 @@ def test_the_reading_thread_hands_over_a_chunk_of_data_at_a_time_not_a_piece(cat
         chunks = [content[start:start + CHUNK] for start in range(0, size, CHUNK)]
         expected += [("data", chunk) for chunk in chunks] + [("digest", sha256)]
     assert pieces == expected
+
+
+def test_tiny_or_empty_attachments_fill_the_reading_threads_lists_too(catalog: Catalog, monkeypatch) -> None:
+    # A member weighs its tar header: a company of empty attachments is not handed over in one list.
+    monkeypatch.setattr(archive_write, "CHUNK", 8 * BLOCK)
+    company = make_company(catalog, transactions=100, attachments_mb=0)
+    with Books(company.books_path) as books:
+        for number in range(40):
+            books.attach_file(number + 1, f"empty-{number}.txt", b"" if number % 2 else b"x")
+    src = sqlite3.connect(company.books_path)
+    try:
+        batches = list(_attachment_pieces(src, checked=0))
+    finally:
+        src.close()
+    assert len(batches) == 5 and all(sum(piece[0] == "member" for piece in batch) == 8 for batch in batches)
 
 
 @pytest.mark.parametrize("found_by", ["checking ahead", "the stream"])

@@ -168,7 +168,9 @@ class Timeline:
 
 def test_backup_to_stdout_streams_while_it_works_and_verifies(tmp_path: Path, monkeypatch) -> None:
     with Catalog(folders_at(tmp_path)) as catalog:
-        company = make_company(catalog, transactions=200, attachments_mb=3, name="Atelier Lefèvre")
+        # More than the compressed frames that may wait at once (Frames.limit, ~10 MiB): the stream
+        # must flow whether or not the workers keep up.
+        company = make_company(catalog, transactions=200, attachments_mb=16, name="Atelier Lefèvre")
     data = folders_at(tmp_path).data
     timeline = Timeline()
     monkeypatch.setattr(sys, "stdout", timeline.stdout)
