@@ -24,8 +24,9 @@ import tempfile
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Generator, Iterator
 
 import xxhash
 import zstandard
@@ -574,33 +575,36 @@ def _file_chunks(path: Path, phase: str, progress: ProgressCallback, cancel: thr
             progress(Progress(phase, counter[0], total))
 
 
-def _attachment_pieces(src: sqlite3.Connection, checked: int) -> Iterator[list[tuple[Any, ...]]]:
+def _attachment_pieces(src: sqlite3.Connection, checked: int) -> Iterator[tuple[Any, ...]]:
     """Every attachment as ("member", id, size, sha256), its chunks ("data", bytes), then ("digest",
-    hex), in lists that weigh CHUNK bytes or more (but the last; a member weighs its tar header, so
-    that tiny or empty attachments fill lists too): read and hashed on a helper thread (see
-    Prefetch), which hands over a list at a time, not a piece (a company's attachments are small:
-    three hand-overs per attachment kept its threads waiting on each other). The first ``checked``
-    attachments were hashed already (see CheckAhead): their digest is their row's."""
-    batch: list[tuple[Any, ...]] = []
-    size_in_batch = 0
+    hex): read and hashed on a helper thread (see Prefetch). The first ``checked`` attachments were
+    hashed already (see CheckAhead): their digest is their row's."""
     for index, (attachment_id, size, sha256) in enumerate(attachment_rows(src)):
-        batch.append(("member", attachment_id, size, sha256))
-        size_in_batch += BLOCK
+        yield "member", attachment_id, size, sha256
         digest = hashlib.sha256() if index >= checked else None
         if size:
             with src.blobopen("attachment", "content", attachment_id, readonly=True) as blob:
                 while chunk := blob.read(CHUNK):
                     if digest is not None:
                         digest.update(chunk)
-                    batch.append(("data", chunk))
-                    size_in_batch += len(chunk)
-                    if size_in_batch >= CHUNK:
-                        yield batch
-                        batch, size_in_batch = [], 0
-        batch.append(("digest", digest.hexdigest() if digest is not None else str(sha256).lower()))
-        if size_in_batch >= CHUNK:
-            yield batch
-            batch, size_in_batch = [], 0
+                    yield "data", chunk
+        yield "digest", digest.hexdigest() if digest is not None else str(sha256).lower()
+
+
+def _in_lists(pieces: Generator[tuple[Any, ...], None, None]) -> Iterator[list[tuple[Any, ...]]]:
+    """``pieces`` in lists weighing CHUNK bytes or more (but the last): a chunk weighs its data, a
+    member its tar header, so that tiny or empty attachments fill lists too. The reading thread hands
+    over a list at a time (a company's attachments are small: three hand-overs per attachment kept
+    its threads waiting on each other)."""
+    batch: list[tuple[Any, ...]] = []
+    weight = 0
+    with closing(pieces):  # closed on the thread that reads (a blob it holds open, see Prefetch)
+        for piece in pieces:
+            batch.append(piece)
+            weight += len(piece[1]) if piece[0] == "data" else BLOCK if piece[0] == "member" else 0
+            if weight >= CHUNK:
+                yield batch
+                batch, weight = [], 0
     if batch:
         yield batch
 
@@ -763,7 +767,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
             phase = _("Compressing attachments")
             progress(Progress(phase, 0, attachments_size))
             checked = ahead.finish() if ahead is not None else 0
-            pieces = Prefetch(_attachment_pieces(src, checked), depth=4)  # lists of 1-2 MiB
+            pieces = Prefetch(_in_lists(_attachment_pieces(src, checked)), depth=4)  # lists of 1-2 MiB
             try:
                 for piece in itertools.chain.from_iterable(pieces):
                     if piece[0] == "data":
