@@ -47,6 +47,16 @@ def test_demo_then_companies_json(tmp_path: Path) -> None:
     assert "Boulangerie Martin" in table.stdout and "never" in table.stdout
 
 
+def test_the_app_without_a_terminal_says_so_and_exits(tmp_path: Path) -> None:
+    # From cron, or `ssh server keepbooks` without -t: no drawing into a file, no waiting for ever.
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "--data-dir", str(tmp_path)], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "keepbooks: the app needs a terminal (over SSH: ssh -t); the commands work without one (keepbooks --help)")
+    assert result.stdout == ""
+
+
 def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["--data-dir", str(tmp_path), "companies"]) == 0
     assert "keepbooks demo" in capsys.readouterr().out

@@ -461,6 +461,12 @@ def _print_prune(result) -> None:
 
 
 def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
+    # The app reads keys from stdin and draws on stderr (as Textual does). Without a terminal there
+    # it would draw into a file or pipe and wait for keys that never come, until killed: from cron,
+    # or `ssh server keepbooks` without -t.
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise UsageError(_("the app needs a terminal (over SSH: ssh -t); the commands work without one "
+                           "(keepbooks --help)"))
     from tui.app import KeepbooksApp  # textual is loaded only here
 
     KeepbooksApp(folders).run()
