@@ -6,7 +6,9 @@ manifest), archive_write (backup) and archive_read (inspect, verify, import).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from collections import Counter
 from pathlib import Path
 
 from store.archive_format import (
@@ -25,16 +27,31 @@ from store.archive_format import (
 )
 from store.archive_read import import_backup, inspect, verify
 from store.archive_write import backup, backup_to_stream, clean_leftovers, estimate
-from store.catalog import Catalog
+from store.catalog import Catalog, CompanyInfo
 from store.config import ensure_folder
 from store.progress import ProgressCallback, no_progress
 
 __all__ = [
     "EXTENSION", "FORMAT_NAME", "FORMAT_VERSION", "ArchiveError", "BackupResult", "DestinationExists",
     "Estimate", "Include", "Manifest", "NewerVersion", "backup", "backup_company", "backup_to_stream",
-    "check_backup_filename", "clean_leftovers", "default_backup_name", "estimate", "import_backup", "inspect",
-    "verify",
+    "check_backup_filename", "clean_leftovers", "company_backup_name", "default_backup_name", "estimate",
+    "file_names", "import_backup", "inspect", "verify",
 ]
+
+
+def file_names(companies: list[CompanyInfo], on: dt.date | None = None) -> dict[int, str]:
+    """The default backup name of each company; companies whose names give the same file name (the
+    same name ignoring case, as some file systems do, or names that differ only in characters a file
+    name cannot hold) get their id in it, so that one never takes, or replaces, the other's file."""
+    plain = {c.id: default_backup_name(c.name, on) for c in companies}
+    taken = Counter(name.casefold() for name in plain.values())
+    return {c.id: plain[c.id] if taken[plain[c.id].casefold()] == 1 else default_backup_name(f"{c.name} #{c.id}", on)
+            for c in companies}
+
+
+def company_backup_name(catalog: Catalog, company_id: int, on: dt.date | None = None) -> str:
+    """The default backup name of one company of the catalog (see file_names)."""
+    return file_names(catalog.companies(), on)[company_id]
 
 
 def backup_company(catalog: Catalog, company_id: int, destination: Path | None = None, *,
@@ -46,9 +63,9 @@ def backup_company(catalog: Catalog, company_id: int, destination: Path | None =
     name inside it; anything else: that file (``.manager`` added when missing)."""
     info = catalog.get(company_id)
     if destination is None:
-        destination = ensure_folder(catalog.folders.backups) / default_backup_name(info.name)
+        destination = ensure_folder(catalog.folders.backups) / company_backup_name(catalog, company_id)
     elif Path(destination).is_dir():
-        destination = Path(destination) / default_backup_name(info.name)
+        destination = Path(destination) / company_backup_name(catalog, company_id)
     result = backup(info.books_path, Path(destination), include=include, force=force, progress=progress,
                     cancel=cancel)
     catalog.record_backup(company_id, result.path, result.size)

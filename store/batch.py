@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from store.archive import BackupResult, Include, backup_company, default_backup_name
+from store.archive import BackupResult, Include, backup_company, file_names
 from store.catalog import Catalog, CompanyInfo
 from store.config import ensure_folder
 from store.errors import Cancelled, KeepbooksError, StorageError
@@ -21,16 +20,6 @@ class Outcome:
     company: CompanyInfo
     result: BackupResult | None  # None when the company failed
     error: str | None = None  # one sentence for people
-
-
-def file_names(companies: list[CompanyInfo]) -> dict[int, str]:
-    """The default backup name of each company; companies whose names give the same file name (the
-    same name ignoring case, as some file systems do, or names that differ only in characters a file
-    name cannot hold) get their id in it, so that one never takes the other's file."""
-    plain = {c.id: default_backup_name(c.name) for c in companies}
-    taken = Counter(name.casefold() for name in plain.values())
-    return {c.id: plain[c.id] if taken[plain[c.id].casefold()] == 1 else default_backup_name(f"{c.name} #{c.id}")
-            for c in companies}
 
 
 def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include = Include(),

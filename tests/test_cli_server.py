@@ -99,6 +99,20 @@ def test_companies_with_the_same_name_get_one_file_each(tmp_path: Path, capsys) 
     assert names == sorted([archive.default_backup_name("Acme #1"), archive.default_backup_name("ACME #2")])
 
 
+def test_one_company_sharing_its_name_is_backed_up_to_a_file_of_its_own(tmp_path: Path, capsys) -> None:
+    # Backing up each company on its own gives the same names as --all: neither takes, nor with
+    # --force replaces, the other's file.
+    with Catalog(folders_at(tmp_path)) as catalog:
+        make_company(catalog, transactions=5, attachments_mb=0, name="Acme")
+        make_company(catalog, transactions=5, attachments_mb=0, name="Acme", seed=2)
+    data = folders_at(tmp_path).data
+    assert main(cli(data, "backup", "2", "--quiet")) == 0
+    assert main(cli(data, "backup", "1", "--force", "--quiet")) == 0
+    names = sorted(p.name for p in (tmp_path / "backups").iterdir())
+    assert names == sorted([archive.default_backup_name("Acme #1"), archive.default_backup_name("Acme #2")])
+    assert [archive.inspect(tmp_path / "backups" / name).company_name for name in names] == ["Acme", "Acme"]
+
+
 def test_names_that_give_the_same_file_name_get_one_file_each(tmp_path: Path, capsys) -> None:
     with Catalog(folders_at(tmp_path)) as catalog:
         for seed, name in enumerate(("A/B", "A:B", "Acme", "Acme."), start=1):

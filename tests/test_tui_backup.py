@@ -62,6 +62,19 @@ async def test_defaults_name_boxes_folder_and_focus(folders) -> None:
         assert f"{estimate.emails_count} entries" in str(screen.query_one("#emails", Checkbox).label)
 
 
+async def test_a_company_sharing_its_name_gets_its_id_in_the_default_name(folders) -> None:
+    # Two companies named alike would otherwise offer the same file, and "replace it?" would take
+    # the other company's backup.
+    second = add_sample(folders, name=COMPANY.upper())
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(BackupScreen(app.catalog.get(second)))
+        await pilot.pause()
+        field = app.screen.query_one("#filename", Input)
+        assert field.value == f"{COMPANY.upper()} #{second} ({TODAY.isoformat()}).manager"
+        assert note(app.screen) == ""  # nothing to replace
+
+
 async def test_tab_order_and_space_toggles_and_the_estimate_follows(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

@@ -52,8 +52,9 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             yield Label(_("Back up {name}").format(name=self.company.name), classes="dialog-title", markup=False)
             with Vertical(id="form"):
                 yield Label(_("File name"), classes="field-label")
-                yield TextField(archive.default_backup_name(self.company.name, on=today), id="filename",
-                            select_on_focus=False)
+                catalog = self.app.catalog  # type: ignore[attr-defined]
+                name = archive.company_backup_name(catalog, self.company.id, on=today)
+                yield TextField(name, id="filename", select_on_focus=False)
                 yield Label("", id="filename-note", markup=False)
                 with Horizontal(id="folder-row"):
                     yield Label(_("Folder"), classes="field-label", id="folder-title")
