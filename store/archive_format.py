@@ -143,6 +143,10 @@ class NewerVersion(ArchiveError):
 class DestinationExists(KeepbooksError):
     """The backup's target file exists and replacing it was not asked for."""
 
+    def __init__(self, path: Path) -> None:
+        super().__init__(_("{path} already exists; choose another name or replace it.").format(path=path))
+        self.path = path
+
 
 def damaged(path: Path | str, problem: str) -> ArchiveError:
     return ArchiveError(_("{file} is damaged: {problem}.").format(file=path, problem=problem))

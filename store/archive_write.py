@@ -821,6 +821,8 @@ def resolve_destination(destination: Path, company_name: Callable[[], str], forc
     destination = Path(destination).expanduser()
     if destination.is_dir():
         destination = destination / default_backup_name(company_name())
+    elif destination.exists() and not destination.is_file():  # /dev/null, a pipe: not a backup's place
+        raise StorageError(_("{path} is neither a folder nor a file.").format(path=destination))
     else:
         destination = destination.with_name(check_backup_filename(destination.name))
     if not destination.parent.is_dir():
@@ -828,8 +830,7 @@ def resolve_destination(destination: Path, company_name: Callable[[], str], forc
     if destination.is_dir():
         raise StorageError(_("{path} is a folder.").format(path=destination))
     if destination.exists() and not force:
-        raise DestinationExists(_("{path} already exists; choose another name or replace it.")
-                                .format(path=destination))
+        raise DestinationExists(destination)
     return destination
 
 
@@ -841,14 +842,12 @@ def _publish(temp: Path, destination: Path, force: bool) -> None:
     try:
         os.link(temp, destination)  # fails if the name was taken meanwhile: nothing is replaced
     except FileExistsError:
-        raise DestinationExists(_("{path} already exists; choose another name or replace it.")
-                                .format(path=destination)) from None
+        raise DestinationExists(destination) from None
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
             raise
         if destination.exists():  # a file system without hard links
-            raise DestinationExists(_("{path} already exists; choose another name or replace it.")
-                                    .format(path=destination)) from None
+            raise DestinationExists(destination) from None
         os.replace(temp, destination)
         return
     temp.unlink()

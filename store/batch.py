@@ -32,6 +32,8 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
     if folder is None:
         folder = ensure_folder(catalog.folders.backups)
     folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise StorageError(_("{path} is not a folder.").format(path=folder))
     if not folder.is_dir():
         raise StorageError(_("The folder {folder} does not exist.").format(folder=folder))
     companies = catalog.companies()

@@ -48,6 +48,7 @@ def test_backup_by_name_or_id_prints_the_file_and_its_size(data: Path, capsys) -
     assert main(cli(data, "backup", "#1")) == 1  # same default name today: never replaced silently
     err = capsys.readouterr().err
     assert "already exists" in err and str(written) in err and len(err.strip().splitlines()) == 1
+    assert "--force" in err  # how to replace it, from a shell
     assert main(cli(data, "backup", "1", "--force", "--no-attachments", "--no-emails", "--no-history")) == 0
     manifest = archive.inspect(written)
     assert manifest.include == archive.Include(False, False, False)
@@ -66,6 +67,22 @@ def test_backup_to_a_folder_a_file_and_stdout(data: Path, tmp_path: Path, capsys
     assert piped.returncode == 0, piped.stderr
     (tmp_path / "piped.manager").write_bytes(piped.stdout)
     assert archive.verify(tmp_path / "piped.manager").company_name == "Other"
+
+
+def test_an_output_that_cannot_hold_a_backup_is_refused_and_nothing_is_written(data: Path, tmp_path: Path,
+                                                                                capsys) -> None:
+    # -o /mnt/usb/ with the disk not mounted: a trailing slash names a folder; it is not /mnt/usb.manager.
+    missing = tmp_path / "usb"
+    assert main(cli(data, "backup", "2", "-o", f"{missing}/")) == 1
+    assert capsys.readouterr().err.strip() == f"keepbooks: The folder {missing} does not exist."
+    assert main(cli(data, "backup", "2", "-o", os.devnull)) == 1
+    assert capsys.readouterr().err.strip() == f"keepbooks: {os.devnull} is neither a folder nor a file."
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    assert main(cli(data, "backup", "--all", "-o", str(a_file))) == 1
+    assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
+    assert not (tmp_path / "usb.manager").exists() and not Path(f"{os.devnull}.manager").exists()
+    assert a_file.read_text() == "not a folder"
 
 
 def test_backup_to_a_terminal_is_refused(data: Path) -> None:

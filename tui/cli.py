@@ -19,7 +19,7 @@ from typing import Callable, Sequence, TextIO
 from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, resolve_folders
-from store.errors import KeepbooksError
+from store.errors import KeepbooksError, StorageError
 from store.formats import format_datetime, format_number, format_size
 from store.i18n import _, current_language, detect_language, ngettext, set_language
 from store.preferences import load_preferences
@@ -258,14 +258,28 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders) as catalog:
         info = catalog.find(args.company)
         with reporter(args) as progress:
-            result = archive.backup_company(catalog, info.id, Path(args.output) if args.output else None,
-                                            include=_include(args), force=args.force,
-                                            progress=progress.for_company(info.name, info.id))
+            try:
+                result = archive.backup_company(catalog, info.id, _output(args.output), include=_include(args),
+                                                force=args.force, progress=progress.for_company(info.name, info.id))
+            except archive.DestinationExists as exc:
+                raise KeepbooksError(_("{path} already exists; give another name with -o, or add --force to "
+                                       "replace it.").format(path=exc.path)) from None
     if args.json:
         print(json.dumps({"backups": [_backup_json(info, result)], "failed": []}, indent=2, ensure_ascii=False))
     else:
         say(args, _("Wrote {path} ({size})").format(path=result.path, size=format_size(result.size)))
     return EXIT_OK
+
+
+def _output(text: str | None) -> Path | None:
+    """-o as a path; one that ends with a slash names a folder, which must exist (Path drops the
+    slash: -o /mnt/usb/ with the disk unmounted would write /mnt/usb.manager)."""
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if text.endswith(("/", os.sep)) and not path.is_dir():
+        raise StorageError(_("The folder {folder} does not exist.").format(folder=path))
+    return path
 
 
 def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
