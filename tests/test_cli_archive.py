@@ -85,6 +85,46 @@ def test_an_output_that_cannot_hold_a_backup_is_refused_and_nothing_is_written(d
     assert a_file.read_text() == "not a folder"
 
 
+def _signal_self_at(monkeypatch, owner: type, method: str, call: int, signum: int) -> None:
+    """Send ``signum`` to this process (as systemctl stop or a closed SSH session would) when
+    ``owner.method`` is called for the ``call``-th time: in the middle of the work."""
+    original, calls = getattr(owner, method), []
+
+    def wrapper(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            os.kill(os.getpid(), signum)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, method, wrapper)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_backup_stopped_by_a_signal_removes_its_unfinished_file(data: Path, tmp_path: Path, monkeypatch, capsys,
+                                                                  signum: int) -> None:
+    from store.archive_write import Frames
+
+    _signal_self_at(monkeypatch, Frames, "end_frame", 3, signum)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(cli(data, "backup", "1", "-o", str(out / "stopped.manager"))) == 128 + signum
+    assert capsys.readouterr().err.strip() == f"keepbooks: stopped by {signal.Signals(signum).name}"
+    assert list(out.iterdir()) == []  # no file under its name, no temporary file either
+    assert signal.getsignal(signum) is signal.SIG_DFL  # this process's handler is back
+
+
+def test_an_import_stopped_by_a_signal_adds_nothing(data: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    from store import archive_read
+
+    backup = tmp_path / "b.manager"
+    assert main(cli(data, "backup", "1", "-o", str(backup), "--quiet")) == 0
+    before = state(data)
+    _signal_self_at(monkeypatch, archive_read._Filler, "start", 1, signal.SIGTERM)
+    assert main(cli(data, "import", str(backup))) == 143
+    assert capsys.readouterr().err.strip().endswith("keepbooks: stopped by SIGTERM")
+    assert leftovers(data) == [] and state(data) == before
+
+
 def test_backup_to_a_terminal_is_refused(data: Path) -> None:
     primary, secondary = pty.openpty()
     try:

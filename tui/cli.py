@@ -11,6 +11,7 @@ import argparse
 import functools
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -492,6 +493,19 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
 Command = Callable[[argparse.Namespace, Folders], int]
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (systemctl stop, kill) or SIGHUP (the SSH session closed): a command stops as after
+    Ctrl-C, removing what it had half written, instead of dying with its temporary files."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -629,15 +643,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:  # --help and --version
             return int(exc.code or 0)
         folders = resolve_folders(args.data_dir, args.backup_dir)
-        return args.handler(args, folders)
+        if args.handler is cmd_tui:  # the app has its own way out
+            return cmd_tui(args, folders)
+        previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            return args.handler(args, folders)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     except UsageError as exc:
         print(f"keepbooks: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeepbooksError as exc:
         print(f"keepbooks: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except Stopped as exc:
+        print("keepbooks: " + _("stopped by {signal}").format(signal=signal.Signals(exc.signum).name),
+              file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
-        print(f"keepbooks: {_('interrupted')}", file=sys.stderr)
+        print("keepbooks: " + _("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -645,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, with a way to get the details
         if os.environ.get("KEEPBOOKS_DEBUG"):
             raise
-        print(f"keepbooks: {_('internal error')}: {exc!r} ({_('set KEEPBOOKS_DEBUG=1 for details')})",
+        print("keepbooks: " + _("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)").format(error=repr(exc)),
               file=sys.stderr)
         return EXIT_FAILED
 
