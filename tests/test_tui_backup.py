@@ -75,6 +75,21 @@ async def test_a_company_sharing_its_name_gets_its_id_in_the_default_name(folder
         assert note(app.screen) == ""  # nothing to replace
 
 
+async def test_an_unticked_box_shows_no_mark(folders) -> None:
+    # Textual's box draws its X either way, ticked or not told apart by colour alone: on a terminal
+    # without colours every box looked ticked.
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        box = screen.query_one("#emails", Checkbox)
+        assert box.render().plain.startswith("▐X▌ Emails")
+        box.focus()
+        await pilot.press("space")
+        assert not box.value and box.render().plain.startswith("▐ ▌ Emails")
+        await pilot.press("space")
+        assert box.value and box.render().plain.startswith("▐X▌ Emails")
+
+
 async def test_tab_order_and_space_toggles_and_the_estimate_follows(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

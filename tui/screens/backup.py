@@ -27,6 +27,7 @@ from tui.screens.folder import FolderScreen
 from tui.screens.running import RunningDialog
 from tui.widgets.progress import ProgressView
 from tui.widgets.text_field import TextField
+from tui.widgets.tick_box import TickBox
 
 
 class BackupScreen(RunningDialog[BackupResult | None]):
@@ -62,9 +63,9 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                     change = Button(_("Change… (ctrl+o)"), id="change-folder", compact=True)
                     change.can_focus = False  # Tab goes filename → boxes → Backup → Cancel; ctrl+o changes it
                     yield change
-                yield Checkbox(_("Attachments"), True, id="attachments", compact=True)
-                yield Checkbox(_("Emails"), True, id="emails", compact=True)
-                yield Checkbox(_("History"), True, id="history", compact=True)
+                yield TickBox(_("Attachments"), True, id="attachments", compact=True)
+                yield TickBox(_("Emails"), True, id="emails", compact=True)
+                yield TickBox(_("History"), True, id="history", compact=True)
                 yield Label("", id="estimate", classes="muted")
             yield ProgressView(id="running")
             yield Label("", id="error", classes="error", markup=False)

@@ -1,0 +1,14 @@
+"""Textual's checkbox, with its mark drawn only when it is ticked."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox
+
+
+class TickBox(Checkbox):
+    """Every checkbox of the app. Textual's draws its X ticked or not and tells the two apart by colour
+    alone: on a terminal without colours (NO_COLOR, a plain SSH client) every box looked ticked."""
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()
