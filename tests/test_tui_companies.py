@@ -12,9 +12,11 @@ from textual.widgets import DataTable, Input, Label, Static
 from store.catalog import Catalog
 from test_tui_support import COMPANY, add_sample, app_for, make_folders
 from tui.commands import ScreenActions
+from tui.screens import companies as companies_screen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.new_company import NewCompanyScreen
 from tui.screens.summary import SummaryScreen
+from tui.widgets.tables import cursor_key
 
 SIZE = (100, 30)
 
@@ -55,6 +57,25 @@ async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:
         cell = app.screen.query_one("#companies", DataTable).get_row(str(company))[3]
         assert cell.plain == "never"
         assert app.current_theme.warning in str(cell.style)
+
+
+async def test_the_list_follows_backups_and_companies_made_elsewhere(folders, monkeypatch) -> None:
+    # A backup from cron, a company imported from a shell: the open list shows them, keeping its cursor.
+    monkeypatch.setattr(companies_screen, "CATALOG_CHECK_SECONDS", 0.05)
+    first = add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#companies", DataTable)
+        with Catalog(folders) as elsewhere:
+            elsewhere.record_backup(first, folders.backups / "cron.manager", 1000, when=dt.datetime(2026, 5, 31, 2, 0))
+            elsewhere.create("Atelier Lefèvre")
+        for _ in range(200):  # the screen's timer, every 0.05 s here
+            if table.row_count == 2:
+                break
+            await pilot.pause(0.05)
+        rows = {row[0]: row for row in cells(table)}
+        assert rows[COMPANY][3] == "2026-05-31 02:00" and "Atelier Lefèvre" in rows
+        assert cursor_key(table) == str(first)
 
 
 async def test_enter_opens_the_summary_and_escape_comes_back(folders) -> None:

@@ -26,6 +26,7 @@ from tui.widgets.tables import cursor_key, keep_cursor_on
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
+CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
 
@@ -81,6 +82,13 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
+        self.catalog.changed_elsewhere()  # from now on
+        self.set_interval(CATALOG_CHECK_SECONDS, self._follow_catalog)
+
+    def _follow_catalog(self) -> None:
+        """A backup from cron or a company imported from a shell shows up while the list is open."""
+        if self.is_current and self.catalog.changed_elsewhere():
+            self.reload()
 
     async def retranslate(self) -> None:
         """Redrawn in the language just chosen, from the companies already read; the filter is cleared."""
