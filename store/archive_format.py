@@ -195,6 +195,8 @@ def check_backup_filename(name: str) -> str:
         raise InvalidInput(_("A file name cannot contain {chars}.").format(chars=listed))
     if cleaned in (".", ".."):
         raise InvalidInput(_("{name!r} is not a file name.").format(name=cleaned))
+    if cleaned.startswith("."):  # hidden: unseen by ls, and pruning leaves hidden files alone
+        raise InvalidInput(_("A file name cannot start with a dot (the file would be hidden)."))
     if not cleaned.lower().endswith(EXTENSION):
         cleaned += EXTENSION
     if len(cleaned.encode("utf-8")) > MAX_FILENAME_BYTES:

@@ -59,7 +59,7 @@ from store.archive_format import (
 )
 from store.db import BUSY_TIMEOUT_MS, PAGE_SIZE, connect
 from store.durable import DirectFile, fsync_path
-from store.errors import NotFound, StorageError
+from store.errors import InvalidInput, NotFound, StorageError
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
@@ -824,7 +824,10 @@ def resolve_destination(destination: Path, company_name: Callable[[], str], forc
     elif destination.exists() and not destination.is_file():  # /dev/null, a pipe: not a backup's place
         raise StorageError(_("{path} is neither a folder nor a file.").format(path=destination))
     else:
-        destination = destination.with_name(check_backup_filename(destination.name))
+        try:
+            destination = destination.with_name(check_backup_filename(destination.name))
+        except InvalidInput as exc:
+            raise InvalidInput(_("{path}: {problem}").format(path=destination, problem=exc)) from None
     if not destination.parent.is_dir():
         raise StorageError(_("The folder {folder} does not exist.").format(folder=destination.parent))
     if destination.is_dir():

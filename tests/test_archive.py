@@ -50,7 +50,7 @@ def test_default_name_is_the_company_and_the_date_with_refused_characters_replac
 def test_file_names_get_the_extension_and_bad_ones_are_refused() -> None:
     assert archive.check_backup_filename("monday") == "monday.manager"
     assert archive.check_backup_filename(" x.MANAGER ") == "x.MANAGER"
-    for bad in ("", "  ", "a/b", "a:b", "x\ny", ".."):
+    for bad in ("", "  ", "a/b", "a:b", "x\ny", "..", ".hidden", " .monday.manager"):
         with pytest.raises(InvalidInput):
             archive.check_backup_filename(bad)
 

@@ -81,6 +81,10 @@ def test_an_output_that_cannot_hold_a_backup_is_refused_and_nothing_is_written(d
     a_file.write_text("not a folder")
     assert main(cli(data, "backup", "--all", "-o", str(a_file))) == 1
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
+    hidden = tmp_path / ".weekly"  # unseen by ls, and left alone by prune
+    assert main(cli(data, "backup", "2", "-o", str(hidden))) == 1
+    assert capsys.readouterr().err.strip() == \
+        f"keepbooks: {hidden}: A file name cannot start with a dot (the file would be hidden)."
     assert not (tmp_path / "usb.manager").exists() and not Path(f"{os.devnull}.manager").exists()
     assert a_file.read_text() == "not a folder"
 

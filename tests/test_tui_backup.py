@@ -115,7 +115,8 @@ async def test_tab_order_and_space_toggles_and_the_estimate_follows(folders) -> 
         assert str(estimate_label.content) == everything
 
 
-@pytest.mark.parametrize("typed, problem", [("", "cannot be empty"), ("a/b", "cannot contain")])
+@pytest.mark.parametrize("typed, problem", [("", "cannot be empty"), ("a/b", "cannot contain"),
+                                            (".hidden", "cannot start with a dot")])
 async def test_filename_validation_as_you_type(folders, typed: str, problem: str) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
