@@ -50,6 +50,16 @@ async def test_lists_companies_with_last_backup_and_warns_when_stale(folders) ->
         assert warning in str(stale.style) and warning not in str(fresh.style)
 
 
+async def test_companies_sharing_a_name_are_told_apart_by_their_ids(folders) -> None:
+    first = add_sample(folders)
+    second = add_sample(folders, name=COMPANY.upper())
+    add_sample(folders, name="Atelier Lefèvre")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE):
+        names = [row[0] for row in cells(app.screen.query_one("#companies", DataTable))]
+        assert sorted(names) == sorted([f"{COMPANY} #{first}", f"{COMPANY.upper()} #{second}", "Atelier Lefèvre"])
+
+
 async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:
     company = add_sample(folders)
     app = app_for(folders)

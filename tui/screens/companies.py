@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from rich.text import Text
 from textual import on, work
@@ -118,10 +119,14 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         typed = self.query_one("#filter", Input).value.strip()
         query = typed.casefold()
         today = self.app.today()  # type: ignore[attr-defined]
+        shared = Counter(company.name.casefold() for company in self._companies)
         for company in self._companies:
             if query and query not in company.name.casefold():
                 continue
-            table.add_row(Text(company.name), formatting.date_time(company.last_change),
+            # Companies may share a name (an import keeps the backup's): their ids tell them apart, as
+            # in their backups' file names and on the command line (keepbooks backup '#7').
+            name = company.name if shared[company.name.casefold()] == 1 else f"{company.name} #{company.id}"
+            table.add_row(Text(name), formatting.date_time(company.last_change),
                           Text(formatting.size(company.size_bytes), justify="right"),
                           self._last_backup_cell(company, today), key=str(company.id))
         keep_cursor_on(table, current)
