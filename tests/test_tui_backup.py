@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from store import archive
 from store.catalog import Catalog
 from store.config import Folders
 from test_tui_support import COMPANY, TODAY, add_sample, app_for, hold_at_first_report, make_folders, wait_for
+from tui import app as app_module
 from tui.screens.backup import BackupScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.summary import SummaryScreen
@@ -222,6 +224,25 @@ async def test_cancel_asks_then_stops_and_leaves_nothing(folders, monkeypatch) -
     assert backups(folders) == []  # no file, no temporary file
     with Catalog(folders) as catalog:
         assert catalog.get(1).last_backup_at is None
+
+
+async def test_a_hang_up_stops_the_backup_and_waits_for_it_to_clean_up(folders, monkeypatch) -> None:
+    # The SSH session closed during a backup: the default action ended the process at once, leaving
+    # the unfinished file behind. Now the backup is cancelled and the process ends once it has cleaned up.
+    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
+    ended: list[tuple[int, list[str]]] = []
+    monkeypatch.setattr(app_module.os, "_exit", lambda code: ended.append((code, backups(folders))))
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(reached.wait, 30)
+        assert backups(folders)  # the unfinished file, under a temporary name
+        hang_up = asyncio.create_task(app._hang_up())
+        await pilot.pause()
+        release.set()  # the backup goes on, finds it was cancelled, removes its files
+        await hang_up
+    assert ended == [(128 + signal.SIGHUP, [])]
 
 
 async def test_keys_are_answered_while_a_backup_runs(folders, monkeypatch) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import signal
 from typing import Callable, Iterable
 
 from textual.app import App, SystemCommand
@@ -18,6 +21,7 @@ from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
 from tui.language import TranslatedScreen
+from tui.signals import stop_signals
 from tui.textual_words import textual_word
 
 # What the app says once it has switched, in the language it switched to.
@@ -25,6 +29,9 @@ SWITCHED = {
     "en": N_("The interface is now in English; keepbooks will start in English next time."),
     "fr": N_("The interface is now in French; keepbooks will start in French next time."),
 }
+
+
+HANG_UP_SECONDS = 60  # how long a backup or import stopped by a hang-up may take to remove its files
 
 
 class KeepbooksApp(App[None]):
@@ -45,6 +52,7 @@ class KeepbooksApp(App[None]):
         self.folders = folders
         self.today: Callable[[], dt.date] = today or dt.date.today
         self.catalog = Catalog(folders)  # raises a StorageError with a message for people
+        self._hanging_up: asyncio.Task[None] | None = None
         self.sub_title = str(folders.data)
 
     def on_mount(self) -> None:
@@ -52,6 +60,28 @@ class KeepbooksApp(App[None]):
 
         # Pushed rather than returned by get_default_screen: Textual loads a screen's CSS_PATH on push.
         self.push_screen(CompaniesScreen())
+        # systemctl stop or kill (SIGTERM): the app closes as on ctrl+q; the SSH session closed (SIGHUP):
+        # see _hang_up. Either way a backup or import under way is cancelled and removes what it had
+        # half written (the default action left a backup's temporary files behind).
+        loop = asyncio.get_running_loop()
+        for signum in stop_signals():
+            if signum == signal.SIGTERM:
+                loop.add_signal_handler(signum, self.exit)
+            else:
+                loop.add_signal_handler(signum, self._hung_up)
+
+    def _hung_up(self) -> None:
+        self._hanging_up = asyncio.get_running_loop().create_task(self._hang_up())  # kept: a task needs a holder
+
+    async def _hang_up(self) -> None:
+        """The terminal is gone: Textual's way out would wait for ever to restore it. The work under way
+        is cancelled and given the time to clean up, then the process ends without a word to the
+        terminal."""
+        self.workers.cancel_all()  # sets each worker's cancel event; its thread goes on until it returns
+        try:
+            await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), HANG_UP_SECONDS)
+        finally:
+            os._exit(128 + signal.SIGHUP)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own entries, with our words (translated) for the ones people use.
@@ -99,4 +129,7 @@ class KeepbooksApp(App[None]):
                         title=LANGUAGE_NAMES[language], severity="warning", markup=False)
 
     def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in stop_signals():
+            loop.remove_signal_handler(signum)
         self.catalog.close()
