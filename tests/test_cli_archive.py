@@ -117,6 +117,45 @@ def test_a_backup_stopped_by_a_signal_removes_its_unfinished_file(data: Path, tm
     assert signal.getsignal(signum) is signal.SIG_DFL  # this process's handler is back
 
 
+def test_a_second_signal_does_not_cut_the_cleanup_short_and_a_closed_stderr_is_no_error(
+        data: Path, tmp_path: Path, monkeypatch) -> None:
+    # systemd sends SIGTERM again, a shell passes a hang-up on; the terminal that would show the last
+    # words may be gone (EIO).
+    from store.archive_write import Frames, Workspace
+
+    _signal_self_at(monkeypatch, Frames, "end_frame", 3, signal.SIGTERM)
+    _signal_self_at(monkeypatch, Workspace, "cleanup", 1, signal.SIGHUP)
+
+    class GoneTerminal:
+        def isatty(self) -> bool:
+            return False
+
+        def write(self, text: str) -> int:
+            raise OSError(5, "Input/output error")
+
+        def flush(self) -> None:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sys, "stderr", GoneTerminal())
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(cli(data, "backup", "1", "-o", str(out / "stopped.manager"))) == 143
+    assert list(out.iterdir()) == []
+
+
+def test_under_nohup_a_hang_up_does_not_stop_a_backup(data: Path, tmp_path: Path, monkeypatch) -> None:
+    from store.archive_write import Frames
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup starts it
+    try:
+        _signal_self_at(monkeypatch, Frames, "end_frame", 3, signal.SIGHUP)
+        assert main(cli(data, "backup", "1", "-o", str(tmp_path / "nohup.manager"), "--quiet")) == 0
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert archive.verify(tmp_path / "nohup.manager").company_name == "Atelier Lefèvre"
+
+
 def test_an_import_stopped_by_a_signal_adds_nothing(data: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     from store import archive_read
 

@@ -1,7 +1,8 @@
 """The keepbooks command line: the same operations as the TUI, for shells, scripts and cron.
 
 Contract (ARCHITECTURE.md): exit 0 on success, 1 when the operation failed, 2 on a usage error,
-130 when interrupted. Errors are one clear line on stderr; progress goes to stderr only on a terminal.
+130 when interrupted, 128 + the signal when stopped by SIGTERM (143) or SIGHUP (129). Errors are one
+clear line on stderr; progress goes to stderr only on a terminal.
 textual is imported only when the TUI is opened, so commands start fast.
 """
 
@@ -15,7 +16,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from store import __version__
 from store.catalog import Catalog
@@ -25,6 +26,7 @@ from store.formats import format_datetime, format_number, format_size
 from store.i18n import _, current_language, detect_language, ngettext, set_language
 from store.preferences import load_preferences
 from store.progress import Progress, ProgressCallback
+from tui.signals import stop_signals
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -147,7 +149,10 @@ class BarReporter(Reporter):
             self._display.remove_task(task)
 
     def close(self) -> None:
-        self._display.stop()
+        try:
+            self._display.stop()
+        except OSError:
+            pass  # the terminal is gone (a hang-up): whatever ended the work is what matters
 
 
 def reporter(args: argparse.Namespace) -> Reporter:
@@ -167,7 +172,11 @@ def say(args: argparse.Namespace, text: str) -> None:
 
 
 def warn(text: str) -> None:
-    print(f"keepbooks: {text}", file=sys.stderr)
+    """A line on stderr; none when stderr is gone (the SSH session that started the command closed)."""
+    try:
+        print(f"keepbooks: {text}", file=sys.stderr)
+    except OSError:
+        pass
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -503,7 +512,21 @@ class Stopped(KeyboardInterrupt):
 
 
 def _stop(signum: int, _frame: object) -> None:
+    for other in stop_signals():  # a second signal (systemd insists, a shell passes a hang-up on)
+        signal.signal(other, signal.SIG_IGN)  # must not cut the cleanup short
     raise Stopped(signum)
+
+
+def _catch_stop_signals() -> dict[int, Any]:
+    """Turn the stop signals into Stopped; the handlers they had, to put back. None where signals
+    cannot be caught (main called on another thread than the main one)."""
+    previous = {}
+    try:
+        for signum in stop_signals():
+            previous[signum] = signal.signal(signum, _stop)
+    except ValueError:
+        pass
+    return previous
 
 
 class Parser(argparse.ArgumentParser):
@@ -645,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         folders = resolve_folders(args.data_dir, args.backup_dir)
         if args.handler is cmd_tui:  # the app has its own way out
             return cmd_tui(args, folders)
-        previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
+        previous = _catch_stop_signals()
         try:
             return args.handler(args, folders)
         finally:
@@ -658,11 +681,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"keepbooks: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Stopped as exc:
-        print("keepbooks: " + _("stopped by {signal}").format(signal=signal.Signals(exc.signum).name),
-              file=sys.stderr)
+        warn(_("stopped by {signal}").format(signal=signal.Signals(exc.signum).name))
         return 128 + exc.signum
     except KeyboardInterrupt:
-        print("keepbooks: " + _("interrupted"), file=sys.stderr)
+        warn(_("interrupted"))
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -670,8 +692,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, with a way to get the details
         if os.environ.get("KEEPBOOKS_DEBUG"):
             raise
-        print("keepbooks: " + _("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)").format(error=repr(exc)),
-              file=sys.stderr)
+        warn(_("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)").format(error=repr(exc)))
         return EXIT_FAILED
 
 
