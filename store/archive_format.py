@@ -179,7 +179,7 @@ def default_backup_name(company_name: str, on: dt.date | None = None) -> str:
     """``<company name> (YYYY-MM-DD).manager`` with the characters file systems refuse replaced."""
     day = (on or dt.date.today()).isoformat()
     cleaned = "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else ch for ch in company_name)
-    cleaned = cleaned.strip().strip(".").strip() or "company"
+    cleaned = re.sub(r"^[\s.]+|[\s.]+$", "", cleaned) or "company"  # never hidden (". .Acme"), never "x."
     suffix = f" ({day}){EXTENSION}"
     return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix)).rstrip() + suffix
 

@@ -20,7 +20,7 @@ import pytest
 from store import archive, archive_read, archive_write, ledger
 from store.archive import DestinationExists, Include
 from store.books import Books
-from store.catalog import Catalog
+from store.catalog import Catalog, CompanyInfo
 from store.errors import Cancelled, InvalidInput, StorageError
 from test_archive_support import (decompress, folders_at, leftovers, make_company, original_rows, restored_rows, state,
                                   sweep_backup_failures, system_temp_leftovers)
@@ -45,6 +45,25 @@ def test_default_name_is_the_company_and_the_date_with_refused_characters_replac
     assert archive.default_backup_name('A/B: "C"?', dt.date(2025, 3, 9)) == "A_B_ _C__ (2025-03-09).manager"
     assert archive.default_backup_name("...", dt.date(2025, 3, 9)) == "company (2025-03-09).manager"
     assert len(archive.default_backup_name("é" * 300).encode()) <= 200
+
+
+@pytest.mark.parametrize("name", [". .Acme", ".. .Acme", ".\u00a0.x", "Acme . .", " ..Acme.. "])
+def test_a_default_name_is_always_one_the_app_accepts(name: str) -> None:
+    # A company may be named so (an import keeps any name); its backups must not be refused, nor hidden.
+    default = archive.default_backup_name(name, dt.date(2025, 3, 9))
+    assert archive.check_backup_filename(default) == default and not default.startswith(".")
+
+
+def test_companies_whose_names_would_give_one_file_get_their_ids_until_none_does(tmp_path: Path) -> None:
+    def company(company_id: int, name: str) -> CompanyInfo:
+        when = dt.datetime(2025, 3, 9)
+        return CompanyInfo(company_id, name, tmp_path / str(company_id), when, when, 0, None, None, None)
+
+    # "Acme" and "ACME" get their ids: the second becomes "Acme #2", which company 1's name gives too.
+    names = archive.file_names([company(1, "Acme #2"), company(2, "Acme"), company(3, "ACME"), company(4, "Other")],
+                               dt.date(2025, 3, 9))
+    assert len({name.casefold() for name in names.values()}) == 4
+    assert names[4] == "Other (2025-03-09).manager"
 
 
 def test_file_names_get_the_extension_and_bad_ones_are_refused() -> None:

@@ -77,6 +77,18 @@ async def test_a_company_sharing_its_name_gets_its_id_in_the_default_name(folder
         assert note(app.screen) == ""  # nothing to replace
 
 
+async def test_the_dialog_still_opens_for_a_company_removed_meanwhile(folders) -> None:
+    # Removed from a shell while its remove dialog offered "back up first": the backup will say so.
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        company = app.catalog.get(1)
+        with Catalog(folders) as elsewhere:
+            elsewhere.remove(1)
+        await app.push_screen(BackupScreen(company))
+        await pilot.pause()
+        assert app.screen.query_one("#filename", Input).value == DEFAULT_NAME
+
+
 async def test_an_unticked_box_shows_no_mark(folders) -> None:
     # Textual's box draws its X either way, ticked or not told apart by colour alone: on a terminal
     # without colours every box looked ticked.

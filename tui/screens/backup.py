@@ -54,7 +54,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             with Vertical(id="form"):
                 yield Label(_("File name"), classes="field-label")
                 catalog = self.app.catalog  # type: ignore[attr-defined]
-                name = archive.company_backup_name(catalog, self.company.id, on=today)
+                name = archive.company_backup_name(catalog, self.company, on=today)
                 yield TextField(name, id="filename", select_on_focus=False)
                 yield Label("", id="filename-note", markup=False)
                 with Horizontal(id="folder-row"):
