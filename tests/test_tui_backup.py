@@ -17,6 +17,7 @@ from tui import app as app_module
 from tui.screens.backup import BackupScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.summary import SummaryScreen
+from tui.widgets.tick_box import TickBox
 
 SIZE = (100, 30)
 DEFAULT_NAME = f"{COMPANY} ({TODAY.isoformat()}).manager"
@@ -102,6 +103,9 @@ async def test_an_unticked_box_shows_no_mark(folders) -> None:
         assert not box.value and box.render().plain.startswith("▐ ▌ Emails")
         await pilot.press("space")
         assert box.value and box.render().plain.startswith("▐X▌ Emails")
+        unticked = TickBox("Unticked from the start", False)
+        await screen.mount(unticked)
+        assert unticked.render().plain.startswith("▐ ▌ Unticked")
 
 
 async def test_tab_order_and_space_toggles_and_the_estimate_follows(folders) -> None:

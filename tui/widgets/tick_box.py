@@ -9,6 +9,6 @@ class TickBox(Checkbox):
     """Every checkbox of the app. Textual's draws its X ticked or not and tells the two apart by colour
     alone: on a terminal without colours (NO_COLOR, a plain SSH client) every box looked ticked."""
 
-    def watch_value(self) -> None:
-        self.BUTTON_INNER = "X" if self.value else " "
-        super().watch_value()
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
+        return "X" if self.value else " "
