@@ -108,7 +108,6 @@ class Staging:
 class Catalog:
     def __init__(self, folders: Folders) -> None:
         self.folders = folders
-        self._data_version: int | None = None
         ensure_folder(folders.data)
         ensure_folder(folders.companies)
         try:
@@ -122,13 +121,10 @@ class Catalog:
     def close(self) -> None:
         self.conn.close()
 
-    def changed_elsewhere(self) -> bool:
-        """Whether another connection (a command from cron or a shell, another window) has changed the
-        catalog since the last call; the first call says no."""
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        changed = self._data_version is not None and version != self._data_version
-        self._data_version = version
-        return changed
+    def data_version(self) -> int:
+        """A number that changes when another connection (a command from cron or a shell, another
+        window) commits a change to the catalog (SQLite's data_version: no query of the companies)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def __enter__(self) -> "Catalog":
         return self

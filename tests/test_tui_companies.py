@@ -55,9 +55,12 @@ async def test_companies_sharing_a_name_are_told_apart_by_their_ids(folders) -> 
     second = add_sample(folders, name=COMPANY.upper())
     add_sample(folders, name="Atelier Lefèvre")
     app = app_for(folders)
-    async with app.run_test(size=SIZE):
-        names = [row[0] for row in cells(app.screen.query_one("#companies", DataTable))]
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#companies", DataTable)
+        names = [row[0] for row in cells(table)]
         assert sorted(names) == sorted([f"{COMPANY} #{first}", f"{COMPANY.upper()} #{second}", "Atelier Lefèvre"])
+        await pilot.press("slash", *f"#{second}")  # the filter finds what the list shows
+        assert [row[0] for row in cells(table)] == [f"{COMPANY.upper()} #{second}"]
 
 
 async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:

@@ -61,6 +61,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._companies: list[CompanyInfo] = []
+        self._read_version = -1  # the catalog's data_version when the list was read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,12 +84,11 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
-        self.catalog.changed_elsewhere()  # from now on
         self.set_interval(CATALOG_CHECK_SECONDS, self._follow_catalog)
 
     def _follow_catalog(self) -> None:
         """A backup from cron or a company imported from a shell shows up while the list is open."""
-        if self.is_current and self.catalog.changed_elsewhere():
+        if self.is_current and self.catalog.data_version() != self._read_version:
             self.reload()
 
     async def retranslate(self) -> None:
@@ -106,6 +106,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def reload(self, select_id: int | None = None) -> None:
         try:
+            self._read_version = self.catalog.data_version()  # before reading: a change in between shows next time
             self._companies = self.catalog.companies()
         except KeepbooksError as exc:
             self.notify(exc.message, severity="error", markup=False)
@@ -121,11 +122,11 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         today = self.app.today()  # type: ignore[attr-defined]
         shared = Counter(company.name.casefold() for company in self._companies)
         for company in self._companies:
-            if query and query not in company.name.casefold():
-                continue
             # Companies may share a name (an import keeps the backup's): their ids tell them apart, as
             # in their backups' file names and on the command line (keepbooks backup '#7').
             name = company.name if shared[company.name.casefold()] == 1 else f"{company.name} #{company.id}"
+            if query and query not in name.casefold():
+                continue
             table.add_row(Text(name), formatting.date_time(company.last_change),
                           Text(formatting.size(company.size_bytes), justify="right"),
                           self._last_backup_cell(company, today), key=str(company.id))
