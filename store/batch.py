@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from store.archive import BackupResult, Include, backup_company, file_names
+from store.archive import BackupResult, DestinationExists, Include, backup_company, file_names
 from store.catalog import Catalog, CompanyInfo
 from store.config import ensure_folder
 from store.errors import Cancelled, KeepbooksError, StorageError
@@ -20,6 +20,7 @@ class Outcome:
     company: CompanyInfo
     result: BackupResult | None  # None when the company failed
     error: str | None = None  # one sentence for people
+    exists: bool = False  # it failed because its file exists (and replacing it was not asked for)
 
 
 def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include = Include(),
@@ -45,6 +46,8 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
                                     progress=progress, cancel=cancel)
         except Cancelled:
             raise
+        except DestinationExists as exc:
+            yield Outcome(company, None, str(exc), exists=True)
         except KeepbooksError as exc:
             yield Outcome(company, None, str(exc))
         except Exception as exc:  # a bug met on one company's data must not cost the others their backup

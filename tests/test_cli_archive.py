@@ -73,12 +73,15 @@ def test_an_output_that_cannot_hold_a_backup_is_refused_and_nothing_is_written(d
                                                                                 capsys) -> None:
     # -o /mnt/usb/ with the disk not mounted: a trailing slash names a folder; it is not /mnt/usb.manager.
     missing = tmp_path / "usb"
-    assert main(cli(data, "backup", "2", "-o", f"{missing}/")) == 1
-    assert capsys.readouterr().err.strip() == f"keepbooks: The folder {missing} does not exist."
+    for typed in (f"{missing}/", f"{missing}/."):
+        assert main(cli(data, "backup", "2", "-o", typed)) == 1
+        assert capsys.readouterr().err.strip() == f"keepbooks: The folder {missing} does not exist."
     assert main(cli(data, "backup", "2", "-o", os.devnull)) == 1
     assert capsys.readouterr().err.strip() == f"keepbooks: {os.devnull} is neither a folder nor a file."
     a_file = tmp_path / "notes.txt"
     a_file.write_text("not a folder")
+    assert main(cli(data, "backup", "2", "-o", f"{a_file}/")) == 1
+    assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
     assert main(cli(data, "backup", "--all", "-o", str(a_file))) == 1
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
     hidden = tmp_path / ".weekly"  # unseen by ls, and left alone by prune

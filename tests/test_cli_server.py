@@ -83,10 +83,11 @@ def test_backup_all_to_a_folder_twice_and_with_force(data: Path, tmp_path: Path,
     assert main(cli(data, "backup", "--all", "-o", str(folder))) == 1
     err = capsys.readouterr().err
     assert "already exists" in err and "3 companies failed" in err
+    assert err.strip().splitlines()[-1] == "keepbooks: Existing files were kept; --force replaces them."
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert main(cli(data, "backup", "--all", "-o", str(folder), "--force", "--quiet")) == 1
     out, err = capsys.readouterr()
-    assert out == "" and "Broken (#2)" in err and "already exists" not in err
+    assert out == "" and "Broken (#2)" in err and "already exists" not in err and "--force" not in err
 
 
 def test_companies_with_the_same_name_get_one_file_each(tmp_path: Path, capsys) -> None:

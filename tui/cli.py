@@ -282,12 +282,15 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
 
 
 def _output(text: str | None) -> Path | None:
-    """-o as a path; one that ends with a slash names a folder, which must exist (Path drops the
-    slash: -o /mnt/usb/ with the disk unmounted would write /mnt/usb.manager)."""
+    """-o as a path; one that ends with a slash (or /.) names a folder, which must exist (Path drops
+    both: -o /mnt/usb/ with the disk unmounted would write /mnt/usb.manager)."""
     if not text:
         return None
     path = Path(text).expanduser()
-    if text.endswith(("/", os.sep)) and not path.is_dir():
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    if (text.endswith(separators) or os.path.basename(text) in (".", "..")) and not path.is_dir():
+        if path.exists():
+            raise StorageError(_("{path} is not a folder.").format(path=path))
         raise StorageError(_("The folder {folder} does not exist.").format(folder=path))
     return path
 
@@ -347,6 +350,8 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
         names = ", ".join(f"{o.company.name} (#{o.company.id})" for o in failed)
         warn(ngettext("{count} company failed: {names}", "{count} companies failed: {names}", len(failed))
              .format(count=len(failed), names=names))
+        if any(o.exists for o in failed):
+            warn(_("Existing files were kept; --force replaces them."))
         return EXIT_FAILED
     return EXIT_OK
 
