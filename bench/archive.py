@@ -360,7 +360,10 @@ def floors(rs: list[Results], names: list[str]) -> list[str]:
         cells = []
         for r in rs:
             floor, asked = r.cpu(ours) / cores, limit * r.time(theirs)
-            need = "better overlap" if floor <= asked else f"{1 - asked / floor:.0%} less CPU"
+            if r.time(ours) <= asked:
+                need = "met"
+            else:
+                need = "better overlap" if floor <= asked else f"{1 - asked / floor:.0%} less CPU"
             cells.append(f"{floor:.2f} / {asked:.2f} s: {need}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
