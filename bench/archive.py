@@ -351,8 +351,9 @@ def floors(rs: list[Results], names: list[str]) -> list[str]:
     overlap of the work can meet it here: the job has to do less work (by the share shown)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     lines = ["", f"### What {cores} cores allow", "",
-             f"Each cell: floor / asked. Floor: our job's median CPU time ÷ {cores} cores, the time it would take with every core busy "
-             "from start to end; asked: the time the target allows (its limit × the other job's median). Where "
+             f"Each cell: floor / asked. Floor: our job's median CPU time ÷ {cores} cores, the time it would "
+             "take with every core busy from start to end; asked: the time the target allows (its limit × the "
+             "other job's median); met: our median is within it. Where "
              "the time asked is at or above the floor, spreading the work better over the cores can meet the "
              "target; where it is below, only doing less work can, by the share shown.",
              "", "| target | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
