@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from tui.commands import ScreenActions
 from tui.screens import companies as companies_screen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.new_company import NewCompanyScreen
+from tui.screens import summary as summary_module
 from tui.screens.summary import SummaryScreen
 from tui.widgets.tables import cursor_key
 
@@ -127,6 +129,46 @@ async def test_previous_and_next_fiscal_year(folders) -> None:
         await pilot.pause()
         assert screen.summary.fiscal_year == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
         assert screen.summary.profit_and_loss == current
+
+
+async def test_years_pressed_while_one_loads_all_count(folders, monkeypatch) -> None:
+    add_sample(folders)
+    loads_go_on, first_done = threading.Event(), []
+    real = summary_module.ledger.summary
+
+    def slow(books, on_date):  # every load after the first waits: keys come quicker than the books
+        if first_done:
+            loads_go_on.wait(timeout=30)
+        first_done.append(True)
+        return real(books, on_date)
+
+    monkeypatch.setattr(summary_module.ledger, "summary", slow)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.press("p", "p", "p", "n", "p", "p")
+        loads_go_on.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.summary.fiscal_year == (dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+
+
+@pytest.mark.parametrize("key", ["p", "n", "b"])
+async def test_a_company_removed_elsewhere_sends_its_summary_back_to_the_list(folders, key: str) -> None:
+    # From another window or the command line, while its summary is open: no traceback, a word, the list.
+    company = add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, SummaryScreen)
+        with Catalog(folders) as elsewhere:
+            elsewhere.remove(company)
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+        assert list(app._notifications)[-1].message == f"There is no company with id {company}."
 
 
 async def test_slash_filters_by_name_and_escape_clears(folders) -> None:

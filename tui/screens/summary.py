@@ -85,7 +85,8 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         fills the new widgets when it ends)."""
         await self.recompose()
         self._titles()
-        info = self.catalog.get(self.company_id)
+        if (info := self._company()) is None:
+            return
         self.query_one("#company-name", Label).update(info.name)
         self.show_last_backup(info)
         if self.summary is not None and not any(w.group == "summary" and w.is_running for w in self.workers):
@@ -188,12 +189,27 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
     # --- actions ---------------------------------------------------------------------------------
 
     def action_year(self, step: int) -> None:
-        if self.summary is None or self.on_date is None:
+        if self.on_date is None or (info := self._company()) is None:
             return
-        start, end = self.summary.fiscal_year
-        self.on_date = start - dt.timedelta(days=1) if step < 0 else end + dt.timedelta(days=1)
+        # A year from the day asked for last, not from the year shown: keys pressed while a year
+        # loads all count (the load under way gives way to the next one).
+        year = self.on_date.year + step
+        try:
+            self.on_date = self.on_date.replace(year=year)
+        except ValueError:  # 29 February
+            self.on_date = self.on_date.replace(year=year, day=28)
         self.query_one("#fiscal-year", Label).update(_("Loading…"))
-        self.load(self.catalog.get(self.company_id).books_path, self.on_date)
+        self.load(info.books_path, self.on_date)
+
+    def _company(self) -> CompanyInfo | None:
+        """This company as the catalog has it; None, back on the list, when it has been removed
+        meanwhile (from another window or the command line)."""
+        try:
+            return self.catalog.get(self.company_id)
+        except KeepbooksError as exc:
+            self.notify(exc.message, title=_("This company is gone"), severity="error", markup=False)
+            self.app.pop_screen()
+            return None
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -202,8 +218,8 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
     def action_backup(self) -> None:
         from tui.screens.backup import BackupScreen
 
-        info = self.catalog.get(self.company_id)
-        self.app.push_screen(BackupScreen(info), self._backup_done)
+        if (info := self._company()) is not None:
+            self.app.push_screen(BackupScreen(info), self._backup_done)
 
     def _backup_done(self, result: object | None) -> None:
         if result is None:
@@ -211,4 +227,5 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         size = formatting.size(result.size)  # type: ignore[attr-defined]
         self.notify(_("Backup saved to {file} ({size}).").format(file=result.path, size=size),  # type: ignore[attr-defined]
                     title=_("Backup complete"), markup=False, timeout=10)
-        self.show_last_backup(self.catalog.get(self.company_id))
+        if (info := self._company()) is not None:
+            self.show_last_backup(info)
