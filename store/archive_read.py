@@ -11,7 +11,6 @@ any other query, then compared with the schema its version must have.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import hashlib
 import os
 import shutil
@@ -53,7 +52,7 @@ from store.archive_format import (
 )
 from store.archive_write import Hasher, InOrder, system_temp_workspace
 from store.books import Books
-from store.durable import EarlySync, ReadOnce, fsync_path
+from store.durable import EarlySync, ReadOnce, disk_full, fsync_path
 from store.migrations import upgrade
 from store.errors import StorageError
 from store.i18n import N_, _
@@ -774,9 +773,12 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
 
 # --- public entry points (re-exported by store.archive) ------------------------------------------
 
-def _io_error(path: Path, exc: OSError | sqlite3.Error) -> StorageError:
-    if isinstance(exc, OSError):
-        reason = _("the disk is full") if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+def _io_error(path: Path, exc: OSError | sqlite3.Error, folder: Path) -> StorageError:
+    """An import that could not write under ``folder`` (the companies folder) or read ``path``."""
+    if disk_full(exc, folder):
+        reason = _("the disk holding {folder} is full").format(folder=folder)
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
     else:
         reason = str(exc)
     return StorageError(_("Cannot import {file}: {reason}.").format(file=path, reason=reason))
@@ -820,7 +822,7 @@ def import_backup(catalog, path: Path, *, name: str | None = None, progress: Pro
             fsync_path(staging.books_path)
             fsync_path(staging.path)
         except (OSError, sqlite3.Error) as exc:
-            raise _io_error(path, exc) from exc
+            raise _io_error(path, exc, staging.path.parent) from exc
     except BaseException:
         staging.discard()
         raise

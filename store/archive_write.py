@@ -58,7 +58,7 @@ from store.archive_format import (
     tar_header,
 )
 from store.db import BUSY_TIMEOUT_MS, PAGE_SIZE, connect
-from store.durable import DirectFile, fsync_path
+from store.durable import DirectFile, disk_full, fsync_path
 from store.errors import InvalidInput, NotFound, StorageError
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
@@ -733,6 +733,11 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     try:
         try:
             copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
+        except sqlite3.Error as exc:
+            if disk_full(exc, work):  # the snapshot is written beside the backup: its disk is full
+                raise StorageError(_("Cannot write the backup in {folder}: the disk is full.")
+                                   .format(folder=work.parent)) from exc
+            raise
         finally:
             copier.close()
         uid, name = _company(src)

@@ -17,9 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+import peewee
+
 from store.books import BOOKS_FILENAME, Books, check_company_name, create_books, now
 from store.config import Folders, ensure_folder
 from store.db import connect
+from store.durable import disk_full
 from store.errors import Ambiguous, NotFound, StorageError
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
@@ -115,8 +118,9 @@ class Catalog:
             self.conn.executescript(CATALOG_SCHEMA)
             self._clean_leftovers()
         except sqlite3.Error as exc:
+            reason = _("the disk is full") if disk_full(exc, folders.data) else exc
             raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
-                path=folders.catalog, reason=exc)) from exc
+                path=folders.catalog, reason=reason)) from exc
 
     def close(self) -> None:
         self.conn.close()
@@ -254,6 +258,11 @@ class Catalog:
             create_books(staging.books_path, name, currency=currency, fiscal_year_start=fiscal_year_start)
             if populate is not None:
                 populate(staging.books_path)
+        except (sqlite3.Error, peewee.PeeweeException, OSError) as exc:  # peewee wraps sqlite3's
+            staging.discard()
+            reason = _("the disk is full") if disk_full(exc, self.folders.data) else exc
+            raise StorageError(_("Cannot create the company in {path}: {reason}.").format(
+                path=self.folders.data, reason=reason)) from exc
         except BaseException:
             staging.discard()
             raise

@@ -16,6 +16,8 @@ import io
 import mmap
 import os
 import queue
+import shutil
+import sqlite3
 import stat
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +34,26 @@ DROP_EVERY = 32 << 20  # bytes read between two drops (ReadOnce)
 # What Linux offers and macOS does not: there, early syncs are full fsyncs and nothing is dropped.
 _fdatasync = getattr(os, "fdatasync", os.fsync)
 CAN_DROP = hasattr(os, "posix_fadvise")
+
+
+FULL_BELOW = 1 << 20  # free bytes under which a failed write is put down to a full disk
+
+
+def disk_full(exc: BaseException, folder: Path) -> bool:
+    """Whether a write under ``folder`` failed because its disk is full. SQLite does not always say
+    so: it may report 'disk I/O error', or fail the rollback that follows ('cannot rollback - no
+    transaction is active'), so the space left is looked at too."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(seen, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    try:
+        return shutil.disk_usage(folder).free < FULL_BELOW
+    except OSError:
+        return False
 
 
 def fsync_path(path: Path) -> None:
