@@ -676,11 +676,14 @@ class _ParallelChecks:
         self.thread.join()
 
 
-def _check_space(folder: Path, needed: int, path: Path) -> None:
-    free = shutil.disk_usage(folder).free
-    if needed + SPACE_MARGIN > free:
+def _check_space(work: Path, needed: int, path: Path) -> None:
+    """Refuse early when ``work`` (a private folder, removed on failure: its parent is named) has not
+    the room for ``needed`` bytes and a margin."""
+    free = shutil.disk_usage(work).free
+    needed += SPACE_MARGIN
+    if needed > free:
         raise StorageError(_("There is not enough free space in {folder} to read {file}: it needs {needed} MB, "
-                             "{free} MB are free.").format(folder=folder, file=path, needed=needed // 10**6 + 1,
+                             "{free} MB are free.").format(folder=work.parent, file=path, needed=needed // 10**6 + 1,
                                                           free=free // 10**6))
 
 

@@ -5,6 +5,7 @@ SQLite's own reports vary (a failed rollback may hide the first error), so the c
 from __future__ import annotations
 
 import errno
+import re
 import sqlite3
 from pathlib import Path
 
@@ -81,4 +82,21 @@ def test_an_import_that_fills_the_data_disk_says_which(catalog: Catalog, tmp_pat
     with pytest.raises(StorageError) as raised:
         archive.import_backup(catalog, backup)
     assert str(raised.value) == (f"Cannot import {backup}: the disk holding {catalog.folders.companies} is full.")
+    assert state(catalog.folders.data) == before and leftovers(catalog.folders.data) == []
+
+
+def test_an_import_without_the_room_it_needs_is_refused_before_it_starts(catalog: Catalog, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    # The message said "it needs 9 MB, 15 MB are free" (a margin it did not count) and named the
+    # import's private folder, gone by the time it was read.
+    company = make_company(catalog, transactions=40, attachments_mb=0.1)
+    backup = archive.backup(company.books_path, tmp_path / "b.manager").path
+    monkeypatch.setattr(archive_read.shutil, "disk_usage", lambda folder: type("Usage", (), {"free": 15_000_000})())
+    before = state(catalog.folders.data)
+    with pytest.raises(StorageError) as raised:
+        archive.import_backup(catalog, backup)
+    message = str(raised.value)
+    assert message.startswith(f"There is not enough free space in {catalog.folders.companies} to read {backup}: ")
+    needed, free = (int(n) for n in re.findall(r"(\d+) MB", message))
+    assert needed > free == 15
     assert state(catalog.folders.data) == before and leftovers(catalog.folders.data) == []
