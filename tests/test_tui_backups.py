@@ -176,6 +176,30 @@ async def test_import_from_the_view_goes_back_to_the_list_with_the_company_selec
         assert ledger.holdings(books).transactions == 400
 
 
+async def test_import_reads_the_file_as_it_is_now_not_as_it_was_listed(folders, tmp_path: Path) -> None:
+    # Replaced from a shell after the list was read: the dialog offered the old company's name for
+    # the other company's books.
+    other = make_folders(tmp_path / "other")
+    with Catalog(other) as catalog:
+        company = catalog.create("Atelier Lefèvre")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        await select(pilot, screen, "Lean.manager")
+        with Catalog(other) as catalog:
+            archive.backup_company(catalog, company.id, folders.backups / "Lean.manager", force=True)
+        await pilot.press("i")
+        assert isinstance(app.screen, ImportScreen)
+        assert app.screen.query_one("#name", Input).value == "Atelier Lefèvre"
+        await pilot.press("escape")
+        await wait_for(app, "scan", pilot=pilot)  # the list, read again
+        await select(pilot, screen, "Full.manager")
+        (folders.backups / "Full.manager").unlink()
+        await pilot.press("i")
+        assert app.screen is screen
+        assert "Full.manager" in list(app._notifications)[-1].message
+
+
 async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

@@ -237,8 +237,17 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
 
     def action_import_backup(self) -> None:
         backup = self.selected()
-        if backup is not None and backup.manifest is not None:
-            self.app.push_screen(ImportScreen(backup.path, backup.manifest), self._imported)
+        if backup is None or backup.manifest is None:
+            return
+        try:  # the file as it is now: replaced or removed since it was listed, the list was out of date
+            manifest = archive.inspect(backup.path)
+        except KeepbooksError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            self.reload()
+            return
+        if manifest != backup.manifest:
+            self.reload()
+        self.app.push_screen(ImportScreen(backup.path, manifest), self._imported)
 
     def _imported(self, company: CompanyInfo | None) -> None:
         if company is not None:
