@@ -65,6 +65,18 @@ async def test_companies_sharing_a_name_are_told_apart_by_their_ids(folders) -> 
         assert [row[0] for row in cells(table)] == [f"{COMPANY.upper()} #{second}"]
 
 
+async def test_a_long_name_leaves_the_other_columns_on_an_80_column_terminal(folders) -> None:
+    long = ("Société Coopérative de Production des Artisans Boulangers et Pâtissiers Réunis de la Vallée "
+            "du Rhône et Environs SARL")
+    add_sample(folders, name=long)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)):
+        table = app.screen.query_one("#companies", DataTable)
+        [[name, *_rest]] = cells(table)
+        assert name.endswith("…") and long.startswith(name[:-1])
+        assert table.virtual_size.width <= 80  # no column pushed out of sight
+
+
 async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:
     company = add_sample(folders)
     app = app_for(folders)

@@ -15,6 +15,11 @@ from store.errors import KeepbooksError
 from store.i18n import _
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, its end replaced by "…" when it is longer."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def count(value: int) -> str:
     """An integer with the language's thousands separators: 1,032 / 1 032."""
     return formats.format_number(value)

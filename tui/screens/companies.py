@@ -27,6 +27,7 @@ from tui.widgets.tables import cursor_key, keep_cursor_on
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
+NAME_WIDTH = 32  # a longer name is shortened: the other columns stay on an 80-column terminal
 CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
@@ -127,7 +128,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             name = company.name if shared[company.name.casefold()] == 1 else f"{company.name} #{company.id}"
             if query and query not in name.casefold():
                 continue
-            table.add_row(Text(name), formatting.date_time(company.last_change),
+            table.add_row(Text(formatting.shortened(name, NAME_WIDTH)), formatting.date_time(company.last_change),
                           Text(formatting.size(company.size_bytes), justify="right"),
                           self._last_backup_cell(company, today), key=str(company.id))
         keep_cursor_on(table, current)
