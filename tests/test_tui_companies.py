@@ -70,11 +70,14 @@ async def test_a_long_name_leaves_the_other_columns_on_an_80_column_terminal(fol
             "du Rhône et Environs SARL")
     add_sample(folders, name=long)
     app = app_for(folders)
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#companies", DataTable)
         [[name, *_rest]] = cells(table)
         assert name.endswith("…") and long.startswith(name[:-1])
         assert table.virtual_size.width <= 80  # no column pushed out of sight
+        await pilot.resize_terminal(200, 24)  # room for all of it
+        await pilot.pause()
+        assert cells(table)[0][0] == long
 
 
 async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:

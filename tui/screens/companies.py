@@ -27,7 +27,10 @@ from tui.widgets.tables import cursor_key, keep_cursor_on
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
-NAME_WIDTH = 32  # a longer name is shortened: the other columns stay on an 80-column terminal
+# A name longer than the room the other columns leave (about 48 characters of dates and sizes) is
+# shortened: one long name would push them out of sight for every company.
+OTHER_COLUMNS_WIDTH = 48
+SHORTEST_NAME = 20
 CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
@@ -122,13 +125,14 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         query = typed.casefold()
         today = self.app.today()  # type: ignore[attr-defined]
         shared = Counter(company.name.casefold() for company in self._companies)
+        room = max(SHORTEST_NAME, self.app.size.width - OTHER_COLUMNS_WIDTH)
         for company in self._companies:
             # Companies may share a name (an import keeps the backup's): their ids tell them apart, as
             # in their backups' file names and on the command line (keepbooks backup '#7').
             name = company.name if shared[company.name.casefold()] == 1 else f"{company.name} #{company.id}"
             if query and query not in name.casefold():
                 continue
-            table.add_row(Text(formatting.shortened(name, NAME_WIDTH)), formatting.date_time(company.last_change),
+            table.add_row(Text(formatting.shortened(name, room)), formatting.date_time(company.last_change),
                           Text(formatting.size(company.size_bytes), justify="right"),
                           self._last_backup_cell(company, today), key=str(company.id))
         keep_cursor_on(table, current)
@@ -149,6 +153,9 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
     def selected_company(self) -> CompanyInfo | None:
         key = cursor_key(self.query_one("#companies", DataTable))
         return next((c for c in self._companies if str(c.id) == key), None)
+
+    def on_resize(self) -> None:
+        self._fill()  # the room for names changed
 
     def on_screen_resume(self) -> None:
         self.reload()  # back from a company: its last backup or last change may be new
