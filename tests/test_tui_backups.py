@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from store.progress import Progress
 from test_tui_support import COMPANY, add_sample, app_for, copy_of, make_folders, prepare, wait_for
 from tui import formatting
 from tui.commands import ScreenActions
+from tui.screens import backups as backups_screen
 from tui.screens.backups import BackupsScreen, DetailsScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.confirm import ConfirmScreen
@@ -198,6 +200,23 @@ async def test_import_reads_the_file_as_it_is_now_not_as_it_was_listed(folders, 
         await pilot.press("i")
         assert app.screen is screen
         assert "Full.manager" in list(app._notifications)[-1].message
+
+
+async def test_the_view_follows_files_added_and_removed_elsewhere(folders, monkeypatch) -> None:
+    # A backup from cron, a file removed from a shell: the open view shows it, without a key.
+    monkeypatch.setattr(backups_screen, "FOLDER_CHECK_SECONDS", 0.05)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        names = {b.path.name for b in screen.backups}
+        shutil.copyfile(folders.backups / "Full.manager", folders.backups / "Nightly.manager")
+        (folders.backups / "Lean.manager").unlink()
+        for _ in range(200):  # the view's timer, every 0.05 s here
+            if {b.path.name for b in screen.backups} != names:
+                break
+            await pilot.pause(0.05)
+        await wait_for(app, "scan", pilot=pilot)
+        assert {b.path.name for b in screen.backups} == names - {"Lean.manager"} | {"Nightly.manager"}
 
 
 async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:

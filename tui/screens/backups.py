@@ -36,6 +36,8 @@ from tui.widgets.backup_preview import BackupPreview, contents
 from tui.widgets.tables import cursor_key, keep_cursor_on
 
 
+FOLDER_CHECK_SECONDS = 2.0  # how often the view looks for files added or removed by others
+
 @dataclass(frozen=True)
 class BackupFile:
     """A .manager file of the folder: its manifest, or the reason it cannot be read."""
@@ -122,6 +124,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         super().__init__()
         self.folder = folder
         self.backups: list[BackupFile] = []
+        self._listed_stamp: int | None = None  # the folder's modification time when it was listed
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,6 +142,19 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         if self.folder is None:
             self.folder = self.app.folders.backups  # type: ignore[attr-defined]
         self.reload()
+        self.set_interval(FOLDER_CHECK_SECONDS, self._follow_folder)
+
+    def _folder_stamp(self) -> int | None:
+        """Changes when a file is added to, removed from or renamed in the folder."""
+        try:
+            return os.stat(self.folder).st_mtime_ns  # type: ignore[arg-type]
+        except OSError:
+            return None
+
+    def _follow_folder(self) -> None:
+        """A backup written by cron or removed from a shell shows up while the view is open."""
+        if self.is_current and self._folder_stamp() != self._listed_stamp:
+            self.reload()
 
     async def retranslate(self) -> None:
         """Redrawn in the language just chosen: the files are read again (only their manifests)."""
@@ -150,6 +166,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
 
     def reload(self) -> None:
         assert self.folder is not None
+        self._listed_stamp = self._folder_stamp()  # before reading: a change meanwhile shows next time
         self.query_one("#folder-line", Label).update(_("Backups in {folder} · reading…").format(folder=self.folder))
         self.load(self.folder)
 
