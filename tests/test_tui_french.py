@@ -173,6 +173,19 @@ async def test_summary_in_french_money_and_dates(french, folders) -> None:
         assert {"Sauvegarder", "Exercice précédent", "Retour"} <= footer_words(app)
 
 
+async def test_a_narrow_summary_breaks_its_holdings_between_phrases_not_inside_a_figure(french, folders) -> None:
+    # French figures hold no-break spaces (2 212, 6,6 Mo): broken at any space, "Historique 2" ended a
+    # line and "212 · …" began the next.
+    app = app_for(folders)
+    async with app.run_test(size=(60, 24)) as pilot:
+        screen = await open_summary(app, pilot)
+        holdings = screen.query_one("#holdings-text")
+        lines = holdings.render().plain.split("\n")
+        assert len(lines) > 1 and all(len(line) <= holdings.content_region.width for line in lines)
+        assert [phrase for line in lines for phrase in line.split(" · ")] == holdings.phrases
+        assert any(NNBSP in phrase for phrase in holdings.phrases)  # a figure with its thousands space
+
+
 async def test_backup_dialog_in_french(french, folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

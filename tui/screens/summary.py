@@ -23,6 +23,7 @@ from store.errors import KeepbooksError
 from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
+from tui.widgets.phrases import Phrases
 
 
 class SummaryScreen(TranslatedScreen, Screen[None]):
@@ -58,7 +59,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             yield Static("", id="balance-sheet", classes="panel")
             yield Static("", id="profit-and-loss", classes="panel")
         with Vertical(id="holdings", classes="panel"):
-            yield Static("", id="holdings-text")
+            yield Phrases(id="holdings-text")
             yield Static("", id="last-backup")
         yield Footer()
 
@@ -124,7 +125,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
                                                          currency=summary.currency))
         self.query_one("#balance-sheet", Static).update(self._balance_sheet(summary.balance_sheet))
         self.query_one("#profit-and-loss", Static).update(self._profit_and_loss(summary.profit_and_loss))
-        self.query_one("#holdings-text", Static).update(self._holdings(summary.holdings))
+        self.query_one("#holdings-text", Phrases).show(self._holdings(summary.holdings))
 
     def _money(self, minor_units: int) -> str:
         assert self.summary is not None
@@ -166,8 +167,8 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         return table
 
     @staticmethod
-    def _holdings(holdings: ledger.Holdings) -> Text:
-        parts = [
+    def _holdings(holdings: ledger.Holdings) -> list[str]:
+        return [
             _("Transactions {count}").format(count=formatting.count(holdings.transactions)),
             _("Attachments {count} ({size})").format(count=formatting.count(holdings.attachments),
                                                      size=formatting.size(holdings.attachment_bytes)),
@@ -175,7 +176,6 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             _("History {count}").format(count=formatting.count(holdings.history)),
             _("Database {size}").format(size=formatting.size(holdings.database_bytes)),
         ]
-        return Text(" · ".join(parts))
 
     def show_last_backup(self, info: CompanyInfo) -> None:
         label = self.query_one("#last-backup", Static)
