@@ -170,6 +170,7 @@ async def test_import_with_the_suggested_name_selects_the_new_company(folders) -
         assert name.value == COMPANY  # the backup's name, which exists already: said, and a name suggested
         note = str(step.query_one("#name-note", Label).content)
         assert "already exists" in note and RESTORED in note
+        assert note.splitlines()[1] == f"Suggested: {RESTORED} (press → to use it)."  # a line of its own
         await pilot.pause()
         await pilot.press("right")  # accepts the suggestion
         assert name.value == RESTORED

@@ -104,7 +104,9 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
             note.set_classes("error")
             return None
         if self._name_taken(name):
-            note.update(_("A company named {name} already exists. Suggested: {suggestion} "
+            # The suggestion on a line of its own: a line broken inside "Suggestion :" (French puts a
+            # no-break space there, which Rich breaks at all the same) left a colon alone at its start.
+            note.update(_("A company named {name} already exists.\nSuggested: {suggestion} "
                           "(press → to use it).").format(name=name, suggestion=self.suggestion)
                         if name == self.manifest.company_name else
                         _("A company named {name} already exists; both will be listed.").format(name=name))
