@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
+from textual.geometry import Region
 from textual.widgets import DataTable, Input, Label, Static
 
 from store.catalog import Catalog
@@ -78,6 +79,19 @@ async def test_a_long_name_leaves_the_other_columns_on_an_80_column_terminal(fol
         await pilot.resize_terminal(200, 24)  # room for all of it
         await pilot.pause()
         assert cells(table)[0][0] == long
+
+
+async def test_a_long_name_ends_in_an_ellipsis_on_its_summary(folders) -> None:
+    long = "Société Coopérative de Production des Artisans Boulangers et Pâtissiers Réunis de la Vallée"
+    add_sample(folders, name=long)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        label = app.screen.query_one("#company-name", Label)
+        [line] = label.render_lines(Region(0, 0, label.size.width, 1))
+        assert line.text.rstrip().endswith("…") and long.startswith(line.text.rstrip()[:-1])
 
 
 async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:
