@@ -94,6 +94,18 @@ async def test_a_long_name_ends_in_an_ellipsis_on_its_summary(folders) -> None:
         assert line.text.rstrip().endswith("…") and long.startswith(line.text.rstrip()[:-1])
 
 
+async def test_home_and_end_go_to_the_first_and_last_company(folders) -> None:
+    for name in ("Atelier Lefèvre", "Boulangerie Martin", "Cave Dubois"):
+        add_sample(folders, name=name)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#companies", DataTable)
+        await pilot.press("end")
+        assert table.cursor_row == 2
+        await pilot.press("home")
+        assert table.cursor_row == 0
+
+
 async def test_never_backed_up_says_never_in_warning_colour(folders) -> None:
     company = add_sample(folders)
     app = app_for(folders)

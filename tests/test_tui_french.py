@@ -113,8 +113,8 @@ async def test_textual_own_keys_and_the_palette_prompts_in_french(french, folder
     async with app.run_test(size=SIZE) as pilot:
         keys = {key: active.binding for key, active in app.screen.active_bindings.items()}  # the table has the focus
         assert {key: keys[key].description for key in ("up", "ctrl+home", "home", "ctrl+end", "end")} == {
-            "up": "Ligne précédente", "ctrl+home": "Première ligne", "home": "Première colonne",
-            "ctrl+end": "Dernière ligne", "end": "Dernière colonne"}
+            "up": "Ligne précédente", "ctrl+home": "Première ligne", "home": "Première ligne",
+            "ctrl+end": "Dernière ligne", "end": "Dernière ligne"}  # Home / End: rows in the lists
         assert (keys["ctrl+p"].description, keys["ctrl+p"].tooltip) == ("palette", "Ouvrir la palette de commandes")
         assert keys["l"].tooltip == "Passer l’interface de l’anglais au français, ou l’inverse"
         await pilot.press("slash")  # the filter field

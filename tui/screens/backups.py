@@ -33,7 +33,7 @@ from tui.screens.folder import FolderScreen
 from tui.screens.import_company import ImportScreen
 from tui.screens.verify import VerifyScreen
 from tui.widgets.backup_preview import BackupPreview, contents
-from tui.widgets.tables import cursor_key, keep_cursor_on
+from tui.widgets.tables import RowTable, cursor_key, keep_cursor_on
 
 
 FOLDER_CHECK_SECONDS = 2.0  # how often the view looks for files added or removed by others
@@ -129,7 +129,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("", id="folder-line", markup=False)
-        table: DataTable[str | Text] = DataTable(id="backups", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = RowTable(id="backups")
         table.add_column(_("Company"), key="company")
         table.add_column(_("Backed up"), key="when")
         table.add_column(_("Size"), key="size")

@@ -23,7 +23,7 @@ from tui import formatting
 from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
-from tui.widgets.tables import cursor_key, keep_cursor_on
+from tui.widgets.tables import RowTable, cursor_key, keep_cursor_on
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
@@ -70,7 +70,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield TextField(placeholder=_("Filter by name"), id="filter", select_on_focus=False)
-        table: DataTable[str | Text] = DataTable(id="companies", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = RowTable(id="companies")
         table.add_column(_("Name"), key="name")
         table.add_column(_("Last change"), key="last_change")
         table.add_column(_("Size"), key="size")

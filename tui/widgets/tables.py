@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
+
+
+class RowTable(DataTable):
+    """The lists' table: one row at a time, and Home / End go to the first / last row (in Textual's
+    table they scroll sideways, which a list of rows never needs)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "Top", show=False),
+        Binding("end", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    def __init__(self, *, id: str) -> None:  # noqa: A002 (Textual's name)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
 
 def cursor_key(table: DataTable) -> str | None:
