@@ -44,7 +44,9 @@ def disk_full(exc: BaseException, folder: Path) -> bool:
     so: it may report 'disk I/O error', or fail the rollback that follows ('cannot rollback - no
     transaction is active'), so the space left is looked at too."""
     seen: BaseException | None = exc
-    while seen is not None:
+    for _depth in range(10):  # the error and what it was raised from (a chain is short, never a loop)
+        if seen is None:
+            break
         if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
             return True
         if getattr(seen, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(seen):

@@ -523,8 +523,8 @@ def _stop(signum: int, _frame: object) -> None:
 
 
 def _catch_stop_signals() -> dict[int, Any]:
-    """Turn the stop signals into Stopped; the handlers they had, to put back. None where signals
-    cannot be caught (main called on another thread than the main one)."""
+    """Turn the stop signals into Stopped; the handlers they had, to put back (none where signals
+    cannot be caught: main called on another thread than the main one)."""
     previous = {}
     try:
         for signum in stop_signals():
