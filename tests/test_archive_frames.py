@@ -360,3 +360,16 @@ def test_every_connection_to_a_received_database_checks_its_structure_first(cata
     assert len(statements) == 4
     assert all(log and re.fullmatch(r"PRAGMA (quick_check|integrity_check)\(20\)", log[0]) for log in statements), \
         [log[:2] for log in statements]
+
+
+def test_a_backup_cut_short_or_with_bytes_after_its_end_is_not_whole(catalog: Catalog, tmp_path: Path) -> None:
+    # Read from the frames' headers alone: what prune relies on before keeping a backup.
+    company = make_company(catalog, transactions=40, attachments_mb=0.3)
+    good = archive.backup(company.books_path, tmp_path / "good.manager").path
+    assert archive_read.is_whole(good)
+    data = good.read_bytes()
+    for size in (0, 5, 3000, len(data) // 2, len(data) - 4, len(data) - 1):
+        (tmp_path / "cut.manager").write_bytes(data[:size])
+        assert not archive_read.is_whole(tmp_path / "cut.manager"), size
+    (tmp_path / "more.manager").write_bytes(data + b"\0")
+    assert not archive_read.is_whole(tmp_path / "more.manager")

@@ -235,6 +235,35 @@ def test_a_file_replaced_between_reading_and_removing_is_left_in_place(two_years
     assert not (two_years / "Acme 2024-12-15 0200.manager").exists()  # the others were removed
 
 
+def test_a_backup_cut_short_is_never_kept_in_place_of_whole_ones(two_years: Path, local_zone, capsys) -> None:
+    # A copy killed half-way, a full disk: the manifest at its start still reads. Kept as the newest,
+    # it had every whole backup deleted, and prune said nothing (exit 0, --quiet).
+    local_zone(PARIS)
+    newest = two_years / "Acme SARL 2026-11-30 0200.manager"
+    newest.write_bytes(newest.read_bytes()[:3000])
+    assert main(["prune", str(two_years), "--keep-last", "1", "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.strip() == (
+        f"keepbooks: Skipped {newest}: it is cut short (keepbooks verify says more); left in place, not counted.")
+    left = set(listing(two_years)) - FOREIGN
+    assert left == {newest.name, "Acme SARL 2026-11-29 0200.manager", "Bistro 2025-01-12 0200.manager"}
+    assert archive.verify(two_years / "Acme SARL 2026-11-29 0200.manager").company_name == "Acme SARL"
+
+
+def test_a_backup_this_user_may_not_read_is_said_and_left(two_years: Path, local_zone, monkeypatch,
+                                                          capsys) -> None:
+    # Written by root into the folder of the user who prunes (a sudo mistake): it was skipped in silence.
+    local_zone(PARIS)
+    private = two_years / "Bistro 2025-01-12 0200.manager"
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: real_access(path, mode) and Path(path) != private)
+    code, report = prune_json(two_years, capsys)
+    assert code == 1
+    assert {"file": str(private), "reason": "no-access"}.items() <= next(
+        item for item in report["skipped"] if item["file"] == str(private)).items()
+    assert private.exists()
+
+
 def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:
     assert main(["prune", str(tmp_path)]) == 2
     assert "--keep-last" in capsys.readouterr().err

@@ -453,9 +453,9 @@ def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
         print(json.dumps(_prune_json(result), indent=2, ensure_ascii=False))
     elif not args.quiet:
         _print_prune(result)
-    for item in result.failed:
+    for item in result.problems + result.failed:  # on stderr even with --quiet: cron mails them
         warn(item.message)
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return EXIT_FAILED if result.failed or result.problems else EXIT_OK
 
 
 def _print_prune(result) -> None:
@@ -478,7 +478,8 @@ def _print_prune(result) -> None:
     if not result.companies:
         print(_("No keepbooks backups in {folder}.").format(folder=result.folder))
     for item in result.skipped:
-        print(item.message)
+        if item not in result.problems:  # those go to stderr
+            print(item.message)
     count, size = sum(len(c.remove) for c in result.companies), format_size(result.removed_bytes)
     if result.dry_run:
         print(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
