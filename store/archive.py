@@ -28,7 +28,7 @@ from store.archive_format import (
 from store.archive_read import import_backup, inspect, verify
 from store.archive_write import backup, backup_to_stream, clean_leftovers, estimate
 from store.catalog import Catalog, CompanyInfo
-from store.config import ensure_folder
+from store.config import backups_folder
 from store.progress import ProgressCallback, no_progress
 
 __all__ = [
@@ -69,7 +69,7 @@ def backup_company(catalog: Catalog, company_id: int, destination: Path | None =
     name inside it; anything else: that file (``.manager`` added when missing)."""
     info = catalog.get(company_id)
     if destination is None:
-        destination = ensure_folder(catalog.folders.backups) / company_backup_name(catalog, info)
+        destination = backups_folder(catalog.folders) / company_backup_name(catalog, info)
     elif Path(destination).is_dir():
         destination = Path(destination) / company_backup_name(catalog, info)
     result = backup(info.books_path, Path(destination), include=include, force=force, progress=progress,

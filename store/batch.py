@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 
 from store.archive import BackupResult, DestinationExists, Include, backup_company, file_names
 from store.catalog import Catalog, CompanyInfo
-from store.config import ensure_folder
+from store.config import backups_folder
 from store.errors import Cancelled, KeepbooksError, StorageError
 from store.i18n import _
 from store.progress import ProgressCallback, no_progress
@@ -31,7 +31,7 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
     Each backup is recorded in the catalog (date, file, size). Errors of one company (damaged
     database, I/O error, an existing file) are reported in its Outcome; cancelling stops everything."""
     if folder is None:
-        folder = ensure_folder(catalog.folders.backups)
+        folder = backups_folder(catalog.folders)
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
         raise StorageError(_("{path} is not a folder.").format(path=folder))

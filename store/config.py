@@ -16,6 +16,7 @@ from store.i18n import _
 class Folders:
     data: Path
     backups: Path
+    backups_chosen: bool = False  # given by --backup-dir or KEEPBOOKS_BACKUP_DIR (see backups_folder)
 
     @property
     def catalog(self) -> Path:
@@ -35,8 +36,21 @@ def resolve_folders(data_dir: str | os.PathLike | None = None,
     """Options first, then environment variables, then the platform's user data folder."""
     data = data_dir or os.environ.get("KEEPBOOKS_DATA_DIR") or platformdirs.user_data_dir("keepbooks")
     data_path = Path(data).expanduser().resolve()
-    backups = backup_dir or os.environ.get("KEEPBOOKS_BACKUP_DIR") or data_path / "backups"
-    return Folders(data=data_path, backups=Path(backups).expanduser().resolve())
+    chosen = backup_dir or os.environ.get("KEEPBOOKS_BACKUP_DIR")
+    backups = chosen or data_path / "backups"
+    return Folders(data=data_path, backups=Path(backups).expanduser().resolve(), backups_chosen=bool(chosen))
+
+
+def backups_folder(folders: Folders) -> Path:
+    """The backups folder, made on first use. One chosen with --backup-dir or KEEPBOOKS_BACKUP_DIR is made
+    only inside a folder that exists: made with its parents, a backup disk that is not mounted
+    (/mnt/usb/keepbooks without /mnt/usb) would pass for new folders on the system disk, and the
+    nightly job for a success."""
+    parent = folders.backups.parent
+    if folders.backups_chosen and not folders.backups.exists() and not parent.is_dir():
+        raise StorageError(_("The backups folder {path} cannot be made: {parent} does not exist (is its disk "
+                             "mounted?).").format(path=folders.backups, parent=parent))
+    return ensure_folder(folders.backups)
 
 
 def ensure_folder(path: Path) -> Path:

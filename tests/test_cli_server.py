@@ -90,6 +90,23 @@ def test_backup_all_to_a_folder_twice_and_with_force(data: Path, tmp_path: Path,
     assert out == "" and "Broken (#2)" in err and "already exists" not in err and "--force" not in err
 
 
+def test_a_disk_that_is_not_mounted_fails_the_nightly_job_instead_of_passing_for_an_empty_one(
+        data: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    # Found by an exploratory pass: both were made anew on the system disk, and the job said success.
+    usb = tmp_path / "mnt" / "usb" / "keepbooks"  # /mnt/usb, the disk's mount point, is not there
+    assert main(["--data-dir", str(data), "--backup-dir", str(usb), "backup", "--all", "--quiet"]) == 1
+    assert capsys.readouterr().err.strip() == (f"keepbooks: The backups folder {usb} cannot be made: "
+                                               f"{usb.parent} does not exist (is its disk mounted?).")
+    assert not (tmp_path / "mnt").exists()
+    unmounted = tmp_path / "srv" / "kbdata"
+    monkeypatch.setenv("KEEPBOOKS_DATA_DIR", str(unmounted))
+    for command in (["backup", "--all"], ["companies", "--json"]):
+        assert main(command) == 1
+        assert capsys.readouterr().err.strip() == (f"keepbooks: There is no keepbooks data folder at {unmounted}: "
+                                                   "no company has been made there yet, or its disk is not mounted.")
+    assert not (tmp_path / "srv").exists()
+
+
 def test_companies_with_the_same_name_get_one_file_each(tmp_path: Path, capsys) -> None:
     with Catalog(folders_at(tmp_path)) as catalog:
         make_company(catalog, transactions=5, attachments_mb=0, name="Acme")

@@ -189,6 +189,7 @@ def _last_backup(company) -> str:
 
 
 def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
+    _existing_data(folders)
     with Catalog(folders) as catalog:
         companies = catalog.companies()
     if args.json:
@@ -254,7 +255,17 @@ class _CountingWriter:
         self.stream.flush()
 
 
+def _existing_data(folders: Folders) -> None:
+    """Commands that work on the companies there are refuse a data folder that does not exist, rather
+    than make an empty one: a data disk that is not mounted would look like a server with no companies,
+    and the nightly backup like a success."""
+    if not folders.data.is_dir():
+        raise StorageError(_("There is no keepbooks data folder at {path}: no company has been made there "
+                             "yet, or its disk is not mounted.").format(path=folders.data))
+
+
 def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
+    _existing_data(folders)
     if args.all and args.company is not None:
         raise UsageError(_("give one company or --all, not both."))
     if args.all:

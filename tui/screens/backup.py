@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from store import archive
 from store.archive import BackupResult, Estimate, Include
 from store.catalog import Catalog, CompanyInfo
-from store.config import Folders, ensure_folder
+from store.config import Folders, backups_folder, ensure_folder
 from store.errors import InvalidInput
 from store.i18n import N_, _, ngettext
 from tui import formatting
@@ -209,7 +209,10 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         # The worker's own event: set when the person confirms Cancel, and by Textual when the app exits.
         cancel = get_current_worker().cancelled_event
         report = self.reporter()
-        ensure_folder(destination.parent)  # the backups folder is made on first use; errors name it
+        if destination.parent == folders.backups:  # made on first use, unless chosen; errors name it
+            backups_folder(folders)
+        else:
+            ensure_folder(destination.parent)
         with Catalog(folders) as catalog:  # this thread's own connection to the catalog
             return archive.backup_company(catalog, self.company.id, destination, include=include, force=force,
                                           progress=report, cancel=cancel)
