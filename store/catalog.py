@@ -111,7 +111,7 @@ class Staging:
 class Catalog:
     def __init__(self, folders: Folders) -> None:
         self.folders = folders
-        ensure_folder(folders.data)
+        ensure_folder(folders.data, private=True)
         ensure_folder(folders.companies)
         try:
             self.conn = connect(folders.catalog)

@@ -53,9 +53,13 @@ def backups_folder(folders: Folders) -> Path:
     return ensure_folder(folders.backups)
 
 
-def ensure_folder(path: Path) -> Path:
-    """Create ``path`` if needed and check it is writable; the error names the folder."""
+def ensure_folder(path: Path, *, private: bool = False) -> Path:
+    """Create ``path`` if needed and check it is writable; the error names the folder. ``private``: made
+    for this user alone (the data folder: the books inside are the companies' accounts)."""
     try:
+        if private and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700, exist_ok=True)
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(

@@ -117,3 +117,16 @@ def test_owner_lock_is_exclusive(tmp_path: Path) -> None:
     assert second.acquire()
     second.release()
     assert not os.path.exists(tmp_path / "x.lock")
+
+
+def test_a_new_data_folder_is_for_its_user_alone(tmp_path: Path) -> None:
+    # Found by an exploratory pass: under the usual umask (022) every user of the server could copy any
+    # company's books (folders 755, books 644), while its backups were private (600).
+    old = os.umask(0o022)
+    try:
+        with Catalog(resolve_folders(tmp_path / "home" / "keepbooks", tmp_path / "backups")) as catalog:
+            company = catalog.create("Boulangerie Martin")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "home" / "keepbooks").stat().st_mode & 0o777 == 0o700
+    assert company.books_path.is_file()  # inside it, whatever its own mode
