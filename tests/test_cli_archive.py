@@ -171,6 +171,18 @@ def test_an_import_stopped_by_a_signal_adds_nothing(data: Path, tmp_path: Path, 
     assert leftovers(data) == [] and state(data) == before
 
 
+def test_a_reader_that_stops_early_is_said_on_stderr(data: Path) -> None:
+    # backup -o - | ssh host 'cat > f' with the far end gone: exit 1 and, before, not a word in the log.
+    child = subprocess.Popen([sys.executable, "-m", "tui.cli", *cli(data, "backup", "1", "-o", "-")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert child.stdout is not None and child.stdout.read(1000)
+    child.stdout.close()  # the reader goes away
+    _out, err = child.communicate(timeout=120)
+    assert child.returncode == 1
+    assert err.decode().strip().splitlines()[-1] == (
+        "keepbooks: what reads the output stopped before its end (a closed pipe); what it got is incomplete")
+
+
 def test_backup_to_a_terminal_is_refused(data: Path) -> None:
     primary, secondary = pty.openpty()
     try:

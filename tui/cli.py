@@ -705,6 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        warn(_("what reads the output stopped before its end (a closed pipe); what it got is incomplete"))
         return EXIT_FAILED
     except Exception as exc:  # a bug: still one line, with a way to get the details
         if os.environ.get("KEEPBOOKS_DEBUG"):
