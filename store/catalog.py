@@ -279,9 +279,14 @@ class Catalog:
         self.conn.execute("UPDATE company SET name = ? WHERE id = ?", (name, company_id))
 
     def record_backup(self, company_id: int, file: Path, size: int, when: dt.datetime | None = None) -> None:
-        self.conn.execute(
-            "UPDATE company SET last_backup_at = ?, last_backup_file = ?, last_backup_size = ? WHERE id = ?",
-            ((when or now()).isoformat(), str(file), size, company_id))
+        try:
+            self.conn.execute(
+                "UPDATE company SET last_backup_at = ?, last_backup_file = ?, last_backup_size = ? WHERE id = ?",
+                ((when or now()).isoformat(), str(file), size, company_id))
+        except sqlite3.Error as exc:  # the backup itself is whole and in place: say so
+            raise StorageError(_("The backup {file} was written, but the companies catalog {path} could not "
+                                 "record it: {reason}.").format(file=file, path=self.folders.catalog,
+                                                                reason=exc)) from exc
 
     def remove(self, company_id: int) -> Path:
         """Move the company's folder to the trash and drop it from the list; returns where it went."""

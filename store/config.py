@@ -56,6 +56,8 @@ def backups_folder(folders: Folders) -> Path:
 def ensure_folder(path: Path, *, private: bool = False) -> Path:
     """Create ``path`` if needed and check it is writable; the error names the folder. ``private``: made
     for this user alone (the data folder: the books inside are the companies' accounts)."""
+    if path.exists() and not path.is_dir():
+        raise StorageError(_("{path} is not a folder.").format(path=path))
     try:
         if private and not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -84,6 +84,8 @@ def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
 def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
     """Every keepbooks backup directly inside ``folder``, and every other entry with why it was skipped."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise StorageError(_("{path} is not a folder.").format(path=folder))
     if not folder.is_dir():
         raise StorageError(_("The folder {folder} does not exist.").format(folder=folder))
     found: list[Found] = []

@@ -276,3 +276,7 @@ def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:
     assert str(missing) in err and len(err.splitlines()) == 1
     assert main(["prune", str(tmp_path), "--keep-last", "3"]) == 0
     assert f"No keepbooks backups in {tmp_path}." in capsys.readouterr().out
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    assert main(["prune", str(a_file), "--keep-last", "3"]) == 1
+    assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."

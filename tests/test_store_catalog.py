@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,38 @@ def test_a_new_data_folder_is_for_its_user_alone(tmp_path: Path) -> None:
         os.umask(old)
     assert (tmp_path / "home" / "keepbooks").stat().st_mode & 0o777 == 0o700
     assert company.books_path.is_file()  # inside it, whatever its own mode
+
+
+def test_a_catalog_that_cannot_record_a_backup_says_the_backup_is_there(catalog: Catalog, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    # It was an "internal error" and exit 1, though the backup file was whole and in place.
+    from store import archive
+
+    company = catalog.create("Boulangerie Martin")
+
+    class ReadOnly:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+        def execute(self, sql, *args):
+            if sql.lstrip().startswith("UPDATE company SET last_backup_at"):
+                raise sqlite3.OperationalError("attempt to write a readonly database")
+            return self.conn.execute(sql, *args)
+
+    monkeypatch.setattr(catalog, "conn", ReadOnly(catalog.conn))
+    target = tmp_path / "b.manager"
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, target)
+    assert str(raised.value) == (f"The backup {target} was written, but the companies catalog {catalog.folders.catalog} "
+                                 "could not record it: attempt to write a readonly database.")
+    assert archive.verify(target).company_name == "Boulangerie Martin"
+
+
+def test_a_data_folder_that_is_a_file_is_said_to_be_one(tmp_path: Path) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("not a folder")
+    with pytest.raises(StorageError, match=f"^{a_file} is not a folder.$"):
+        Catalog(resolve_folders(a_file, tmp_path / "backups"))
