@@ -8,6 +8,7 @@ before it is deleted, so a file replaced since it was read is not removed.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,7 @@ class Skipped:
 
     path: Path
     reason: str  # stable code: folder, symlink, hidden, not-manager, unreadable, incomplete, no-access,
-    # changed, failed
+    # future, changed, failed
     message: str  # one sentence for people, naming the file
 
 
@@ -74,7 +75,8 @@ class PruneResult:
         return [item for item in self.skipped if item.reason in PROBLEMS]
 
 
-PROBLEMS = ("incomplete", "no-access")
+PROBLEMS = ("incomplete", "no-access", "future")
+FUTURE_MARGIN = dt.timedelta(days=1)
 
 
 def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
@@ -164,6 +166,22 @@ def _plan_on_whole_backups(found: list[Found], skipped: list[Skipped], policy: P
                                    .format(file=item.path)))
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+def _set_aside_future(found: list[Found], skipped: list[Skipped]) -> None:
+    """Backups dated more than a day ahead of this machine's clock (made under a wrong clock) leave
+    ``found`` for ``skipped``: counted, such a file would stay the newest for years and push each
+    fresh backup out."""
+    limit = _now() + FUTURE_MARGIN
+    for item in [f for f in found if f.backup.created_at > limit]:
+        found.remove(item)
+        skipped.append(Skipped(item.path, "future", _("Skipped {file}: it is dated {when}, ahead of this machine's "
+                                                      "clock (a clock set wrong?); left in place, not counted.")
+                               .format(file=item.path, when=item.backup.created_at.isoformat(" ", "minutes"))))
+
+
 def _whole(path: Path) -> bool:
     try:
         return is_whole(path)
@@ -176,6 +194,7 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
 
     As in restic, the rules count periods that have a backup, not calendar periods back from today."""
     found, skipped = scan(folder)
+    _set_aside_future(found, skipped)
     plans = _plan_on_whole_backups(found, skipped, policy)
     by_path = {f.path: f for f in found}
     companies: list[CompanyPrune] = []

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
+import store.prune
 from store import archive, archive_write
 from store.catalog import Catalog
 from test_archive_support import folders_at, make_company
@@ -70,6 +71,7 @@ def two_years(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_zone) -> Pa
     local_zone("UTC")
     clock = FakeClock()
     monkeypatch.setattr(archive_write, "dt", clock.module)
+    monkeypatch.setattr(store.prune, "_now", lambda: utc(2026, 12, 1))  # prune's today: after every backup
     folder = tmp_path / "backups"
     folder.mkdir()
     with Catalog(folders_at(tmp_path)) as catalog:
@@ -262,6 +264,22 @@ def test_a_backup_this_user_may_not_read_is_said_and_left(two_years: Path, local
     assert {"file": str(private), "reason": "no-access"}.items() <= next(
         item for item in report["skipped"] if item["file"] == str(private)).items()
     assert private.exists()
+
+
+def test_a_backup_dated_ahead_of_the_clock_does_not_push_fresh_ones_out(two_years: Path, tmp_path: Path,
+                                                                          local_zone, monkeypatch, capsys) -> None:
+    # Made under a clock set ten years ahead: counted, it stayed "the newest" and each night's backup
+    # was removed by --keep-last 1 --keep-daily 1, with exit 0.
+    local_zone(PARIS)
+    clock = FakeClock()
+    monkeypatch.setattr(archive_write, "dt", clock.module)
+    with Catalog(folders_at(tmp_path)) as catalog:
+        acme = next(c for c in catalog.companies() if c.name == "Acme SARL")
+        ahead = write(catalog, acme.id, two_years, clock, utc(2036, 1, 1), "Acme SARL")
+    assert main(["prune", str(two_years), "--keep-last", "1", "--keep-daily", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"keepbooks: Skipped {ahead}: it is dated 2036-01-01 03:00+01:00, ahead of this machine's")
+    assert ahead.exists() and (two_years / "Acme SARL 2026-11-30 0200.manager").exists()
 
 
 def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:
