@@ -54,7 +54,7 @@ from store.archive_write import Hasher, InOrder, system_temp_workspace
 from store.books import Books
 from store.durable import EarlySync, ReadOnce, disk_full, fsync_path
 from store.migrations import upgrade
-from store.errors import StorageError
+from store.errors import StorageError, system_reason
 from store.i18n import N_, _
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
 
@@ -474,13 +474,13 @@ def _open(path: Path) -> tuple[BinaryIO, int, bytes]:
     except PermissionError:
         raise ArchiveError(_("{file} cannot be read: permission denied.").format(file=path)) from None
     except OSError as exc:
-        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=exc.strerror or exc)) from None
+        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
     try:
         size = os.fstat(fh.fileno()).st_size
         head = fh.read(4)
     except OSError as exc:
         fh.close()
-        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=exc.strerror or exc)) from None
+        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
     if not head:
         fh.close()
         raise not_a_backup(path, _("it is empty"))
@@ -513,7 +513,7 @@ def inspect(path: Path) -> Manifest:
         try:
             manifest, _digest = _read_manifest(_Stream(fh, path, raw_chunk=INSPECT_CHUNK, initial=head))
         except OSError as exc:
-            raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=exc.strerror or exc)) from None
+            raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
     return dataclasses.replace(manifest, file_size=size)
 
 
@@ -811,7 +811,7 @@ def _io_error(path: Path, exc: OSError | sqlite3.Error, folder: Path) -> Storage
     if disk_full(exc, folder):
         reason = _("the disk holding {folder} is full").format(folder=folder)
     elif isinstance(exc, OSError):
-        reason = exc.strerror or str(exc)
+        reason = system_reason(exc)
     else:
         reason = str(exc)
     return StorageError(_("Cannot import {file}: {reason}.").format(file=path, reason=reason))
@@ -825,7 +825,7 @@ def verify(path: Path, *, progress: ProgressCallback = no_progress,
     try:
         return _read_all(path, work.folder, fill=False, progress=progress, cancel=cancel)
     except OSError as exc:
-        raise StorageError(_("Cannot check {file}: {reason}.").format(file=path, reason=exc.strerror or exc)) from exc
+        raise StorageError(_("Cannot check {file}: {reason}.").format(file=path, reason=system_reason(exc))) from exc
     except sqlite3.Error as exc:
         raise StorageError(_("Cannot check {file}: {reason}.").format(file=path, reason=exc)) from exc
     finally:

@@ -59,7 +59,7 @@ from store.archive_format import (
 )
 from store.db import BUSY_TIMEOUT_MS, PAGE_SIZE, connect
 from store.durable import DirectFile, disk_full, fsync_path
-from store.errors import InvalidInput, NotFound, StorageError
+from store.errors import InvalidInput, NotFound, StorageError, system_reason
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
@@ -122,7 +122,7 @@ def system_temp_workspace(purpose: str) -> Workspace:
         return Workspace(folder, purpose)
     except OSError as exc:
         raise StorageError(_("Cannot create a temporary folder in {folder}: {reason}.")
-                           .format(folder=folder, reason=exc.strerror or exc)) from exc
+                           .format(folder=folder, reason=system_reason(exc))) from exc
 
 
 def clean_leftovers(folder: Path) -> None:
@@ -818,7 +818,7 @@ def _settings_name(books_path: Path) -> str:
 
 
 def _storage_error(path: Path, exc: OSError) -> StorageError:
-    reason = _("the disk is full") if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+    reason = system_reason(exc)
     return StorageError(_("Cannot write the backup {path}: {reason}.").format(path=path, reason=reason))
 
 
@@ -906,7 +906,7 @@ def backup_to_stream(books_path: Path, stream: BinaryIO, *, include: Include = I
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise StorageError(_("Cannot write the backup: {reason}.").format(reason=exc.strerror or exc)) from exc
+        raise StorageError(_("Cannot write the backup: {reason}.").format(reason=system_reason(exc))) from exc
     finally:
         work.cleanup()
 

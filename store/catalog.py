@@ -23,7 +23,7 @@ from store.books import BOOKS_FILENAME, Books, check_company_name, create_books,
 from store.config import Folders, ensure_folder
 from store.db import connect
 from store.durable import disk_full
-from store.errors import Ambiguous, NotFound, StorageError
+from store.errors import Ambiguous, NotFound, StorageError, system_reason
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
 
@@ -298,4 +298,4 @@ class Catalog:
                 return self._move_to_trash(info.folder, f"{company_id}-{safe}")
             except OSError as exc:
                 raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
-                    path=info.folder, reason=exc.strerror or exc)) from exc
+                    path=info.folder, reason=system_reason(exc))) from exc

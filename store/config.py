@@ -8,7 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
-from store.errors import StorageError
+from store.errors import StorageError, system_reason
 from store.i18n import _
 
 
@@ -65,7 +65,7 @@ def ensure_folder(path: Path, *, private: bool = False) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(
-            _("Cannot create the folder {path}: {reason}.").format(path=path, reason=exc.strerror or exc)
+            _("Cannot create the folder {path}: {reason}.").format(path=path, reason=system_reason(exc))
         ) from exc
     if not path.is_dir():
         raise StorageError(_("{path} is not a folder.").format(path=path))

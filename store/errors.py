@@ -2,6 +2,33 @@
 
 from __future__ import annotations
 
+import errno
+
+from store.i18n import N_, _
+
+# The system's words for the failures a person meets, in the interface language (strerror is the C
+# library's English whatever the language: "…: Operation not permitted." in a French sentence).
+_SYSTEM_REASONS = {
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.ENOENT: N_("no such file or folder"),
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is used up"),
+    errno.EROFS: N_("the file system is read-only"),
+    errno.EEXIST: N_("it exists already"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+    errno.EIO: N_("input/output error (the disk may be failing)"),
+    errno.EMFILE: N_("too many open files"),
+}
+
+
+def system_reason(exc: BaseException) -> str:
+    """Why an operating-system call failed, in words for people and in the interface language."""
+    if isinstance(exc, OSError) and exc.errno in _SYSTEM_REASONS:
+        return _(_SYSTEM_REASONS[exc.errno])
+    return getattr(exc, "strerror", None) or str(exc)
+
 
 class KeepbooksError(Exception):
     """Base of every error that is reported to the user as a message, never as a traceback."""

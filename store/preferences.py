@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from store.errors import InvalidInput, StorageError
+from store.errors import InvalidInput, StorageError, system_reason
 from store.i18n import LANGUAGES, _
 
 FILENAME = "preferences.json"
@@ -77,7 +77,7 @@ def save_preferences(data_dir: Path | str, *, language: str | None = _UNSET) -> 
         _write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise StorageError(_("Cannot save the preferences to {path}: {reason}.").format(
-            path=path, reason=exc.strerror or exc)) from exc
+            path=path, reason=system_reason(exc))) from exc
     return load_preferences(folder)
 
 

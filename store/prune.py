@@ -15,7 +15,7 @@ from pathlib import Path
 
 from store.archive_format import EXTENSION, ArchiveError
 from store.archive_read import inspect, is_whole
-from store.errors import StorageError
+from store.errors import StorageError, system_reason
 from store.i18n import _
 from store.retention import BackupFile, Policy, plan
 
@@ -96,7 +96,7 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as exc:
         raise StorageError(_("Cannot read the folder {folder}: {reason}.").format(
-            folder=folder, reason=exc.strerror or exc)) from exc
+            folder=folder, reason=system_reason(exc))) from exc
     for entry in entries:
         path = Path(entry.path)
         if entry.is_symlink():
@@ -121,7 +121,7 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
                 continue
             except OSError as exc:
                 skipped.append(Skipped(path, "unreadable", _("Skipped {file}: {reason}.").format(
-                    file=path, reason=exc.strerror or exc)))
+                    file=path, reason=system_reason(exc))))
                 continue
             created_at = manifest.created_at.astimezone()  # the local time of this machine
             backup = BackupFile(path, manifest.company_uid, manifest.company_name, created_at)
@@ -141,7 +141,7 @@ def _remove(found: Found) -> Skipped | None:
         return Skipped(path, "changed", _("Left {file} in place: it changed since it was read.").format(file=path))
     except OSError as exc:
         return Skipped(path, "failed", _("Cannot remove {file}: {reason}.").format(
-            file=path, reason=exc.strerror or exc))
+            file=path, reason=system_reason(exc)))
     return None
 
 

@@ -288,7 +288,7 @@ def test_a_failure_after_the_parallel_checks_start_stops_them(catalog: Catalog, 
         monkeypatch.setattr(archive_read, "_check_database", refused_while_the_checks_run)
     monkeypatch.setattr(archive_read, "_check_relations", _endless_checks)
     before = state(catalog.folders.data)
-    with pytest.raises(StorageError, match="Too many open files"):
+    with pytest.raises(StorageError, match="too many open files"):
         if failing.endswith("(verify)"):
             archive.verify(backup)
         else:

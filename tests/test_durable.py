@@ -241,7 +241,7 @@ def test_an_import_whose_early_sync_fails_adds_nothing_and_says_why(catalog: Cat
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(durable, "_fdatasync", fdatasync)
-    with pytest.raises(StorageError, match="Input/output error") as raised:
+    with pytest.raises(StorageError, match=r"input/output error \(the disk may be failing\)") as raised:
         archive.import_backup(catalog, result.path)
     assert str(result.path) in str(raised.value)
     assert state(catalog.folders.data) == before and leftovers(catalog.folders.data) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import string
@@ -346,3 +347,15 @@ def test_json_output_is_the_same_in_french(capsys: pytest.CaptureFixture[str],
     assert main(["--lang", "fr", "--data-dir", str(tmp_path), "companies", "--json"]) == 0
     french = capsys.readouterr().out
     assert french == english and json.loads(french)[0]["name"] == "Café Dupont"
+
+
+def test_the_systems_reasons_are_in_the_interface_language() -> None:
+    # strerror is the C library's English whatever the language: "…: Operation not permitted." ended
+    # French sentences. The reasons people meet are ours, translated; the others stay the system's.
+    from store.errors import system_reason
+
+    set_language("fr")
+    assert system_reason(PermissionError(errno.EACCES, "Permission denied")) == "permission refusée"
+    assert system_reason(OSError(errno.ENOSPC, "No space left on device")) == "le disque est plein"
+    assert system_reason(OSError(errno.ENAMETOOLONG, "File name too long")) == "File name too long"
+    assert system_reason(ValueError("bad")) == "bad"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from store import formats
-from store.errors import KeepbooksError
+from store.errors import KeepbooksError, system_reason
 from store.i18n import _
 
 
@@ -82,6 +82,7 @@ def error_text(error: BaseException | None) -> str:
     named as such."""
     if isinstance(error, KeepbooksError):
         return error.message
-    if isinstance(error, OSError) and error.strerror:  # the system's own words, and the file it means
-        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    if isinstance(error, OSError) and error.strerror:  # the system's words, and the file it means
+        reason = system_reason(error)
+        return f"{reason}: {error.filename}" if error.filename else reason
     return _("unexpected error {error!r}").format(error=error)

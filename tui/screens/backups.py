@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
-from store.errors import KeepbooksError
+from store.errors import KeepbooksError, system_reason
 from store.i18n import N_, _, ngettext
 from tui import formatting
 from tui.language import TranslatedScreen
@@ -284,7 +284,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         except FileNotFoundError:
             pass
         except OSError as exc:
-            self.notify(_("Cannot delete {file}: {reason}.").format(file=backup.path, reason=exc.strerror or exc),
+            self.notify(_("Cannot delete {file}: {reason}.").format(file=backup.path, reason=system_reason(exc)),
                         severity="error", markup=False)
             return
         self.notify(_("Deleted {file}.").format(file=backup.path.name), markup=False)
