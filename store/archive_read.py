@@ -93,6 +93,22 @@ def _truncated(path: Path, problem: str) -> _Truncated:
 
 # --- the compressed stream -------------------------------------------------------------------------
 
+def _frame_header_size(descriptor: int) -> int:
+    """The bytes of a zstd frame header (magic included), from its Frame_Header_Descriptor (RFC 8878)."""
+    single = descriptor >> 5 & 1
+    return 5 + (1 - single) + (0, 1, 2, 4)[descriptor & 3] + (single, 2, 4, 8)[descriptor >> 6]
+
+
+def _block(header: bytes | memoryview) -> tuple[int, bool] | None:
+    """A zstd block's 3-byte header: the bytes of the block with it, and whether it is the frame's last;
+    None for a reserved type or an oversized block (corrupt)."""
+    value = int.from_bytes(header, "little")
+    kind, size = value >> 1 & 3, value >> 3
+    if kind == 3 or size > _Blocks.MAX_BLOCK:
+        return None
+    return 3 + (1 if kind == 1 else size), bool(value & 1)
+
+
 class _Blocks:
     """Where to cut a zstd frame's bytes so that one decompress call covers at most ``limit`` blocks.
 
@@ -127,21 +143,18 @@ class _Blocks:
                 if len(raw) - pos < 5:
                     return pos
                 descriptor = raw[pos + 4]
-                single = descriptor >> 5 & 1
                 self.checksum = 4 if descriptor & 4 else 0
-                self.left = (5 + (1 - single) + (0, 1, 2, 4)[descriptor & 3]
-                             + (single, 2, 4, 8)[descriptor >> 6])
+                self.left = _frame_header_size(descriptor)
                 self.state = "block"
             elif self.state == "block":
                 if blocks == self.limit or len(raw) - pos < 3:
                     return pos
-                value = int.from_bytes(raw[pos:pos + 3], "little")
-                kind, size = value >> 1 & 3, value >> 3
-                if kind == 3 or size > self.MAX_BLOCK:
+                block = _block(raw[pos:pos + 3])
+                if block is None:
                     return -1
-                self.left = 3 + (1 if kind == 1 else size)
+                self.left, last = block
                 blocks += 1
-                if value & 1:
+                if last:
                     self.state = "checksum"
             elif self.state == "checksum":
                 self.left = self.checksum
@@ -530,19 +543,15 @@ def is_whole(path: Path) -> bool:
             if len(header) < 5 or header[:4] != ZSTD_MAGIC:
                 return False
             descriptor = header[4]
-            single = descriptor >> 5 & 1
-            pos += 5 + (1 - single) + (0, 1, 2, 4)[descriptor & 3] + (single, 2, 4, 8)[descriptor >> 6]
-            while True:
-                block = os.pread(fd, 3, pos)
-                if len(block) < 3:
+            pos += _frame_header_size(descriptor)
+            last = False
+            while not last:
+                header = os.pread(fd, 3, pos)
+                block = _block(header) if len(header) == 3 else None
+                if block is None:
                     return False
-                value = int.from_bytes(block, "little")
-                kind, length = value >> 1 & 3, value >> 3
-                if kind == 3 or length > _Blocks.MAX_BLOCK:
-                    return False
-                pos += 3 + (1 if kind == 1 else length)
-                if value & 1:
-                    break
+                length, last = block
+                pos += length
             pos += 4 if descriptor & 4 else 0
         return 0 < pos == size
 

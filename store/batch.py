@@ -9,8 +9,8 @@ from typing import Callable, Iterator
 
 from store.archive import BackupResult, DestinationExists, Include, backup_company, file_names
 from store.catalog import Catalog, CompanyInfo
-from store.config import backups_folder
-from store.errors import Cancelled, KeepbooksError, StorageError
+from store.config import backups_folder, existing_folder
+from store.errors import Cancelled, KeepbooksError
 from store.i18n import _
 from store.progress import ProgressCallback, no_progress
 
@@ -32,11 +32,7 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
     database, I/O error, an existing file) are reported in its Outcome; cancelling stops everything."""
     if folder is None:
         folder = backups_folder(catalog.folders)
-    folder = Path(folder).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise StorageError(_("{path} is not a folder.").format(path=folder))
-    if not folder.is_dir():
-        raise StorageError(_("The folder {folder} does not exist.").format(folder=folder))
+    folder = existing_folder(Path(folder).expanduser())
     companies = catalog.companies()
     names = file_names(companies)
     for company in companies:

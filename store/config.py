@@ -53,16 +53,24 @@ def backups_folder(folders: Folders) -> Path:
     return ensure_folder(folders.backups)
 
 
+def existing_folder(path: Path) -> Path:
+    """``path``, a folder that must exist already (one given on the command line: a disk not mounted
+    is an error, not a new empty folder); the error says which is wrong."""
+    if not path.is_dir():
+        if path.exists():
+            raise StorageError(_("{path} is not a folder.").format(path=path))
+        raise StorageError(_("The folder {folder} does not exist.").format(folder=path))
+    return path
+
+
 def ensure_folder(path: Path, *, private: bool = False) -> Path:
     """Create ``path`` if needed and check it is writable; the error names the folder. ``private``: made
     for this user alone (the data folder: the books inside are the companies' accounts)."""
     if path.exists() and not path.is_dir():
         raise StorageError(_("{path} is not a folder.").format(path=path))
     try:
-        if private and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.mkdir(mode=0o700, exist_ok=True)
-        path.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700 if private else 0o777, exist_ok=True)  # the mode counts when it is made
     except OSError as exc:
         raise StorageError(
             _("Cannot create the folder {path}: {reason}.").format(path=path, reason=system_reason(exc))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from store.archive_format import EXTENSION, ArchiveError
 from store.archive_read import inspect, is_whole
+from store.config import existing_folder
 from store.errors import StorageError, system_reason
 from store.i18n import _
 from store.retention import BackupFile, Policy, plan
@@ -70,8 +71,8 @@ class PruneResult:
 
     @property
     def problems(self) -> list[Skipped]:
-        """Backups skipped because something is wrong with them (cut short, not readable by this user):
-        not counted, never pruned, and worth a word to whoever reads cron's mail."""
+        """Backups skipped because something is wrong with them (cut short, not readable by this user,
+        dated ahead of the clock): not counted, never pruned, and worth a word to whoever reads cron's mail."""
         return [item for item in self.skipped if item.reason in PROBLEMS]
 
 
@@ -85,11 +86,7 @@ def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
 
 def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
     """Every keepbooks backup directly inside ``folder``, and every other entry with why it was skipped."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise StorageError(_("{path} is not a folder.").format(path=folder))
-    if not folder.is_dir():
-        raise StorageError(_("The folder {folder} does not exist.").format(folder=folder))
+    folder = existing_folder(Path(folder))
     found: list[Found] = []
     skipped: list[Skipped] = []
     try:

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from store import __version__
 from store.catalog import Catalog
-from store.config import Folders, resolve_folders
+from store.config import Folders, existing_folder, resolve_folders
 from store.errors import KeepbooksError, StorageError
 from store.formats import format_datetime, format_number, format_size
 from store.i18n import _, current_language, detect_language, ngettext, set_language
@@ -299,10 +299,8 @@ def _output(text: str | None) -> Path | None:
         return None
     path = Path(text).expanduser()
     separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
-    if (text.endswith(separators) or os.path.basename(text) in (".", "..")) and not path.is_dir():
-        if path.exists():
-            raise StorageError(_("{path} is not a folder.").format(path=path))
-        raise StorageError(_("The folder {folder} does not exist.").format(folder=path))
+    if text.endswith(separators) or os.path.basename(text) in (".", ".."):
+        return existing_folder(path)
     return path
 
 
