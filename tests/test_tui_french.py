@@ -7,6 +7,7 @@ also prove that binding descriptions are translated where they are shown, not at
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -17,14 +18,15 @@ from rich.console import Console
 from textual.command import CommandInput, CommandPalette
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, DirectoryTree, Input, Label, Static
+from textual.widgets import Button, Checkbox, DataTable, DirectoryTree, Footer, Input, Label, Static
+from textual.widgets._footer import FooterKey
 
 from store.catalog import Catalog
 from store.errors import StorageError
 from store.formats import format_money
 from store.i18n import current_language, set_language
 from store.preferences import FILENAME, load_preferences
-from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_folders, wait_for
+from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_backups, make_folders, wait_for
 from tui.commands import ScreenActions
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
@@ -278,3 +280,63 @@ async def test_a_choice_that_cannot_be_saved_still_switches_and_says_so(english_
         assert notification.severity == "warning" and "pour cette session" in notification.message
         assert "Read-only file system" in notification.message
     assert not (folders.data / FILENAME).exists()
+
+
+def keys_cut_off(screen: Screen) -> list[str]:
+    """The footer keys that do not fit whole beside the palette key (Textual cuts them off silently)."""
+    footer = screen.query_one(Footer)
+    keys = list(footer.query(FooterKey))
+    palette = [key for key in keys if key.has_class("-command-palette")]
+    end = palette[0].region.x if palette else footer.region.right
+    return [key.description for key in keys if key not in palette and key.region.right > end]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_every_screen_shows_all_its_keys_at_80_columns(english_afterwards, folders, language) -> None:
+    """The README promises 80x24: French words are longer, and a key the footer cuts off is a key the
+    user never learns (the companies screen had lost "Supprimer", the picker "Tous les fichiers")."""
+    set_language(language)
+    make_backups(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen: dict[str, list[str]] = {}
+
+        def look() -> None:
+            seen[type(app.screen).__name__] = keys_cut_off(app.screen)
+
+        look()
+        await pilot.press("i")
+        await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
+        look()
+        app.screen.query_one("#path", Input).value = str(folders.backups / "Full.manager")
+        await pilot.press("enter")
+        await wait_for(app, "preview", pilot=pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        look()
+        await pilot.press("escape", "escape", "b")
+        await wait_for(app, "scan", pilot=pilot)
+        look()
+        await pilot.press("escape")
+        await open_backup_dialog(app, pilot)
+        look()
+        await pilot.press("escape")
+        await pilot.pause()
+        look()
+        assert set(seen) == {"CompaniesScreen", "PickerScreen", "ImportScreen", "BackupsScreen", "BackupScreen",
+                             "SummaryScreen"}
+        assert seen == {name: [] for name in seen}
+
+
+async def test_quit_is_offered_in_french_though_not_in_the_footer(french, folders) -> None:
+    """ctrl+q left the footer for room: the palette lists it, and ctrl+c (a reflex) says which key quits,
+    in the interface's language (Textual's own hint is English)."""
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "Quitter" in await palette_titles(app)
+        await pilot.press("ctrl+c")
+        [notification] = list(app._notifications)
+        assert (notification.title, notification.message) == ("Vous voulez quitter\u00a0?",
+                                                              "Appuyez sur ctrl+q pour quitter keepbooks.")
+        await pilot.press("ctrl+q")
+        assert app.return_code == 0 and not app.is_running

@@ -41,8 +41,9 @@ class KeepbooksApp(App[None]):
     TITLE = "keepbooks"
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
-        Binding("ctrl+q", "quit", N_("Quit"), priority=True, id="app.quit"),
-        # Not in the footer (the views' keys fill 80 columns); in the palette and the keys panel.
+        # Neither in the footer (the screens' own keys fill 80 columns in French): in the palette and the
+        # keys panel, and ctrl+c says how to quit, as Textual's apps do.
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True, show=False, id="app.quit"),
         Binding("l", "language", N_("Language"), tooltip=N_("Switch the interface between English and French"),
                 show=False, id="app.language"),
     ]
@@ -127,6 +128,10 @@ class KeepbooksApp(App[None]):
         else:
             self.notify(_("The language is switched for this session only: {reason}").format(reason=problem),
                         title=LANGUAGE_NAMES[language], severity="warning", markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (a reflex to quit) does not quit: say which key does, in the interface language."""
+        self.notify(_("Press ctrl+q to quit keepbooks."), title=_("Do you want to quit?"))
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

@@ -51,7 +51,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         Binding("enter", "open", N_("Open"), priority=True, id="companies.open"),
         Binding("n", "new_company", N_("New"), id="companies.new"),
         Binding("slash", "filter", N_("Filter"), key_display="/", id="companies.filter"),
-        Binding("s", "sample", N_("Sample"), id="companies.sample"),
+        # Not in the footer: the empty list, where it is wanted, says to press s (so does the palette).
+        Binding("s", "sample", N_("Sample"), show=False, id="companies.sample"),
         Binding("i", "import_company", N_("Import"), tooltip=N_("Import a company from a .manager file"),
                 id="companies.import"),
         Binding("b", "backups", N_("Backups"), tooltip=N_("The backups folder: details, verify, import, delete"),

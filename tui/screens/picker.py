@@ -122,7 +122,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
             with Horizontal(classes="dialog-buttons", id="picker-buttons"):
                 yield Button(_("Import"), id="import", variant="primary", disabled=True, compact=True)
                 yield Button(_("Cancel"), id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#preview", BackupPreview).show_hint(

@@ -61,7 +61,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         with Vertical(id="holdings", classes="panel"):
             yield Phrases(id="holdings-text")
             yield Static("", id="last-backup")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._titles()
