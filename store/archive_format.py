@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 import sqlite3
 import tarfile
@@ -199,7 +200,7 @@ def check_backup_filename(name: str) -> str:
         raise InvalidInput(_("A file name cannot start with a dot (the file would be hidden)."))
     if not cleaned.lower().endswith(EXTENSION):
         cleaned += EXTENSION
-    if len(cleaned.encode("utf-8")) > MAX_FILENAME_BYTES:
+    if len(os.fsencode(cleaned)) > MAX_FILENAME_BYTES:
         raise InvalidInput(_("A file name can have at most {limit} bytes.").format(limit=MAX_FILENAME_BYTES))
     return cleaned
 

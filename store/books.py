@@ -22,6 +22,7 @@ from peewee import SqliteDatabase
 from store.chart import STANDARD_CHART
 from store.db import bound, open_database
 from store.errors import InvalidInput, NotFound, StorageError
+from store.formats import format_path
 from store.i18n import _
 from store.migrations import upgrade_database
 from store.models import (
@@ -326,7 +327,7 @@ class Books:
                 settings.name = check_company_name(name)
             settings.save()
             self._record("restore", "company", settings.id, before,
-                         {"uid": settings.uid, "name": settings.name, "restored_from": source.name,
+                         {"uid": settings.uid, "name": settings.name, "restored_from": format_path(source.name),
                           "source_uid": source_uid, "backup_created_at": backup_created_at.isoformat()})
 
     def set_settings(self, *, name: str | None = None, currency: str | None = None) -> None:

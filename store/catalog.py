@@ -24,6 +24,7 @@ from store.config import Folders, ensure_folder
 from store.db import connect
 from store.durable import disk_full
 from store.errors import Ambiguous, NotFound, StorageError, system_reason
+from store.formats import format_path
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
 
@@ -282,7 +283,7 @@ class Catalog:
         try:
             self.conn.execute(
                 "UPDATE company SET last_backup_at = ?, last_backup_file = ?, last_backup_size = ? WHERE id = ?",
-                ((when or now()).isoformat(), str(file), size, company_id))
+                ((when or now()).isoformat(), format_path(file), size, company_id))
         except sqlite3.Error as exc:  # the backup itself is whole and in place: say so
             raise StorageError(_("The backup {file} was written, but the companies catalog {path} could not "
                                  "record it: {reason}.").format(file=file, path=self.folders.catalog,

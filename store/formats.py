@@ -13,7 +13,9 @@ Sizes use decimal units (1 MB = 1,000,000 bytes), as file managers and disk make
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
+from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
@@ -88,3 +90,9 @@ def format_datetime(value: dt.datetime) -> str:
     """2026-11-27 14:05 / 27/11/2026 14:05, in the time zone ``value`` carries (shown as given)."""
     pattern = _DATETIME_PATTERNS.get(current_language(), _DATETIME_PATTERNS["en"])
     return _babel_datetime(value, pattern, tzinfo=value.tzinfo, locale=_locale())
+
+
+def format_path(path: Path | str) -> str:
+    """A file's path as text that can be shown, stored in SQLite or JSON: bytes that are not UTF-8 (a
+    name made under another encoding, which Python holds as lone surrogates) are written as ``\\xe9``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

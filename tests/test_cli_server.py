@@ -425,3 +425,40 @@ def test_the_server_examples_run(tmp_path: Path, kind: str) -> None:
         assert result.returncode == 0 and result.stderr == "", (command, result.stderr)
         assert result.stdout == "" or "--quiet" not in command
     assert [p.name for p in (data / "backups").iterdir()] == [archive.default_backup_name("Acme")]
+
+
+# --- file names that are not UTF-8 -----------------------------------------------------------------
+
+def test_a_file_name_that_is_not_utf8_is_used_and_shown_escaped(data: Path, tmp_path: Path) -> None:
+    """A name made under another encoding (Latin-1 é, the byte 0xE9) under a strict UTF-8 output, as a
+    systemd unit's locale gives: each command did its work, then failed to print or record the name
+    (prune had deleted the files it then could not report; verify said OK, then exit 1)."""
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"}
+
+    def strict(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tui.cli", *cli(data, *args)], capture_output=True, text=True,
+                              cwd=ROOT, env=env, timeout=120)
+
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    latin1 = folder / os.fsdecode(b"caf\xe9.manager")
+    assert strict("backup", "Cave Dubois", "-o", str(folder / "older.manager")).returncode == 0
+    result = strict("backup", "Cave Dubois", "-o", str(latin1))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "caf\\udce9.manager" in result.stdout
+    assert sorted(os.listdir(os.fsencode(folder))) == [b"caf\xe9.manager", b"older.manager"]
+    with Catalog(folders_at(data.parent)) as catalog:
+        [company] = [c for c in catalog.companies() if c.name == "Cave Dubois"]
+        assert company.last_backup_file == f"{folder}/caf\\xe9.manager"
+
+    result = strict("verify", str(latin1))
+    assert (result.returncode, result.stderr) == (0, "") and "OK" in result.stdout
+    result = strict("import", str(latin1), "--name", "Cave Dubois (restored)")
+    assert (result.returncode, result.stderr) == (0, "")
+    result = strict("prune", str(folder), "--keep-last", "1", "--json")
+    assert (result.returncode, result.stderr) == (0, "")
+    report = json.loads(result.stdout)
+    [company] = report["companies"]  # both made within a second: either may be the one kept
+    [kept], [removed] = [item["file"] for item in company["keep"]], [item["file"] for item in company["remove"]]
+    assert {kept, removed} == {str(latin1), str(folder / "older.manager")}
+    assert os.listdir(os.fsencode(folder)) == [os.fsencode(kept)[len(os.fsencode(folder)) + 1:]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import json
 import os
 import signal
@@ -673,6 +674,10 @@ def _language(argv: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # A file name that is not UTF-8 (Python holds its bytes as lone surrogates) is printed escaped, as
+    # stderr already does, rather than failing the print after the work is done (prune's deletions).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
     set_language(_language(argv))  # before help texts are built
     try:
         parser = build_parser()
