@@ -11,6 +11,7 @@ import getpass
 import hashlib
 import json
 import mimetypes
+import unicodedata
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,8 +57,15 @@ def now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
+# Characters that reorder the text around them ("Trojan source"): a name shown in a list must read as
+# it is stored.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def check_company_name(name: str) -> str:
-    """The name, stripped; refuse an empty, blank or overlong one."""
+    """The name, stripped; refuse an empty, blank or overlong one, and control characters: C0, DEL and
+    C1 (U+009B is a terminal's escape sequence introducer, and a backup's name is printed by inspect)
+    and the bidirectional overrides."""
     cleaned = (name or "").strip()
     if not cleaned:
         raise InvalidInput(_("A company name cannot be empty."))
@@ -65,7 +73,7 @@ def check_company_name(name: str) -> str:
         raise InvalidInput(
             _("A company name can have at most {limit} characters ({count} given).").format(
                 limit=MAX_NAME_LENGTH, count=len(cleaned)))
-    if any(ord(ch) < 32 for ch in cleaned):
+    if any(unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS for ch in cleaned):
         raise InvalidInput(_("A company name cannot contain control characters."))
     return cleaned
 

@@ -202,16 +202,23 @@ class Catalog:
         return self._info(row)
 
     def find(self, name_or_id: str) -> CompanyInfo:
-        """A company by exact name, or by id (``7`` or ``#7``). Several of the same name: ambiguous."""
+        """A company by exact name, or by id (``7`` or ``#7``). Several of the same name, or an id that is
+        also another company's name (a company named "2"): ambiguous, never a guess."""
         text = name_or_id.strip()
+        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE name = ? ORDER BY id",
+                                 (text,)).fetchall()
         match = re.fullmatch(r"#?(\d+)", text)
         if match:
             row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?",
                                     (int(match.group(1)),)).fetchone()
             if row is not None:
+                named = [other[0] for other in rows if other[0] != row[0]]
+                if named:
+                    other_form = str(row[0]) if text.startswith("#") else f"#{row[0]}"
+                    raise Ambiguous(_("{text!r} is the id of {name!r} and the name of company #{other}: give "
+                                      "{first} for the first, #{other} for the second.").format(
+                        text=text, name=row[1], other=named[0], first=other_form))
                 return self._info(row)
-        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE name = ? ORDER BY id",
-                                 (text,)).fetchall()
         if not rows:
             rows = self.conn.execute(
                 f"SELECT {self._COLUMNS} FROM company WHERE lower(name) = lower(?) ORDER BY id", (text,)).fetchall()

@@ -166,3 +166,28 @@ def test_a_data_folder_that_is_a_file_is_said_to_be_one(tmp_path: Path) -> None:
     a_file.write_text("not a folder")
     with pytest.raises(StorageError, match=f"^{a_file} is not a folder.$"):
         Catalog(resolve_folders(a_file, tmp_path / "backups"))
+
+
+def test_an_id_that_is_also_another_companys_name_is_ambiguous(catalog: Catalog) -> None:
+    """A script asking for company "2" got company #2 where a company is named "2": the wrong books."""
+    acme = catalog.create("Acme")
+    named_like_an_id = catalog.create(str(acme.id))
+    hash_named = catalog.create(f"#{acme.id}")
+    for text, first in ((str(acme.id), f"#{acme.id}"), (f"#{acme.id}", str(acme.id))):
+        with pytest.raises(Ambiguous) as error:
+            catalog.find(text)
+        other = named_like_an_id.id if text == str(acme.id) else hash_named.id
+        assert str(error.value) == (f"{text!r} is the id of 'Acme' and the name of company #{other}: give {first} "
+                                    f"for the first, #{other} for the second.")
+    assert catalog.find(f"#{named_like_an_id.id}").id == named_like_an_id.id
+    assert catalog.find(str(hash_named.id)).id == hash_named.id
+    assert catalog.find(str(named_like_an_id.id)).id == named_like_an_id.id  # no company is named that
+
+
+@pytest.mark.parametrize("name", ["Acme\x7f", "Acme\x9b31m", "Acme \u202eroc", "\u2066Acme\u2069"])
+def test_names_with_control_or_reordering_characters_are_refused(catalog: Catalog, name: str) -> None:
+    """DEL and the C1 controls (U+009B starts a terminal escape sequence when printed) and the bidi
+    overrides (the name would read other than it is) passed; only the C0 controls were refused."""
+    with pytest.raises(InvalidInput, match="control characters"):
+        catalog.create(name)
+    assert catalog.companies() == []
