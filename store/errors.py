@@ -20,6 +20,7 @@ _SYSTEM_REASONS = {
     errno.ENOTDIR: N_("a part of the path is not a folder"),
     errno.EIO: N_("input/output error (the disk may be failing)"),
     errno.EMFILE: N_("too many open files"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
 }
 
 

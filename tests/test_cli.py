@@ -77,6 +77,16 @@ def test_an_unwritable_data_folder_fails_with_its_name(tmp_path: Path) -> None:
     assert len(lines) == 1 and str(blocker / "data") in lines[0]
 
 
+def test_a_path_the_system_refuses_is_named_with_the_reason_not_an_internal_error(tmp_path: Path) -> None:
+    """The first place a path is touched (here: is it a folder?) may raise what the system says (a name
+    too long, a folder this user may not enter): that is the user's to fix, not "internal error"."""
+    too_long = tmp_path / ("x" * 300)
+    for args, path in ((("prune", str(too_long), "--keep-last", "1"), too_long),
+                       (("--data-dir", str(too_long / "data"), "companies"), too_long / "data")):
+        result = run(*args)
+        assert (result.returncode, result.stderr) == (1, f"keepbooks: cannot use {path}: the name is too long\n")
+
+
 def test_a_bad_name_fails_and_creates_nothing(tmp_path: Path) -> None:
     result = run("--data-dir", str(tmp_path), "demo", "--name", "   ", "--transactions", "5")
     assert result.returncode == 1

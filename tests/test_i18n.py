@@ -357,5 +357,7 @@ def test_the_systems_reasons_are_in_the_interface_language() -> None:
     set_language("fr")
     assert system_reason(PermissionError(errno.EACCES, "Permission denied")) == "permission refusée"
     assert system_reason(OSError(errno.ENOSPC, "No space left on device")) == "le disque est plein"
-    assert system_reason(OSError(errno.ENAMETOOLONG, "File name too long")) == "File name too long"
+    assert system_reason(OSError(errno.ENAMETOOLONG, "File name too long")) == "le nom est trop long"
+    assert system_reason(OSError(errno.ELOOP, "Too many levels of symbolic links")) == ("Too many levels of "
+                                                                                   "symbolic links")
     assert system_reason(ValueError("bad")) == "bad"

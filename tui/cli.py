@@ -22,8 +22,8 @@ from typing import Any, Callable, Sequence, TextIO
 from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, existing_folder, resolve_folders
-from store.errors import KeepbooksError, StorageError
-from store.formats import format_datetime, format_number, format_size
+from store.errors import KeepbooksError, StorageError, system_reason
+from store.formats import format_datetime, format_number, format_path, format_size
 from store.i18n import _, current_language, detect_language, ngettext, set_language
 from store.preferences import load_preferences
 from store.progress import Progress, ProgressCallback
@@ -713,7 +713,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, with a way to get the details
         if os.environ.get("KEEPBOOKS_DEBUG"):
             raise
-        warn(_("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)").format(error=repr(exc)))
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # Not a bug: the system refused a path given or derived from one (a folder this user may
+            # not enter, a name too long), wherever it was first touched.
+            warn(_("cannot use {path}: {reason}").format(path=format_path(exc.filename),
+                                                        reason=system_reason(exc)))
+        else:
+            warn(_("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)").format(error=repr(exc)))
         return EXIT_FAILED
 
 
