@@ -254,6 +254,21 @@ async def test_change_folder_shows_the_backups_there(folders, tmp_path: Path) ->
         assert str(elsewhere) in str(screen.query_one("#folder-line", Label).content)
 
 
+async def test_a_folder_the_system_refuses_is_a_note_not_a_crash(folders, tmp_path: Path) -> None:
+    """Typing a folder inside one this user may not enter crashed the app as the text changed."""
+    too_long = tmp_path / ("x" * 300)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(app, pilot)
+        await pilot.press("f")
+        app.screen.query_one("#folder", Input).value = str(too_long)
+        await pilot.pause()
+        assert isinstance(app.screen, FolderScreen)
+        assert str(app.screen.query_one("#folder-note", Label).content) == (
+            f"Cannot open {too_long}: the name is too long.")
+        assert app.screen.query_one("#use").disabled
+
+
 async def test_an_empty_or_missing_folder_says_so_and_escape_goes_back(tmp_path: Path) -> None:
     folders = make_folders(tmp_path)
     app = app_for(folders)

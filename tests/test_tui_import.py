@@ -158,6 +158,42 @@ async def test_a_file_that_is_not_a_backup_says_why_and_cannot_be_imported(folde
         assert app.screen is screen
 
 
+async def test_editing_the_path_after_a_preview_unselects_the_file(folders) -> None:
+    """The preview of file A stayed, Import stayed enabled and imported A, after the path was cleared or
+    changed to another file: the user imported a backup the screen no longer named."""
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Full.manager")
+        assert not screen.query_one("#import", Button).disabled and COMPANY in preview_text(screen)
+        field = screen.query_one("#path", Input)
+        field.value = str(folders.backups / "Lean.manager")  # typed over, not yet submitted
+        await pilot.pause()
+        assert screen.query_one("#import", Button).disabled
+        assert COMPANY not in preview_text(screen) and "Select a backup" in preview_text(screen)
+        screen.action_import()
+        await pilot.pause()
+        assert app.screen is screen  # nothing to import until Enter reads the new file
+        await pilot.press("enter")
+        await wait_for(app, "preview", pilot=pilot)
+        assert screen.selected == folders.backups / "Lean.manager" and not screen.query_one("#import").disabled
+
+
+async def test_a_path_the_system_refuses_is_a_note_not_a_crash(folders) -> None:
+    """A typed path inside a folder this user may not enter crashed the app (PermissionError from
+    path.exists(), exit 0); a name too long (which root meets too) raises the same way."""
+    too_long = folders.backups / ("x" * 300) / "a.manager"
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        screen.query_one("#path", Input).value = str(too_long)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        note = screen.query_one("#path-note", Label)
+        assert str(note.content) == f"Cannot open {too_long}: the name is too long." and note.has_class("error")
+
+
 async def test_import_with_the_suggested_name_selects_the_new_company(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from store.errors import system_reason
 from store.i18n import N_, _
 from tui import paths
 from tui.language import TranslatedScreen
@@ -25,6 +26,13 @@ def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None,
     if not paths.clean(text):
         return None, _("Type a folder.")
     path = paths.resolve(text, Path.cwd())  # a pasted path may come quoted or as a file:// URL
+    try:
+        return _folder_problem(path, must_exist)
+    except OSError as exc:  # a folder on the way this user may not enter, a name too long
+        return None, _("Cannot open {path}: {reason}.").format(path=path, reason=system_reason(exc))
+
+
+def _folder_problem(path: Path, must_exist: bool) -> tuple[Path | None, str]:
     if path.exists() and not path.is_dir():
         return None, _("{path} is a file, not a folder.").format(path=path)
     if must_exist:

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
+from store.errors import system_reason
 from store.i18n import N_, _, ngettext
 from tui import formatting, paths
 from tui.language import TranslatedScreen
@@ -125,6 +126,9 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._show_start_hint()
+
+    def _show_start_hint(self) -> None:
         self.query_one("#preview", BackupPreview).show_hint(
             _("Select a backup to see what it holds.\n\nTab completes the path; ↓ moves to the folder tree."))
         self._note(self._start_note)
@@ -217,8 +221,18 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
             self._note("")
 
     @on(Input.Changed, "#path")
-    def _path_changed(self) -> None:
+    def _path_changed(self, event: Input.Changed) -> None:
         self._listed_for = None
+        if self.selected is not None and paths.resolve(event.value, self.folder) != self.selected:
+            self._unselect()  # else Import (or Enter on it) would import the file no longer shown
+
+    def _unselect(self) -> None:
+        self.selected = None
+        self.manifest = None
+        self.workers.cancel_group(self, "preview")
+        self.query_one("#import", Button).disabled = True
+        self._show_start_hint()
+        self._note("")
 
     @on(Input.Submitted, "#path")
     def _path_submitted(self, event: Input.Submitted) -> None:
@@ -226,9 +240,10 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
             return
         path = paths.resolve(event.value, self.folder)
         try:
-            is_dir, is_file = path.is_dir(), path.is_file()
-        except OSError:
-            is_dir = is_file = False
+            is_dir, is_file, exists = path.is_dir(), path.is_file(), path.exists()
+        except OSError as exc:  # a folder on the way this user may not enter, a name too long
+            self._note(_("Cannot open {path}: {reason}.").format(path=path, reason=system_reason(exc)), error=True)
+            return
         if is_dir:
             self.go_to(path)
             field = self.query_one("#path", Input)
@@ -237,7 +252,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
             self._note("")
         elif is_file:
             self.choose(path)
-        elif path.exists():
+        elif exists:
             self._note(_("{path} is not a file.").format(path=path), error=True)
         else:
             self._note(_("There is no file or folder {path}.").format(path=path), error=True)
