@@ -189,6 +189,21 @@ async def test_a_backup_that_verifies_with_the_boxes_chosen(folders) -> None:
         assert catalog.get(1).last_backup_file == str(path)
 
 
+async def test_enter_on_a_box_starts_the_backup_and_leaves_the_box_as_it_is(folders) -> None:
+    """Enter unticked the box it was on (Textual's checkbox takes Enter and Space): Tab to Attachments
+    and Enter, as the README's "Enter start" says, and the next Enter made a backup without them."""
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#attachments")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+    assert archive.verify(folders.backups / DEFAULT_NAME).include == archive.Include()
+
+
 async def test_the_folder_can_be_changed(folders, tmp_path: Path) -> None:
     elsewhere = tmp_path / "usb" / "keepbooks"
     app = app_for(folders)

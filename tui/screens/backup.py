@@ -35,6 +35,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
     BINDINGS = [
         Binding("escape", "close", N_("Close"), id="backup.close"),
         Binding("ctrl+o", "change_folder", N_("Change folder"), id="backup.change_folder"),
+        Binding("enter", "start", N_("Back up"), id="backup.start"),  # from a box (a button or field: theirs)
     ]
 
     WORK_GROUP = "backup"
@@ -248,6 +249,6 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         self.close_or_ask()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "change_folder":
+        if action in ("change_folder", "start"):
             return not self.running
         return True
