@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 from textual.geometry import Region
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from store.catalog import Catalog
+from store.i18n import set_language
 from test_tui_support import COMPANY, add_sample, app_for, make_folders
 from tui.commands import ScreenActions
 from tui.screens import companies as companies_screen
@@ -66,19 +67,32 @@ async def test_companies_sharing_a_name_are_told_apart_by_their_ids(folders) -> 
         assert [row[0] for row in cells(table)] == [f"{COMPANY.upper()} #{second}"]
 
 
-async def test_a_long_name_leaves_the_other_columns_on_an_80_column_terminal(folders) -> None:
+@pytest.fixture(params=["en", "fr"])
+def language(request):
+    set_language(request.param)
+    yield request.param
+    set_language("en")  # process-wide: leave the other tests in English
+
+
+async def test_a_long_name_leaves_the_other_columns_on_an_80_column_terminal(folders, language) -> None:
+    """The room for names was counted from the English columns: in French "Dernière sauvegarde", the
+    app's stale-backup warning, was cut off; and the ids that tell same-named companies apart were the
+    part of the name cut away."""
     long = ("Société Coopérative de Production des Artisans Boulangers et Pâtissiers Réunis de la Vallée "
             "du Rhône et Environs SARL")
     add_sample(folders, name=long)
+    twins = [add_sample(folders, name=long[:60]) for _twin in range(2)]
     app = app_for(folders)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#companies", DataTable)
-        [[name, *_rest]] = cells(table)
+        names = {name.rsplit(" ", 1)[-1]: name for name, *_rest in cells(table)}
+        [name] = [name for end, name in names.items() if not end.startswith("#")]
         assert name.endswith("…") and long.startswith(name[:-1])
-        assert table.virtual_size.width <= 80  # no column pushed out of sight
+        assert sorted(end for end in names if end.startswith("#")) == sorted(f"#{twin}" for twin in twins)
+        assert table.virtual_size.width <= 80 - table.styles.scrollbar_size_vertical  # no column out of sight
         await pilot.resize_terminal(200, 24)  # room for all of it
         await pilot.pause()
-        assert cells(table)[0][0] == long
+        assert long in [row[0] for row in cells(table)]
 
 
 async def test_a_long_name_ends_in_an_ellipsis_on_its_summary(folders) -> None:
@@ -225,9 +239,14 @@ async def test_slash_filters_by_name_and_escape_clears(folders) -> None:
         assert [row[0] for row in cells(table)] == ["Atelier Lefèvre"]
         await pilot.press(*"zzz")
         assert table.row_count == 0
-        assert str(app.screen.query_one("#no-match", Label).content) == "No company name contains “ATELzzz”."
+        no_match = app.screen.query_one("#no-match", Label)
+        assert str(no_match.content) == "No company name contains “ATELzzz”."
+        await pilot.pause()
+        # On the screen, not under the footer (both were docked at the bottom: the message was never seen).
+        assert no_match.region.height == 1 and not no_match.region.overlaps(app.screen.query_one(Footer).region)
         await pilot.press("escape")
-        assert table.row_count == 2
+        await pilot.pause()
+        assert table.row_count == 2 and not no_match.display
         assert app.focused is table
 
 

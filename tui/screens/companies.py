@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,9 +28,8 @@ from tui.widgets.tables import RowTable, cursor_key, keep_cursor_on
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
-# A name longer than the room the other columns leave (about 48 characters of dates and sizes) is
+# A name longer than the room the other columns leave (their headers and cells, in the language shown) is
 # shortened: one long name would push them out of sight for every company.
-OTHER_COLUMNS_WIDTH = 48
 SHORTEST_NAME = 20
 CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
@@ -126,22 +126,36 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         query = typed.casefold()
         today = self.app.today()  # type: ignore[attr-defined]
         shared = Counter(company.name.casefold() for company in self._companies)
-        room = max(SHORTEST_NAME, self.app.size.width - OTHER_COLUMNS_WIDTH)
+        rows: list[tuple[CompanyInfo, str, list[str | Text]]] = []
         for company in self._companies:
             # Companies may share a name (an import keeps the backup's): their ids tell them apart, as
             # in their backups' file names and on the command line (keepbooks backup '#7').
-            name = company.name if shared[company.name.casefold()] == 1 else f"{company.name} #{company.id}"
-            if query and query not in name.casefold():
+            suffix = "" if shared[company.name.casefold()] == 1 else f" #{company.id}"
+            if query and query not in (company.name + suffix).casefold():
                 continue
-            table.add_row(Text(formatting.shortened(name, room)), formatting.date_time(company.last_change),
-                          Text(formatting.size(company.size_bytes), justify="right"),
-                          self._last_backup_cell(company, today), key=str(company.id))
+            rows.append((company, suffix, [formatting.date_time(company.last_change),
+                                           Text(formatting.size(company.size_bytes), justify="right"),
+                                           self._last_backup_cell(company, today)]))
+        room = max(SHORTEST_NAME, self.app.size.width - self._other_columns_width(table, [r[2] for r in rows]))
+        for company, suffix, others in rows:  # the id is kept whole: it is what tells the rows apart
+            name = formatting.shortened(company.name, max(room - len(suffix), SHORTEST_NAME // 2)) + suffix
+            table.add_row(Text(name), *others, key=str(company.id))
         keep_cursor_on(table, current)
         empty = not self._companies
         self.set_class(empty, "-empty")
-        no_match = self.query_one("#no-match", Label)
-        no_match.update(_("No company name contains “{text}”.").format(text=typed)
-                        if not empty and table.row_count == 0 else "")
+        no_match = not empty and table.row_count == 0
+        self.query_one("#no-match", Label).update(_("No company name contains “{text}”.").format(text=typed)
+                                                  if no_match else "")
+        self.set_class(no_match, "-no-match")
+
+    @staticmethod
+    def _other_columns_width(table: DataTable, rows: list[list[str | Text]]) -> int:
+        """The columns beside the name, as the table will lay them out: each as wide as its header or
+        its widest cell (French headers are the wider), plus every column's padding and the scrollbar."""
+        widths = [cell_len(str(column.label)) for column in list(table.columns.values())[1:]]
+        for cells in rows:
+            widths = [max(width, cell_len(str(cell))) for width, cell in zip(widths, cells)]
+        return sum(widths) + 2 * table.cell_padding * len(table.columns) + table.styles.scrollbar_size_vertical
 
     def _last_backup_cell(self, company: CompanyInfo, today: dt.date) -> Text:
         when = company.last_backup_at
