@@ -19,6 +19,7 @@ import zstandard
 import store.prune
 from store import archive, archive_write
 from store.catalog import Catalog
+from store.i18n import set_language
 from test_archive_support import folders_at, make_company
 from tui.cli import main
 
@@ -197,6 +198,17 @@ def test_the_newest_backup_of_each_company_is_always_kept(two_years: Path, local
     # A monthly rule with nothing in the last month of another company still keeps each one's newest.
     assert main(["prune", str(two_years), "--keep-monthly", "1"]) == 0
     assert set(listing(two_years)) - FOREIGN == left
+
+
+def test_the_text_report_in_french_has_french_punctuation(two_years: Path, local_zone, capsys) -> None:
+    """Each company's line was written in an f-string, out of the translator's reach: 'Acme SARL: 20
+    conservées', an English colon in a French report."""
+    local_zone(PARIS)
+    try:
+        assert main(["--lang", "fr", "prune", str(two_years), *POLICY, "--dry-run"]) == 0
+    finally:
+        set_language("en")
+    assert "Acme SARL\u00a0: 20 conservées, 40 à supprimer" in capsys.readouterr().out.splitlines()
 
 
 def test_the_text_report_lists_what_is_kept_and_why_and_what_is_removed(two_years: Path, local_zone,

@@ -475,7 +475,8 @@ def _print_prune(result) -> None:
         kept = ngettext("{count} kept", "{count} kept", len(company.keep)).format(count=len(company.keep))
         removed = (ngettext("{count} to remove", "{count} to remove", len(company.remove)) if result.dry_run
                    else ngettext("{count} removed", "{count} removed", len(company.remove)))
-        print(f"{company.name}: {kept}, {removed.format(count=len(company.remove))}")
+        print(_("{name}: {kept}, {removed}").format(name=company.name, kept=kept,
+                                                     removed=removed.format(count=len(company.remove))))
         rows = [(found, ", ".join(_reason(r) for r in reasons)) for found, reasons in company.keep]
         rows += [(found, None) for found in company.remove]
         rows.sort(key=lambda row: (row[0].backup.created_at, row[0].path.name), reverse=True)

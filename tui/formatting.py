@@ -84,5 +84,5 @@ def error_text(error: BaseException | None) -> str:
         return error.message
     if isinstance(error, OSError) and error.strerror:  # the system's words, and the file it means
         reason = system_reason(error)
-        return f"{reason}: {error.filename}" if error.filename else reason
+        return _("{reason}: {path}").format(reason=reason, path=error.filename) if error.filename else reason
     return _("unexpected error {error!r}").format(error=error)
