@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import signal
 from pathlib import Path
 
@@ -255,6 +256,36 @@ async def test_cancel_asks_then_stops_and_leaves_nothing(folders, monkeypatch) -
     assert backups(folders) == []  # no file, no temporary file
     with Catalog(folders) as catalog:
         assert catalog.get(1).last_backup_at is None
+
+
+async def test_ctrl_q_during_a_backup_asks_first_then_quits_and_leaves_nothing(folders, monkeypatch) -> None:
+    """ctrl+q quit at once, throwing a long backup away, where Escape asks; asked, a second ctrl+q quits."""
+    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
+    held, done = archive.backup_company, threading.Event()
+
+    def tracked(*args, **kwargs):
+        try:
+            return held(*args, **kwargs)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(archive, "backup_company", tracked)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        assert app.screen.question == "Stop the backup? The unfinished file will be deleted."
+        await pilot.press("escape")  # "Continue"
+        assert app.screen is screen and screen.running and app.is_running
+        await pilot.press("ctrl+q", "ctrl+q")
+        release.set()
+        await pilot.pause()
+        assert not app.is_running
+    assert await asyncio.to_thread(done.wait, 30)  # the backup ran its clean-up
+    assert backups(folders) == []
 
 
 async def test_a_hang_up_stops_the_backup_and_waits_for_it_to_clean_up(folders, monkeypatch) -> None:

@@ -32,6 +32,7 @@ SWITCHED = {
 
 
 HANG_UP_SECONDS = 60  # how long a backup or import stopped by a hang-up may take to remove its files
+QUIT_QUESTION = "quit-question"  # the id of "Stop and quit?": ctrl+q again while it is asked quits
 
 
 class KeepbooksApp(App[None]):
@@ -128,6 +129,21 @@ class KeepbooksApp(App[None]):
         else:
             self.notify(_("The language is switched for this session only: {reason}").format(reason=problem),
                         title=LANGUAGE_NAMES[language], severity="warning", markup=False)
+
+    async def action_quit(self) -> None:
+        """ctrl+q asks first while a backup, import or verify runs, as Escape does (a long backup is not
+        thrown away by a key pressed by mistake); pressed again while asked, it quits. Quitting stops
+        the work, whose clean-up leaves no file behind."""
+        from tui.screens.confirm import ConfirmScreen
+        from tui.screens.running import RunningDialog
+
+        running = [s for s in self.screen_stack if isinstance(s, RunningDialog) and s.running]
+        if not running or isinstance(self.screen, ConfirmScreen) and self.screen.id == QUIT_QUESTION:
+            self.exit()
+            return
+        question = ConfirmScreen(running[-1].stop_question, yes=_("Stop and quit"), no=_("Continue"))
+        question.id = QUIT_QUESTION
+        self.push_screen(question, lambda stop: self.exit() if stop else None)
 
     def action_help_quit(self) -> None:
         """ctrl+c (a reflex to quit) does not quit: say which key does, in the interface language."""

@@ -33,6 +33,7 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         super().__init__()
         self._worker: Worker[Any] | None = None
         self._last_progress: Progress | None = None  # set by the worker's thread (reporter)
+        self.stop_question = stop_question
         self._stop = StopGuard(self, stop_question, yes=_("Stop"), no=_("Continue"),
                                on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
 
