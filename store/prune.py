@@ -40,7 +40,7 @@ class Skipped:
 
     path: Path
     reason: str  # stable code: folder, symlink, hidden, not-manager, unreadable, incomplete, no-access,
-    # future, changed, failed
+    # future, gone, changed, failed
     message: str  # one sentence for people, naming the file
 
 
@@ -134,8 +134,8 @@ def _remove(found: Found) -> Skipped | None:
             return Skipped(path, "changed", _("Left {file} in place: it changed since it was read.")
                            .format(file=path))
         path.unlink()
-    except FileNotFoundError:
-        return Skipped(path, "changed", _("Left {file} in place: it changed since it was read.").format(file=path))
+    except FileNotFoundError:  # another prune of this folder at the same time, or a person: what was planned
+        return Skipped(path, "gone", _("{file} was already gone (removed meanwhile).").format(file=path))
     except OSError as exc:
         return Skipped(path, "failed", _("Cannot remove {file}: {reason}.").format(
             file=path, reason=system_reason(exc)))
@@ -203,6 +203,8 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
             problem = None if dry_run else _remove(item)
             if problem is None:
                 result.remove.append(item)
+            elif problem.reason == "gone":
+                skipped.append(problem)
             else:
                 result.failed.append(problem)
         companies.append(result)

@@ -249,6 +249,30 @@ def test_a_file_replaced_between_reading_and_removing_is_left_in_place(two_years
     assert not (two_years / "Acme 2024-12-15 0200.manager").exists()  # the others were removed
 
 
+def test_a_file_another_prune_removed_meanwhile_is_not_an_error(two_years: Path, local_zone, monkeypatch,
+                                                                 capsys) -> None:
+    """Two prunes of one folder at once (two cron jobs): the second found the files it planned to remove
+    gone, and reported each as 'changed since it was read', exit 1, for a folder in the state asked."""
+    local_zone(PARIS)
+    target = two_years / "Acme 2024-12-01 0200.manager"
+    real_inspect = store.prune.inspect
+
+    def inspect_then_remove(path: Path):
+        manifest = real_inspect(path)
+        if path == target:
+            target.unlink()  # the other prune got there first
+        return manifest
+
+    monkeypatch.setattr(store.prune, "inspect", inspect_then_remove)
+    assert main(["prune", str(two_years), *POLICY, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"file": str(target), "reason": "gone",
+            "message": f"{target} was already gone (removed meanwhile)."} in report["skipped"]
+    acme = next(company for company in report["companies"] if company["name"] == "Acme SARL")
+    assert acme["failed"] == [] and str(target) not in [item["file"] for item in acme["remove"]]
+    assert not (two_years / "Acme 2024-12-15 0200.manager").exists()  # the others were removed
+
+
 def test_a_backup_cut_short_is_never_kept_in_place_of_whole_ones(two_years: Path, local_zone, capsys) -> None:
     # A copy killed half-way, a full disk: the manifest at its start still reads. Kept as the newest,
     # it had every whole backup deleted, and prune said nothing (exit 0, --quiet).
