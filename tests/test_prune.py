@@ -17,7 +17,7 @@ import pytest
 import zstandard
 
 import store.prune
-from store import archive, archive_write
+from store import archive, archive_read, archive_write
 from store.catalog import Catalog
 from store.i18n import set_language
 from test_archive_support import folders_at, make_company
@@ -286,6 +286,25 @@ def test_a_backup_cut_short_is_never_kept_in_place_of_whole_ones(two_years: Path
     left = set(listing(two_years)) - FOREIGN
     assert left == {newest.name, "Acme SARL 2026-11-29 0200.manager", "Bistro 2025-01-12 0200.manager"}
     assert archive.verify(two_years / "Acme SARL 2026-11-29 0200.manager").company_name == "Acme SARL"
+
+
+def test_a_damaged_newest_backup_does_not_stand_for_the_ones_it_would_replace(two_years: Path, local_zone,
+                                                                              capsys) -> None:
+    """One byte flipped inside the newest backup (bit rot, a bad copy): it ran whole to its end, so it was
+    kept as the newest and every sound one was deleted, exit 0: only a damaged copy was left."""
+    local_zone(PARIS)
+    newest = two_years / "Acme SARL 2026-11-30 0200.manager"
+    data = bytearray(newest.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    newest.write_bytes(bytes(data))
+    assert archive_read.is_whole(newest)
+    assert main(["prune", str(two_years), "--keep-last", "1", "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"keepbooks: {newest} is damaged: ") and line.endswith("; left in place, not counted.")
+    left = set(listing(two_years)) - FOREIGN
+    assert left == {newest.name, "Acme SARL 2026-11-29 0200.manager", "Bistro 2025-01-12 0200.manager"}
 
 
 def test_a_backup_this_user_may_not_read_is_said_and_left(two_years: Path, local_zone, monkeypatch,
