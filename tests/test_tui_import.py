@@ -4,6 +4,7 @@ step (name, success, cancel, failure). Waits are on the workers started and on t
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,23 @@ async def test_a_path_the_system_refuses_is_a_note_not_a_crash(folders) -> None:
         assert app.screen is screen
         note = screen.query_one("#path-note", Label)
         assert str(note.content) == f"Cannot open {too_long}: the name is too long." and note.has_class("error")
+
+
+async def test_a_folder_this_user_may_not_read_says_so_not_that_it_is_empty(folders, tmp_path,
+                                                                          monkeypatch) -> None:
+    """An unreadable folder read as 'No .manager files here' (and, all files shown, 'This folder is empty')."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: real_access(path, mode) and Path(path) != locked)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        screen.tree_loaded.clear()
+        screen.query_one("#path", Input).value = str(locked)
+        await pilot.press("enter")
+        await asyncio.wait_for(screen.tree_loaded.wait(), 10)
+        assert str(screen.query_one("#tree-empty", Label).content) == f"Cannot open {locked}: permission denied."
 
 
 async def test_import_with_the_suggested_name_selects_the_new_company(folders) -> None:

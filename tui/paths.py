@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -21,7 +22,23 @@ def clean(text: str) -> str:
 def resolve(text: str, base: Path) -> Path:
     """The path typed, with ``~`` expanded and a relative path taken from ``base``."""
     path = Path(clean(text)).expanduser()
-    return path if path.is_absolute() else base / path
+    return as_on_disk(path if path.is_absolute() else base / path)
+
+
+def as_on_disk(path: Path) -> Path:
+    """``path`` spelt as the file system has it: a path pasted from a Mac spells "é" as "e" and a
+    combining accent (NFD) where names made here have one character (NFC), and the two are different
+    names to Linux. Unchanged when neither spelling exists."""
+    try:
+        if path.exists():
+            return path
+        for form in ("NFC", "NFD"):
+            other = Path(unicodedata.normalize(form, str(path)))
+            if other != path and other.exists():
+                return other
+    except OSError:  # not this function's to report: whoever uses the path says what is wrong
+        pass
+    return path
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""Paths typed or pasted by a person (tui/paths.py): what a terminal's paste brings, resolved."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from tui import paths
+
+
+def test_a_pasted_path_loses_its_quotes_and_a_file_url_its_scheme() -> None:
+    assert paths.clean("  '/srv/backups/Acme (2026-11-27).manager' ") == "/srv/backups/Acme (2026-11-27).manager"
+    assert paths.clean('"/srv/a b.manager"') == "/srv/a b.manager"
+    assert paths.clean("file:///srv/caf%C3%A9%20b.manager") == "/srv/café b.manager"
+    assert paths.clean("'unbalanced") == "'unbalanced"
+
+
+def test_home_and_relative_paths_resolve(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert paths.resolve("~/x.manager", Path("/elsewhere")) == tmp_path / "x.manager"
+    assert paths.resolve("x.manager", tmp_path / "shown") == tmp_path / "shown" / "x.manager"
+
+
+def test_a_name_pasted_from_a_mac_finds_the_file_made_here(tmp_path: Path) -> None:
+    """macOS writes "é" decomposed (e + U+0301), Linux names keep what was typed (one character): the
+    path pasted from a Mac's terminal was 'not found' beside a file whose name looked the same."""
+    made_here = tmp_path / unicodedata.normalize("NFC", "sauvegarde été.manager")
+    made_here.write_bytes(b"x")
+    pasted = str(tmp_path / unicodedata.normalize("NFD", "sauvegarde été.manager"))
+    assert pasted != str(made_here)
+    assert paths.resolve(pasted, Path("/")) == made_here
+    missing = unicodedata.normalize("NFD", str(tmp_path / "absent é.manager"))
+    assert str(paths.resolve(missing, Path("/"))) == missing  # neither spelling exists: as typed
