@@ -110,8 +110,13 @@ class Staging:
 
 
 class Catalog:
-    def __init__(self, folders: Folders) -> None:
+    def __init__(self, folders: Folders, *, readonly: bool = False) -> None:
+        """``readonly``: to list the companies of a data folder this user may read but not write (a
+        monitoring account, a file system snapshot); nothing is made, cleaned or written."""
         self.folders = folders
+        if readonly:
+            self.conn = self._open_readonly()
+            return
         ensure_folder(folders.data, private=True)
         ensure_folder(folders.companies)
         try:
@@ -122,6 +127,19 @@ class Catalog:
             reason = _("the disk is full") if disk_full(exc, folders.data) else exc
             raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
                 path=folders.catalog, reason=reason)) from exc
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        path = self.folders.catalog
+        # In WAL mode a reader maps the -shm file beside the database; when no process has the catalog
+        # open there is none, and none can be made here: the file is then read as it stands.
+        immutable = not Path(f"{path}-shm").exists()
+        try:
+            conn = connect(path, readonly=True, immutable=immutable)
+            conn.execute("SELECT count(*) FROM company").fetchone()
+            return conn
+        except sqlite3.Error as exc:
+            raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
+                path=path, reason=exc)) from exc
 
     def close(self) -> None:
         self.conn.close()

@@ -65,11 +65,12 @@ def bound(db: SqliteDatabase) -> Iterator[SqliteDatabase]:
         database.initialize(previous)
 
 
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A plain sqlite3 connection with the project's pragmas (used by the catalog and the archive)."""
+def connect(path: Path, *, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the project's pragmas (used by the catalog and the archive).
+    ``immutable`` (read-only): the file is read as it stands, without locks (a snapshot)."""
     if readonly:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                               isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro{'&immutable=1' if immutable else ''}", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     else:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)

@@ -93,3 +93,21 @@ def test_a_bad_name_fails_and_creates_nothing(tmp_path: Path) -> None:
     assert "cannot be empty" in result.stderr
     assert json.loads(run("--data-dir", str(tmp_path), "companies", "--json").stdout) == []
     assert [p.name for p in (tmp_path / "companies").iterdir()] == []
+
+
+def test_a_data_folder_this_user_may_only_read_can_be_listed(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A monitoring account, a file system snapshot: 'companies' said 'The folder … is not writable.'
+    It now reads the catalog as it stands and writes nothing; backup says why it cannot."""
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    before = sorted(p.name for p in data.iterdir())  # no -shm or -wal once no one has the catalog open
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: (real_access(path, mode)
+                                                          and not (Path(path) == data and mode & os.W_OK)))
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "companies", "--json"]) == 0
+    assert [company["name"] for company in json.loads(capsys.readouterr().out)] == ["Acme"]
+    assert sorted(p.name for p in data.iterdir()) == before
+    assert main(["--data-dir", str(data), "backup", "Acme", "-o", str(tmp_path / "x.manager")]) == 1
+    assert capsys.readouterr().err.startswith(f"keepbooks: Cannot back up from {data}: this user may not write")
+    assert not (tmp_path / "x.manager").exists()

@@ -191,7 +191,7 @@ def _last_backup(company) -> str:
 
 def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     _existing_data(folders)
-    with Catalog(folders) as catalog:
+    with Catalog(folders, readonly=not os.access(folders.data, os.W_OK)) as catalog:
         companies = catalog.companies()
     if args.json:
         print(json.dumps([c.as_json() for c in companies], indent=2, ensure_ascii=False))
@@ -267,6 +267,10 @@ def _existing_data(folders: Folders) -> None:
 
 def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
     _existing_data(folders)
+    if not os.access(folders.data, os.W_OK):
+        raise StorageError(_("Cannot back up from {path}: this user may not write there, and a backup does (a "
+                             "moment's lock that makes the copy consistent, then the date of the backup). Back "
+                             "up as the folder's owner.").format(path=folders.data))
     if args.all and args.company is not None:
         raise UsageError(_("give one company or --all, not both."))
     if args.all:
