@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,16 @@ def test_a_data_folder_this_user_may_only_read_can_be_listed(tmp_path: Path, mon
     assert main(["--data-dir", str(data), "backup", "Acme", "-o", str(tmp_path / "x.manager")]) == 1
     assert capsys.readouterr().err.startswith(f"keepbooks: Cannot back up from {data}: this user may not write")
     assert not (tmp_path / "x.manager").exists()
+
+
+def test_the_companies_table_lines_up_names_that_take_two_cells_a_character(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "data"
+    for name in ("Café ☕ Bar", "Acme"):
+        assert main(["--data-dir", str(data), "demo", "--name", name, "--transactions", "5"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "companies"]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    from rich.cells import cell_len
+
+    column = cell_len(header[:header.index("Last change")])  # where the dates start, in terminal cells
+    assert [cell_len(row[:re.search(r" \d{4}-\d\d-\d\d ", row).start() + 1]) for row in rows] == [column] * 2

@@ -202,9 +202,11 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     header = (_("ID"), _("Name"), _("Last change"), _("Size"), _("Last backup"))
     rows = [(str(c.id), c.name, format_datetime(c.last_change), format_size(c.size_bytes), _last_backup(c))
             for c in companies]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    from rich.cells import cell_len  # columns by the terminal cells each text takes: an emoji takes two
+
+    widths = [max(cell_len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths)).rstrip())
     return EXIT_OK
 
 
