@@ -169,6 +169,24 @@ async def test_existing_file_is_flagged_and_replacing_asks_first(folders) -> Non
     archive.verify(folders.backups / DEFAULT_NAME)
 
 
+async def test_a_replacing_backup_cancelled_says_the_earlier_file_is_as_it_was(folders, monkeypatch) -> None:
+    """'Backup cancelled; no file was kept.' read as if the earlier backup had gone too."""
+    folders.backups.mkdir(parents=True)
+    (folders.backups / DEFAULT_NAME).write_bytes(b"an older backup")
+    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("enter", "y")  # replace it
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("escape", "y")  # stop
+        release.set()
+        await wait_for(app, "backup", pilot=pilot)
+        assert [n.message for n in app._notifications] == [
+            f"Backup cancelled; the earlier {DEFAULT_NAME} is as it was."]
+    assert (folders.backups / DEFAULT_NAME).read_bytes() == b"an older backup"
+
+
 async def test_a_backup_that_verifies_with_the_boxes_chosen(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

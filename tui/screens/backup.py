@@ -45,6 +45,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         self.company = company
         self.folder = folder
         self.estimate: Estimate | None = None
+        self._replacing: Path | None = None  # the earlier file a running backup will replace
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -201,6 +202,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         self._start(destination, force=False)
 
     def _start(self, destination: Path, *, force: bool) -> None:
+        self._replacing = destination if force else None
         self.query_one("#error", Label).update("")
         worker = self.run_backup(self.app.folders, destination, self.include, force)  # type: ignore[attr-defined]
         self.start_running(worker, _("To {path}").format(path=destination))
@@ -234,7 +236,11 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         self.dismiss(result)
 
     def cancelled(self) -> None:
-        self.app.notify(_("Backup cancelled; no file was kept."), markup=False)
+        if self._replacing is not None:  # "no file was kept" read as if the earlier one was gone too
+            self.app.notify(_("Backup cancelled; the earlier {name} is as it was.").format(
+                name=self._replacing.name), markup=False)
+        else:
+            self.app.notify(_("Backup cancelled; no file was kept."), markup=False)
         self.dismiss(None)
 
     def failed(self, reason: str) -> None:

@@ -133,7 +133,8 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
             return
         self.query_one("#error", Label).update("")
         worker = self.run_import(self.app.folders, self.path, name)  # type: ignore[attr-defined]
-        self.start_running(worker, _("From {file}").format(file=self.path), _("Checking the backup…"))
+        # The file is named above already: the progress says what is being made.
+        self.start_running(worker, _("To a new company: {name}").format(name=name), _("Checking the backup…"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def run_import(self, folders: Folders, path: Path, name: str) -> CompanyInfo:
