@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,26 @@ def backups_folder(folders: Folders) -> Path:
         raise StorageError(_("The backups folder {path} cannot be made: {parent} does not exist (is its disk "
                              "mounted?).").format(path=folders.backups, parent=parent))
     return ensure_folder(folders.backups)
+
+
+def refuse_root_in_another_users_folder(folder: Path) -> None:
+    """Root writing in a user's data folder leaves files only root may change (a backups folder, a
+    backup, a company): the user's own nightly backups then fail. Root is asked to act as the owner."""
+    if os.geteuid() != 0:
+        return
+    try:
+        owner = folder.stat().st_uid
+    except OSError:
+        return  # not there yet: made by whoever runs this, as the user asked
+    if owner == 0:
+        return
+    try:
+        name = pwd.getpwuid(owner).pw_name
+    except KeyError:
+        name = str(owner)
+    raise StorageError(_("{folder} belongs to {user}: what root writes there only root could change, and "
+                         "{user}'s own backups would then fail. Run keepbooks as {user}: sudo -u {user} "
+                         "keepbooks …").format(folder=folder, user=name))
 
 
 def existing_folder(path: Path) -> Path:

@@ -125,3 +125,26 @@ def test_the_companies_table_lines_up_names_that_take_two_cells_a_character(tmp_
 
     column = cell_len(header[:header.index("Last change")])  # where the dates start, in terminal cells
     assert [cell_len(row[:re.search(r" \d{4}-\d\d-\d\d ", row).start() + 1]) for row in rows] == [column] * 2
+
+
+def test_root_is_asked_to_act_as_the_owner_of_a_users_data_folder(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Root's backup --all in a user's folder made backups/ and files only root could change: the user's
+    next nightly backup failed ('not writable'), and prune skipped root's files."""
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    if os.geteuid() == 0:
+        os.chown(data, 4242, 4242)  # the folder of a user without a name on this machine
+        owner = "4242"
+    else:
+        monkeypatch.setattr(os, "geteuid", lambda: 0)  # as if root, in this user's folder
+        import pwd
+
+        owner = pwd.getpwuid(os.getuid()).pw_name
+    before = sorted(p.name for p in data.iterdir())
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "backup", "--all"]) == 1
+    assert capsys.readouterr().err == (
+        f"keepbooks: {data} belongs to {owner}: what root writes there only root could change, and {owner}'s own "
+        f"backups would then fail. Run keepbooks as {owner}: sudo -u {owner} keepbooks …\n")
+    assert sorted(p.name for p in data.iterdir()) == before  # no backups/ made
+    assert main(["--data-dir", str(data), "companies"]) == 0  # reading is fine

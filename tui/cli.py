@@ -191,7 +191,8 @@ def _last_backup(company) -> str:
 
 def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     _existing_data(folders)
-    with Catalog(folders, readonly=not os.access(folders.data, os.W_OK)) as catalog:
+    # A list writes nothing: read-only, it works where one may only read (or root in a user's folder).
+    with Catalog(folders, readonly=folders.catalog.exists()) as catalog:
         companies = catalog.companies()
     if args.json:
         print(json.dumps([c.as_json() for c in companies], indent=2, ensure_ascii=False))
