@@ -242,9 +242,15 @@ PROGRESS_KEYS = {"event": str, "company": str, "company_id": int, "phase": str, 
 def test_progress_json_lines_parse_and_name_phases_in_english(data: Path) -> None:
     result = run("--lang", "fr", *cli(data, "backup", "--all", "--progress", "json", "--quiet"))
     assert result.returncode == 1 and result.stdout == b""
-    lines = result.stderr.decode().splitlines()
-    events = [json.loads(line) for line in lines if not line.startswith("keepbooks:")]
-    assert len(events) >= 6 and len(events) + 2 == len(lines)  # 2 lines: Broken's error, the summary
+    # Every line is JSON, the messages too (Broken's failure and the summary were plain lines among them).
+    everything = [json.loads(line) for line in result.stderr.decode().splitlines()]
+    events = [event for event in everything if event["event"] == "progress"]
+    failed, summary = [event for event in everything if event["event"] != "progress"]
+    assert {key: failed[key] for key in ("event", "company", "company_id")} == {
+        "event": "failed", "company": "Broken", "company_id": 2}
+    assert failed["message"].startswith("Broken (#2) a échoué") and failed["error"] in failed["message"]
+    assert summary == {"event": "message", "message": "1 entreprise en échec\u00a0: Broken (#2)"}
+    assert len(events) >= 6
     for event in events:
         assert {key: type(event[key]) for key in event} == PROGRESS_KEYS
         assert event["event"] == "progress" and event["unit"] in ("bytes", "items")

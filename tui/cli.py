@@ -172,10 +172,18 @@ def say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def warn(text: str) -> None:
-    """A line on stderr; none when stderr is gone (the SSH session that started the command closed)."""
+# --progress json: every line on stderr is a JSON object, the messages among the progress too (a script
+# reading them line by line met "keepbooks: Beta (#2) failed: …" between two objects).
+_json_stderr = False
+
+
+def warn(text: str, event: str = "message", **fields: object) -> None:
+    """A line on stderr (``{"event": "message", "message": …}`` under --progress json, with ``fields``);
+    none when stderr is gone (the SSH session that started the command closed)."""
+    line = (json.dumps({"event": event, "message": text, **fields}, ensure_ascii=False) if _json_stderr
+            else f"keepbooks: {text}")
     try:
-        print(f"keepbooks: {text}", file=sys.stderr)
+        print(line, file=sys.stderr)
     except OSError:
         pass
 
@@ -345,7 +353,8 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
             if outcome.result is None:
                 failed.append(outcome)
                 warn(_("{name} (#{id}) failed: {error}").format(name=company.name, id=company.id,
-                                                               error=outcome.error))
+                                                               error=outcome.error),
+                     event="failed", company=company.name, company_id=company.id, error=outcome.error)
             else:
                 written.append(outcome)
                 if not args.json:
@@ -681,6 +690,8 @@ def _language(argv: Sequence[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _json_stderr
+    _json_stderr = False  # until the arguments say otherwise (and for each call, in tests)
     argv = list(sys.argv[1:] if argv is None else argv)
     # A file name that is not UTF-8 (Python holds its bytes as lone surrogates) is printed escaped, as
     # stderr already does, rather than failing the print after the work is done (prune's deletions).
@@ -693,6 +704,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help and --version
             return int(exc.code or 0)
+        _json_stderr = getattr(args, "progress", "auto") == "json"
         folders = resolve_folders(args.data_dir, args.backup_dir)
         if args.handler is cmd_tui:  # the app has its own way out
             return cmd_tui(args, folders)
@@ -703,10 +715,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
     except UsageError as exc:
-        print(f"keepbooks: {exc}", file=sys.stderr)
+        warn(str(exc))
         return EXIT_USAGE
     except KeepbooksError as exc:
-        print(f"keepbooks: {exc}", file=sys.stderr)
+        warn(str(exc))
         return EXIT_FAILED
     except Stopped as exc:
         warn(_("stopped by {signal}").format(signal=signal.Signals(exc.signum).name))
