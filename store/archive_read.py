@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import stat
 import tarfile
 import threading
 from collections import deque
@@ -476,8 +477,9 @@ class _Checksums:
 
 # --- opening the file ------------------------------------------------------------------------------
 
-def _open(path: Path) -> tuple[BinaryIO, int, bytes]:
-    """The open file, its size and its first bytes (read, not seeked back: the file may be a pipe)."""
+def _open(path: Path) -> tuple[BinaryIO, int | None, bytes]:
+    """The open file, its size (None for a pipe: it has none) and its first bytes (read, not seeked back:
+    the file may be a pipe)."""
     try:
         if path.is_dir():
             raise not_a_backup(path, _("it is a folder"))
@@ -489,7 +491,8 @@ def _open(path: Path) -> tuple[BinaryIO, int, bytes]:
     except OSError as exc:
         raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
     try:
-        size = os.fstat(fh.fileno()).st_size
+        status = os.fstat(fh.fileno())
+        size = status.st_size if stat.S_ISREG(status.st_mode) else None
         head = fh.read(4)
     except OSError as exc:
         fh.close()
@@ -733,7 +736,8 @@ def _read_all(path: Path, work: Path, *, fill: bool, progress: ProgressCallback,
     fh, file_size, head = _open(path)
     phase = _("Importing the backup") if fill else _("Checking the backup")
     with fh:
-        stream = _Stream(fh, path, progress=progress, phase=phase, total=file_size, cancel=cancel, initial=head)
+        stream = _Stream(fh, path, progress=progress, phase=phase, total=file_size or 0, cancel=cancel,
+                         initial=head)
         manifest, manifest_sha256 = _read_manifest(stream)
         # An import also writes the attachments and a private copy of the database (_ParallelChecks).
         needed = manifest.database_size + (manifest.database_size + manifest.attachments_size if fill else 0)

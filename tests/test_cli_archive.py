@@ -194,6 +194,23 @@ def test_backup_to_a_terminal_is_refused(data: Path) -> None:
     assert result.returncode == 2 and b"terminal" in result.stderr
 
 
+def test_inspect_of_a_pipe_has_no_file_size(data: Path, tmp_path: Path) -> None:
+    """A backup read from a pipe (cat b.manager | keepbooks inspect /dev/stdin) said its file size was 0."""
+    assert main(cli(data, "backup", "Other", "-o", str(tmp_path / "b.manager"))) == 0
+    for args in (("inspect", "--json", "/dev/stdin"), ("inspect", "/dev/stdin")):
+        with open(tmp_path / "b.manager", "rb") as backup:
+            cat = subprocess.Popen(["cat"], stdin=backup, stdout=subprocess.PIPE)
+            result = subprocess.run([sys.executable, "-m", "tui.cli", *args], stdin=cat.stdout, capture_output=True,
+                                    cwd=ROOT, timeout=120)
+            cat.stdout.close()
+            cat.wait()
+        assert result.returncode == 0, result.stderr
+        if "--json" in args:
+            assert json.loads(result.stdout)["file_size"] is None
+        else:
+            assert b"Other" in result.stdout and b"File size" not in result.stdout
+
+
 def test_inspect_verify_and_import(data: Path, tmp_path: Path, capsys) -> None:
     assert main(cli(data, "backup", "1", "-o", str(tmp_path / "b.manager"))) == 0
     capsys.readouterr()

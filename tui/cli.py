@@ -410,8 +410,9 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
         (_("Emails"), f"{yes if manifest.include.emails else no} ({format_number(counts['emails'])})"),
         (_("History"), f"{yes if manifest.include.history else no} ({format_number(counts['history'])})"),
         (_("Data size"), format_size(manifest.data_size)),
-        (_("File size"), format_size(manifest.file_size or 0)),
     ]
+    if manifest.file_size is not None:  # a pipe has none
+        rows.append((_("File size"), format_size(manifest.file_size)))
     width = max(len(label) for label, _value in rows)
     for label, value in rows:
         print(f"{label.ljust(width)}  {value}")
