@@ -186,8 +186,35 @@ async def test_previous_and_next_fiscal_year(folders) -> None:
         assert screen.summary.profit_and_loss == current
 
 
+def add_old_transaction(folders, company_id: int, day: dt.date) -> None:
+    with Catalog(folders) as catalog, catalog.open_books(company_id) as books:
+        accounts = books.accounts()
+        books.add_transaction(day, "Opening entry", [(accounts[0].id, 100), (accounts[1].id, -100)])
+
+
+async def test_p_and_n_stop_at_the_years_that_hold_transactions(folders) -> None:
+    """p went back year after empty year (2024, 2023, … 1990), n into years to come."""
+    add_sample(folders)  # transactions in 2025 and 2026; today 2026-06-01
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        await pilot.press("p", "p", "p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.summary.fiscal_year == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+        assert list(app._notifications)[-1].message == "No transactions before that year."
+        await pilot.press("n", "n", "n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.summary.fiscal_year == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        assert list(app._notifications)[-1].message == "No transactions after that year."
+
+
 async def test_years_pressed_while_one_loads_all_count(folders, monkeypatch) -> None:
-    add_sample(folders)
+    company = add_sample(folders)
+    add_old_transaction(folders, company, dt.date(2021, 3, 1))  # years to go back to
     loads_go_on, first_done = threading.Event(), []
     real = summary_module.ledger.summary
 

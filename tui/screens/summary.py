@@ -195,11 +195,28 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         # loads all count (the load under way gives way to the next one).
         year = self.on_date.year + step
         try:
-            self.on_date = self.on_date.replace(year=year)
+            on_date = self.on_date.replace(year=year)
         except ValueError:  # 29 February
-            self.on_date = self.on_date.replace(year=year, day=28)
+            on_date = self.on_date.replace(year=year, day=28)
+        if not self._has_books(on_date):
+            self.app.bell()
+            self.notify(_("No transactions before that year.") if step < 0
+                        else _("No transactions after that year."), markup=False)
+            return
+        self.on_date = on_date
         self.query_one("#fiscal-year", Label).update(_("Loading…"))
         self.load(info.books_path, self.on_date)
+
+    def _has_books(self, on_date: dt.date) -> bool:
+        """Whether the fiscal year of ``on_date`` is worth showing: it holds transactions, or today (p
+        went back year after empty year, to 2021, 2020…)."""
+        if self.summary is None:
+            return True  # not known yet: the first load tells
+        held, today = self.summary.holdings, self.app.today()  # type: ignore[attr-defined]
+        start, end = ledger.fiscal_year(self.summary.fiscal_year[0].month, on_date)
+        first = min(held.first_date or today, today)
+        last = max(held.last_date or today, today)
+        return start <= last and end >= first
 
     def _company(self) -> CompanyInfo | None:
         """This company as the catalog has it; None, back on the list, when it has been removed
