@@ -236,7 +236,7 @@ def parse_manifest(data: bytes, path: Path | str) -> Manifest:
             raise ValueError("uid")
         if not isinstance(name, str):
             raise ValueError("name")
-        check_company_name(name)
+        check_company_name(name, new=False)
         created_at = dt.datetime.fromisoformat(obj["created_at"])
         flags = {key: include[key] for key in OPTIONAL}
         if any(type(flag) is not bool for flag in flags.values()) or set(include) != set(OPTIONAL):

@@ -57,15 +57,17 @@ def now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-# Characters that reorder the text around them ("Trojan source"): a name shown in a list must read as
-# it is stored.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# The bidirectional overrides: they reverse the text after them ("Trojan source"), where a name shown in
+# a list must read as it is stored. (The isolates, U+2066-2069, that copying right-to-left text from a
+# messaging app brings, are harmless and allowed.)
+BIDI_OVERRIDES = frozenset("\u202d\u202e")
 
 
-def check_company_name(name: str) -> str:
-    """The name, stripped; refuse an empty, blank or overlong one, and control characters: C0, DEL and
-    C1 (U+009B is a terminal's escape sequence introducer, and a backup's name is printed by inspect)
-    and the bidirectional overrides."""
+def check_company_name(name: str, *, new: bool = True) -> str:
+    """The name, stripped; refuse an empty, blank or overlong one, and control characters. A ``new`` name
+    (made, renamed, imported under) may hold no DEL, C1 control (U+009B opens a terminal escape
+    sequence) or bidirectional override either; a name read from a backup is held to the rule of the
+    version that made it (C0 only), so that no backup made before the rule grew stricter is refused."""
     cleaned = (name or "").strip()
     if not cleaned:
         raise InvalidInput(_("A company name cannot be empty."))
@@ -73,7 +75,7 @@ def check_company_name(name: str) -> str:
         raise InvalidInput(
             _("A company name can have at most {limit} characters ({count} given).").format(
                 limit=MAX_NAME_LENGTH, count=len(cleaned)))
-    if any(unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS for ch in cleaned):
+    if any(ord(ch) < 32 or new and (unicodedata.category(ch) == "Cc" or ch in BIDI_OVERRIDES) for ch in cleaned):
         raise InvalidInput(_("A company name cannot contain control characters."))
     return cleaned
 

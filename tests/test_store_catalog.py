@@ -184,10 +184,26 @@ def test_an_id_that_is_also_another_companys_name_is_ambiguous(catalog: Catalog)
     assert catalog.find(str(named_like_an_id.id)).id == named_like_an_id.id  # no company is named that
 
 
-@pytest.mark.parametrize("name", ["Acme\x7f", "Acme\x9b31m", "Acme \u202eroc", "\u2066Acme\u2069"])
+@pytest.mark.parametrize("name", ["Acme\x7f", "Acme\x9b31m", "Acme \u202eroc", "Acme \u202droc"])
 def test_names_with_control_or_reordering_characters_are_refused(catalog: Catalog, name: str) -> None:
     """DEL and the C1 controls (U+009B starts a terminal escape sequence when printed) and the bidi
     overrides (the name would read other than it is) passed; only the C0 controls were refused."""
     with pytest.raises(InvalidInput, match="control characters"):
         catalog.create(name)
     assert catalog.companies() == []
+
+
+def test_a_backup_of_a_name_made_before_the_stricter_rule_still_imports(catalog: Catalog, tmp_path: Path) -> None:
+    """Names with DEL or a C1 control were accepted until the rule grew stricter: their backups must still
+    read and import (under a name of today's rules); right-to-left isolates stay allowed."""
+    from store import archive
+
+    assert catalog.create("\u2067שלום\u2069 Ltd").name == "\u2067שלום\u2069 Ltd"
+    info = catalog.create("Acme")
+    with sqlite3.connect(info.books_path) as conn:  # named as an older version let it be
+        conn.execute("UPDATE settings SET name = ?", ("Acme\x7f",))
+    backup = archive.backup_company(catalog, info.id, tmp_path / "old.manager").path
+    assert archive.inspect(backup).company_name == "Acme\x7f"
+    with pytest.raises(InvalidInput, match="control characters"):
+        archive.import_backup(catalog, backup)
+    assert archive.import_backup(catalog, backup, name="Acme (restored)").name == "Acme (restored)"
