@@ -16,6 +16,7 @@ from store.config import Folders
 from test_tui_support import COMPANY, TODAY, add_sample, app_for, hold_at_first_report, make_folders, wait_for
 from tui import app as app_module
 from tui.screens.backup import BackupScreen
+from tui.screens.companies import CompaniesScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.summary import SummaryScreen
 from tui.widgets.tick_box import TickBox
@@ -304,6 +305,26 @@ async def test_ctrl_q_during_a_backup_asks_first_then_quits_and_leaves_nothing(f
         assert not app.is_running
     assert await asyncio.to_thread(done.wait, 30)  # the backup ran its clean-up
     assert backups(folders) == []
+
+
+async def test_a_backup_that_ends_while_ctrl_q_asks_closes_its_dialog(folders, monkeypatch) -> None:
+    """The backup ended while "Stop and quit?" was asked: the dialog's close took the question away
+    instead, the finished dialog stayed, and Escape on it raised InvalidStateError."""
+    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmScreen)
+        release.set()
+        await wait_for(app, "backup", pilot=pilot)
+        assert isinstance(app.screen, SummaryScreen) and app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+    archive.verify(folders.backups / DEFAULT_NAME)
 
 
 async def test_a_hang_up_stops_the_backup_and_waits_for_it_to_clean_up(folders, monkeypatch) -> None:

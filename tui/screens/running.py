@@ -73,6 +73,8 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         if worker.group != self.WORK_GROUP or not worker.is_finished:
             return
         self._stop.finished()
+        if self.app.screen is not self:  # ctrl+q's "Stop and quit?" (or the palette) is moot as well
+            self.pop_until_active()
         self.set_class(False, "-running")
         self.refresh_bindings()
         if event.state == WorkerState.SUCCESS:
