@@ -9,6 +9,7 @@ before it is deleted, so a file replaced since it was read is not removed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,8 @@ class PruneResult:
         return [item for item in self.skipped if item.reason in PROBLEMS]
 
 
-PROBLEMS = ("incomplete", "damaged", "unverified", "no-access", "future")
+PROBLEMS = ("incomplete", "damaged", "no-access", "future")
+VERIFIED_NAME = ".keepbooks-verified.json"  # which backups here passed verify (see _Verified)
 FUTURE_MARGIN = dt.timedelta(days=1)
 
 
@@ -100,6 +102,8 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
             skipped.append(Skipped(path, "symlink", _("Skipped {file}: a symbolic link.").format(file=path)))
         elif entry.is_dir():
             skipped.append(Skipped(path, "folder", _("Skipped {file}: a folder.").format(file=path)))
+        elif entry.name == VERIFIED_NAME:
+            continue  # prune's own record
         elif entry.name.startswith("."):
             skipped.append(Skipped(path, "hidden", _("Skipped {file}: a hidden or temporary file.")
                                    .format(file=path)))
@@ -142,16 +146,54 @@ def _remove(found: Found) -> Skipped | None:
     return None
 
 
-def _plan_on_sound_backups(found: list[Found], skipped: list[Skipped], policy: Policy) -> dict:
+class _Verified:
+    """The backups of a folder that passed ``verify``, by name, with the identity each had then (a file
+    changed since is verified again). Kept beside them in a hidden file, so that each backup is verified
+    once, by the first prune that keeps it in place of others; a damaged one is never recorded, so it is
+    found again by every run that would count it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / VERIFIED_NAME
+        try:
+            entries = json.loads(self.path.read_text())
+            self.entries: dict[str, list[int]] = entries if isinstance(entries, dict) else {}
+        except (OSError, ValueError):
+            self.entries = {}  # none yet, or unreadable: verify again
+        self.saved = dict(self.entries)
+
+    def has(self, found: Found) -> bool:
+        return self.entries.get(found.path.name) == list(found.identity)
+
+    def add(self, found: Found) -> None:
+        self.entries[found.path.name] = list(found.identity)
+
+    def save(self, present: set[str]) -> None:
+        """Write the record of the files still there, when it changed; a folder that cannot take it costs
+        verifying again."""
+        entries = {name: identity for name, identity in self.entries.items() if name in present}
+        if entries == self.saved:
+            return
+        temp = self.path.with_name(f"{VERIFIED_NAME}.{os.getpid()}.tmp")
+        try:
+            temp.write_text(json.dumps(entries))
+            os.replace(temp, self.path)
+        except OSError:
+            temp.unlink(missing_ok=True)
+
+
+def _plan_on_sound_backups(folder: Path, found: list[Found], skipped: list[Skipped], policy: Policy,
+                           dry_run: bool) -> tuple[dict, dict[str, Skipped]]:
     """The plan, made again without any backup it would keep that is unsound: such a file still shows its
     manifest, and kept in place of sound ones it would have them deleted. Every kept file is checked to
     run whole to its end (is_whole: a few bytes per 128 KiB block, ~20 ms per GB in the page cache);
-    and for each company that would lose backups, its newest kept one is verified in full first (every
-    check an import makes, ~1.5 s per GB: a byte flipped inside reads whole), so that the backups a
-    damaged newest one stands for are not deleted; the older kept ones were the newest of earlier runs.
-    Unsound files leave ``found`` for ``skipped``, in place and not counted."""
+    and every backup kept for a company that would lose others is verified in full (every check an
+    import makes, ~1.5 s per GB: a byte flipped inside still reads whole), once (``_Verified``).
+    Unsound files leave ``found`` for ``skipped``, in place and not counted. A company whose backups
+    cannot be verified at all (no room in the temporary folder, say) keeps them all this time: returned
+    with why, by company uid. A dry run verifies as much and records nothing: it changes nothing."""
     checked: set[Path] = set()
-    verified: set[Path] = set()
+    verified = _Verified(folder)
+    held: dict[str, Skipped] = {}
     while True:
         plans = plan([f.backup for f in found], policy)
         by_path = {f.path: f for f in found}
@@ -160,13 +202,25 @@ def _plan_on_sound_backups(found: list[Found], skipped: list[Skipped], policy: P
                                                    "more); left in place, not counted.").format(file=f.path))
                    for f in kept if f.path not in checked and not _whole(f.path)]
         checked.update(f.path for f in kept)
+        for uid, company in plans.items():
+            if unsound or not company.remove or uid in held:
+                continue
+            for backup, _rules in company.keep:
+                item = by_path[backup.path]
+                if verified.has(item):
+                    continue
+                problem = _verify_problem(item.path)
+                if problem is None:
+                    verified.add(item)
+                elif problem.reason == "damaged":
+                    unsound.append(problem)
+                else:  # the environment's, not the file's: the next backup would fare no better
+                    held[uid] = problem
+                    break
         if not unsound:
-            newest = [company.keep[0][0].path for company in plans.values() if company.remove]
-            unsound = [problem for path in newest if path not in verified
-                       if (problem := _verify_problem(path)) is not None]
-            verified.update(newest)
-        if not unsound:
-            return plans
+            if not dry_run:
+                verified.save({f.path.name for f in found})
+            return plans, held
         for problem in unsound:
             found.remove(by_path[problem.path])
             skipped.append(problem)
@@ -181,9 +235,8 @@ def _verify_problem(path: Path) -> Skipped | None:
     except ArchiveError as exc:  # its message names the file and the damage
         return Skipped(path, "damaged", _("{problem}; left in place, not counted.").format(
             problem=exc.message.rstrip(".")))
-    except KeepbooksError as exc:  # no room to check it, say: not known to be sound, so not counted
-        return Skipped(path, "unverified", _("{problem}; left in place, not counted.").format(
-            problem=exc.message.rstrip(".")))
+    except KeepbooksError as exc:  # no room to check it, say
+        return Skipped(path, "unverified", exc.message)
     return None
 
 
@@ -216,7 +269,7 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
     As in restic, the rules count periods that have a backup, not calendar periods back from today."""
     found, skipped = scan(folder)
     _set_aside_future(found, skipped)
-    plans = _plan_on_sound_backups(found, skipped, policy)
+    plans, held = _plan_on_sound_backups(Path(folder), found, skipped, policy, dry_run)
     by_path = {f.path: f for f in found}
     companies: list[CompanyPrune] = []
     for uid, company_plan in plans.items():
@@ -224,6 +277,11 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
         result = CompanyPrune(uid=uid, name=keep[0][0].backup.company_name, keep=keep)
         for backup in company_plan.remove:
             item = by_path[backup.path]
+            if uid in held:
+                result.failed.append(Skipped(item.path, "unverified", _(
+                    "Left {file} in place: the backups kept in its place could not be verified ({reason}).")
+                    .format(file=item.path, reason=held[uid].message.rstrip("."))))
+                continue
             problem = None if dry_run else _remove(item)
             if problem is None:
                 result.remove.append(item)

@@ -19,6 +19,7 @@ import zstandard
 import store.prune
 from store import archive, archive_read, archive_write
 from store.catalog import Catalog
+from store.errors import StorageError
 from store.i18n import set_language
 from test_archive_support import folders_at, make_company
 from tui.cli import main
@@ -104,6 +105,7 @@ def two_years(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_zone) -> Pa
     return folder
 
 
+VERIFIED = store.prune.VERIFIED_NAME  # prune's record of the backups that passed verify
 FOREIGN = {"notes.txt", "not really.manager", "other zstd.manager", "empty.manager", ".Acme.manager.0123.tmp",
            "archive.manager", "first.manager"}
 
@@ -169,7 +171,8 @@ def test_two_years_kept_exactly_in_local_time(two_years: Path, local_zone, capsy
     assert {Path(item["file"]).name for c in dry["companies"] for item in c["remove"]} == removed
 
     after = listing(two_years)
-    assert set(after) == kept_all | FOREIGN
+    assert set(after) == kept_all | FOREIGN | {VERIFIED}
+    assert set(json.loads(after[VERIFIED])) == kept_all  # every kept one stood for removed ones, and passed
     assert {name: after[name] for name in FOREIGN} == {name: before[name] for name in FOREIGN}  # untouched
     assert {Path(s["file"]).name: s["reason"] for s in result["skipped"]} == {
         "notes.txt": "not-manager", "not really.manager": "unreadable", "other zstd.manager": "unreadable",
@@ -193,11 +196,11 @@ def test_the_newest_backup_of_each_company_is_always_kept(two_years: Path, local
     local_zone(PARIS)
     assert main(["prune", str(two_years), "--keep-last", "1", "--quiet"]) == 0
     assert capsys.readouterr().out == ""
-    left = set(listing(two_years)) - FOREIGN
+    left = set(listing(two_years)) - FOREIGN - {VERIFIED}
     assert left == {"Acme SARL 2026-11-30 0200.manager", "Bistro 2025-01-12 0200.manager"}
     # A monthly rule with nothing in the last month of another company still keeps each one's newest.
     assert main(["prune", str(two_years), "--keep-monthly", "1"]) == 0
-    assert set(listing(two_years)) - FOREIGN == left
+    assert set(listing(two_years)) - FOREIGN - {VERIFIED} == left
 
 
 def test_the_text_report_in_french_has_french_punctuation(two_years: Path, local_zone, capsys) -> None:
@@ -283,7 +286,7 @@ def test_a_backup_cut_short_is_never_kept_in_place_of_whole_ones(two_years: Path
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.strip() == (
         f"keepbooks: Skipped {newest}: it is cut short (keepbooks verify says more); left in place, not counted.")
-    left = set(listing(two_years)) - FOREIGN
+    left = set(listing(two_years)) - FOREIGN - {VERIFIED}
     assert left == {newest.name, "Acme SARL 2026-11-29 0200.manager", "Bistro 2025-01-12 0200.manager"}
     assert archive.verify(two_years / "Acme SARL 2026-11-29 0200.manager").company_name == "Acme SARL"
 
@@ -303,8 +306,48 @@ def test_a_damaged_newest_backup_does_not_stand_for_the_ones_it_would_replace(tw
     assert captured.out == ""
     [line] = captured.err.splitlines()
     assert line.startswith(f"keepbooks: {newest} is damaged: ") and line.endswith("; left in place, not counted.")
-    left = set(listing(two_years)) - FOREIGN
+    left = set(listing(two_years)) - FOREIGN - {VERIFIED}
     assert left == {newest.name, "Acme SARL 2026-11-29 0200.manager", "Bistro 2025-01-12 0200.manager"}
+
+
+def test_each_backup_is_verified_once_and_again_when_it_changes(two_years: Path, local_zone, monkeypatch,
+                                                                 capsys) -> None:
+    local_zone(PARIS)
+    real_verify, verified = store.prune.verify, []
+    monkeypatch.setattr(store.prune, "verify", lambda path: (verified.append(path.name), real_verify(path))[1])
+    assert main(["prune", str(two_years), "--keep-last", "3", "--quiet"]) == 0
+    assert sorted(verified) == sorted(["Acme SARL 2026-11-30 0200.manager", "Acme SARL 2026-11-29 0200.manager",
+                                       "Acme SARL 2026-11-28 0200.manager", "Bistro 2025-01-12 0200.manager",
+                                       "Bistro 2025-01-11 0200.manager", "Bistro 2025-01-10 0200.manager"])
+    verified.clear()
+    assert main(["prune", str(two_years), "--keep-last", "2", "--quiet"]) == 0
+    assert verified == []  # all verified by the run before
+    changed = two_years / "Acme SARL 2026-11-30 0200.manager"
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1))
+    assert main(["prune", str(two_years), "--keep-last", "1", "--quiet"]) == 0
+    assert verified == [changed.name]  # changed since it passed: verified again
+
+
+def test_a_company_whose_backups_cannot_be_verified_loses_none(two_years: Path, local_zone, monkeypatch,
+                                                                capsys) -> None:
+    """No room in the temporary folder: every verify fails the same way. Each failure set the newest
+    aside and tried the next (58 problem lines); now the company keeps everything this time, exit 1."""
+    local_zone(PARIS)
+    before = set(listing(two_years))
+
+    def no_room(path: Path):
+        raise StorageError(f"Cannot check {path}: the disk is full.")
+
+    monkeypatch.setattr(store.prune, "verify", no_room)
+    assert main(["prune", str(two_years), "--keep-last", "1", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert set(listing(two_years)) == before
+    for company in report["companies"]:
+        assert [item["file"] for item in company["keep"]][:1] and company["remove"] == []
+        assert {item["reason"] for item in company["failed"]} == {"unverified"}
+        assert company["failed"][0]["message"].startswith(f"Left {company['failed'][0]['file']} in place: the "
+                                                          "backups kept in its place could not be verified (")
+    assert [item for item in report["skipped"] if item["reason"] in ("damaged", "unverified")] == []
 
 
 def test_a_backup_this_user_may_not_read_is_said_and_left(two_years: Path, local_zone, monkeypatch,
