@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar
 
 from store import archive, ledger, sample
 from store.catalog import Catalog
+from store.config import Folders
 from store.progress import Progress
 from test_tui_support import COMPANY, add_sample, app_for, copy_of, make_folders, prepare, wait_for
 from tui import formatting
@@ -279,3 +280,28 @@ async def test_an_empty_or_missing_folder_says_so_and_escape_goes_back(tmp_path:
         assert "does not exist yet" in str(screen.query_one("#empty", Label).content)
         await pilot.press("escape")
         assert isinstance(app.screen, CompaniesScreen)
+
+
+async def test_a_backups_folder_the_system_refuses_is_no_crash_anywhere(tmp_path: Path) -> None:
+    """A backups folder the system will not say anything about (a folder on its way this user may not
+    enter; for root, a name too long): the backups view, the picker and the backup dialog each crashed
+    from Path.is_dir() or exists() as they opened."""
+    refused = tmp_path / ("x" * 300) / "backups"
+    folders = Folders(data=tmp_path / "data", backups=refused, backups_chosen=True)
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await wait_for(app, "scan", pilot=pilot)
+        assert isinstance(app.screen, BackupsScreen)
+        await pilot.press("escape", "i")
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.press("escape", "enter")
+        await wait_for(app, "summary", pilot=pilot)
+        await pilot.press("b")
+        await wait_for(app, "estimate", pilot=pilot)
+        note = app.screen.query_one("#filename-note", Label)
+        assert str(note.content) == f"Cannot open {refused}: the name is too long."
+        assert app.screen.query_one("#start").disabled and app.is_running

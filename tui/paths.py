@@ -25,6 +25,16 @@ def resolve(text: str, base: Path) -> Path:
     return as_on_disk(path if path.is_absolute() else base / path)
 
 
+def is_folder(path: Path) -> bool:
+    """``path.is_dir()`` that answers False where the system refuses to say (a folder on the way this user
+    may not enter, a name too long: Path.is_dir raises for those), for a screen to offer another folder
+    rather than crash; what the system said is for whoever reads the folder to report."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def as_on_disk(path: Path) -> Path:
     """``path`` spelt as the file system has it: a path pasted from a Mac spells "é" as "e" and a
     combining accent (NFD) where names made here have one character (NFC), and the two are different

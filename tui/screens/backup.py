@@ -19,7 +19,7 @@ from store import archive
 from store.archive import BackupResult, Estimate, Include
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders, backups_folder, ensure_folder
-from store.errors import InvalidInput
+from store.errors import InvalidInput, system_reason
 from store.i18n import N_, _, ngettext
 from tui import formatting
 from tui.screens.confirm import ConfirmScreen
@@ -168,8 +168,15 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             return None
         assert self.folder is not None
         destination = self.folder / name
+        try:
+            exists = destination.exists()
+        except OSError as exc:  # a folder this user may not enter, a name too long
+            note.update(_("Cannot open {path}: {reason}.").format(path=self.folder, reason=system_reason(exc)))
+            note.set_classes("error")
+            start.disabled = True
+            return None
         start.disabled = False
-        if destination.exists():
+        if exists:
             note.update(_("{name} already exists in this folder: Backup will ask before replacing it.")
                         .format(name=name))
             note.set_classes("warning")

@@ -26,7 +26,7 @@ from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
 from store.errors import KeepbooksError, system_reason
 from store.i18n import N_, _, ngettext
-from tui import formatting
+from tui import formatting, paths
 from tui.language import TranslatedScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
@@ -214,7 +214,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         empty = self.query_one("#empty", Label)
         if backups:
             empty.update("")
-        elif self.folder.is_dir():
+        elif paths.is_folder(self.folder):
             empty.update(_("No .manager files in this folder. Press f to look in another folder."))
         else:
             empty.update(_("The folder {folder} does not exist yet. Press f to look in another folder.")

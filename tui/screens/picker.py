@@ -102,9 +102,9 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
     def _start_folder(self) -> tuple[Path, str]:
         """The backups folder (or the folder given); the nearest existing folder above it when missing."""
         start = self.start_folder or self.app.folders.backups  # type: ignore[attr-defined]
-        if start.is_dir():
+        if paths.is_folder(start):
             return start, ""
-        existing = next((p for p in start.parents if p.is_dir()), Path.home())
+        existing = next((p for p in start.parents if paths.is_folder(p)), Path.home())
         return existing, _("The backups folder {path} does not exist yet.").format(path=start)
 
     def compose(self) -> ComposeResult:
@@ -171,7 +171,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
 
     def action_backups_folder(self) -> None:
         backups = self.app.folders.backups  # type: ignore[attr-defined]
-        if backups.is_dir():
+        if paths.is_folder(backups):
             self.go_to(backups)
         else:
             self._note(_("The backups folder {path} does not exist yet.").format(path=backups), error=True)
