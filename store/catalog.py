@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 import peewee
 
 from store.books import BOOKS_FILENAME, Books, check_company_name, create_books, now
-from store.config import Folders, ensure_folder, refuse_root_in_another_users_folder
+from store.config import Folders, ensure_folder
 from store.db import connect
 from store.durable import disk_full
 from store.errors import Ambiguous, NotFound, StorageError, system_reason
@@ -117,7 +117,6 @@ class Catalog:
         if readonly:
             self.conn = self._open_readonly()
             return
-        refuse_root_in_another_users_folder(folders.data)
         ensure_folder(folders.data, private=True)
         ensure_folder(folders.companies)
         try:

@@ -54,24 +54,23 @@ def backups_folder(folders: Folders) -> Path:
     return ensure_folder(folders.backups)
 
 
-def refuse_root_in_another_users_folder(folder: Path) -> None:
-    """Root writing in a user's data folder leaves files only root may change (a backups folder, a
-    backup, a company): the user's own nightly backups then fail. Root is asked to act as the owner."""
+def other_owner(folder: Path) -> str | None:
+    """When root works in a folder another user owns, that user (a name, or ``#uid`` as sudo -u takes
+    it): what root makes there (a backups folder, a backup, a company) only root may then change, and
+    that user's own runs fail on it. Root's own setups (a container on a bind mount, an admin's
+    /srv folder) may mean it, so it is for the caller to say, not to refuse."""
     if os.geteuid() != 0:
-        return
+        return None
     try:
         owner = folder.stat().st_uid
     except OSError:
-        return  # not there yet: made by whoever runs this, as the user asked
+        return None  # not there yet: made by whoever runs this
     if owner == 0:
-        return
+        return None
     try:
-        name = pwd.getpwuid(owner).pw_name
+        return pwd.getpwuid(owner).pw_name
     except KeyError:
-        name = str(owner)
-    raise StorageError(_("{folder} belongs to {user}: what root writes there only root could change, and "
-                         "{user}'s own backups would then fail. Run keepbooks as {user}: sudo -u {user} "
-                         "keepbooks …").format(folder=folder, user=name))
+        return f"#{owner}"
 
 
 def existing_folder(path: Path) -> Path:

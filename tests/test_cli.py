@@ -127,24 +127,24 @@ def test_the_companies_table_lines_up_names_that_take_two_cells_a_character(tmp_
     assert [cell_len(row[:re.search(r" \d{4}-\d\d-\d\d ", row).start() + 1]) for row in rows] == [column] * 2
 
 
-def test_root_is_asked_to_act_as_the_owner_of_a_users_data_folder(tmp_path: Path, monkeypatch, capsys) -> None:
-    """Root's backup --all in a user's folder made backups/ and files only root could change: the user's
-    next nightly backup failed ('not writable'), and prune skipped root's files."""
+def test_root_in_a_users_data_folder_is_told_whose_it_is(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Root's backup --all in a user's folder made backups/ and files only root may change: the user's
+    next nightly backup failed ('not writable') without a word to root. Root may mean it (a container
+    on a bind mount, an admin's /srv folder), so it is said, not refused."""
     data = tmp_path / "data"
     assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
     if os.geteuid() == 0:
         os.chown(data, 4242, 4242)  # the folder of a user without a name on this machine
-        owner = "4242"
+        owner = "#4242"
     else:
         monkeypatch.setattr(os, "geteuid", lambda: 0)  # as if root, in this user's folder
         import pwd
 
         owner = pwd.getpwuid(os.getuid()).pw_name
-    before = sorted(p.name for p in data.iterdir())
     capsys.readouterr()
-    assert main(["--data-dir", str(data), "backup", "--all"]) == 1
+    assert main(["--data-dir", str(data), "--quiet", "backup", "--all"]) == 0
     assert capsys.readouterr().err == (
-        f"keepbooks: {data} belongs to {owner}: what root writes there only root could change, and {owner}'s own "
-        f"backups would then fail. Run keepbooks as {owner}: sudo -u {owner} keepbooks …\n")
-    assert sorted(p.name for p in data.iterdir()) == before  # no backups/ made
-    assert main(["--data-dir", str(data), "companies"]) == 0  # reading is fine
+        f"keepbooks: {data} belongs to {owner}: what root writes there only root may change, and {owner}'s own "
+        f"runs would then fail on it. To act as {owner}: sudo -u '{owner}' keepbooks …\n")
+    assert main(["--data-dir", str(data), "companies"]) == 0  # reading: nothing to say
+    assert capsys.readouterr().err == ""

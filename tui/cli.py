@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from store import __version__
 from store.catalog import Catalog
-from store.config import Folders, existing_folder, resolve_folders
+from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.errors import KeepbooksError, StorageError, system_reason
 from store.formats import format_datetime, format_number, format_path, format_size
 from store.i18n import _, current_language, detect_language, ngettext, set_language
@@ -531,6 +531,14 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
     return EXIT_OK
 
 
+def _warn_if_root_in_another_users_folder(folder: Path) -> None:
+    user = other_owner(folder)
+    if user is not None:
+        warn(_("{folder} belongs to {user}: what root writes there only root may change, and {user}'s own "
+               "runs would then fail on it. To act as {user}: sudo -u '{user}' keepbooks …").format(
+            folder=folder, user=user))
+
+
 # --- parser --------------------------------------------------------------------------------------
 
 Command = Callable[[argparse.Namespace, Folders], int]
@@ -690,6 +698,9 @@ def _language(argv: Sequence[str]) -> str:
     return detect_language(_option_from_argv(argv, "--lang"), preferred)
 
 
+WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui)  # the commands that make or change files
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     global _json_stderr
     _json_stderr = False  # until the arguments say otherwise (and for each call, in tests)
@@ -707,6 +718,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(exc.code or 0)
         _json_stderr = getattr(args, "progress", "auto") == "json"
         folders = resolve_folders(args.data_dir, args.backup_dir)
+        if args.handler in WRITING:
+            _warn_if_root_in_another_users_folder(Path(args.dir) if args.handler is cmd_prune else folders.data)
         if args.handler is cmd_tui:  # the app has its own way out
             return cmd_tui(args, folders)
         previous = _catch_stop_signals()
