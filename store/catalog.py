@@ -131,8 +131,10 @@ class Catalog:
     def _open_readonly(self) -> sqlite3.Connection:
         path = self.folders.catalog
         # In WAL mode a reader maps the -shm file beside the database; when no process has the catalog
-        # open there is none, and none can be made here: the file is then read as it stands.
-        immutable = not Path(f"{path}-shm").exists()
+        # open there is none, and in a folder this user may not write none can be made: the file is
+        # then read as it stands (immutable), which is whole only when there is no -wal either.
+        immutable = (not os.access(path.parent, os.W_OK)
+                     and not any(Path(f"{path}{end}").exists() for end in ("-shm", "-wal")))
         try:
             conn = connect(path, readonly=True, immutable=immutable)
             conn.execute("SELECT count(*) FROM company").fetchone()

@@ -148,3 +148,24 @@ def test_root_in_a_users_data_folder_is_told_whose_it_is(tmp_path: Path, monkeyp
         f"runs would then fail on it. To act as {owner}: sudo -u '{owner}' keepbooks …\n")
     assert main(["--data-dir", str(data), "companies"]) == 0  # reading: nothing to say
     assert capsys.readouterr().err == ""
+
+
+def test_a_catalog_copied_with_its_wal_but_not_its_shm_lists_its_latest_names(tmp_path: Path, capsys) -> None:
+    """A snapshot or sync tool that leaves the -shm out: the list was read as the file stood (immutable),
+    missing what the -wal held (a company renamed)."""
+    import shutil
+    import sqlite3
+
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    writer = sqlite3.connect(data / "catalog.sqlite")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    with writer:
+        writer.execute("UPDATE company SET name = 'Acme Renamed'")
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy, ignore=shutil.ignore_patterns("*-shm"))
+    writer.close()
+    assert (copy / "catalog.sqlite-wal").exists() and not (copy / "catalog.sqlite-shm").exists()
+    capsys.readouterr()
+    assert main(["--data-dir", str(copy), "companies", "--json"]) == 0
+    assert [company["name"] for company in json.loads(capsys.readouterr().out)] == ["Acme Renamed"]
