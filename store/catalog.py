@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 import re
 import secrets
 import shutil
@@ -232,12 +233,12 @@ class Catalog:
             row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?",
                                     (int(match.group(1)),)).fetchone()
             if row is not None:
-                named = [other[0] for other in rows if other[0] != row[0]]
+                named = [other for other in rows if other[0] != row[0]]
                 if named:
-                    other_form = str(row[0]) if text.startswith("#") else f"#{row[0]}"
                     raise Ambiguous(_("{text!r} is the id of {name!r} and the name of company #{other}: give "
-                                      "{first} for the first, #{other} for the second.").format(
-                        text=text, name=row[1], other=named[0], first=other_form))
+                                      "{first} for the first, {second} for the second.").format(
+                        text=text, name=row[1], other=named[0][0], first=self._reference(row[0], row[1]),
+                        second=self._reference(named[0][0], named[0][1])))
                 return self._info(row)
         if not rows:
             rows = self.conn.execute(
@@ -249,6 +250,14 @@ class Catalog:
             raise Ambiguous(_("Several companies are named {name!r} (ids {ids}); give the id instead.")
                             .format(name=text, ids=ids))
         return self._info(rows[0])
+
+    def _reference(self, company_id: int, name: str) -> str:
+        """What to type for this company that no other company's name or id can be taken for (find)."""
+        names = Counter(row[0].casefold() for row in self.conn.execute("SELECT name FROM company"))
+        for form in (f"#{company_id}", str(company_id)):
+            if not names[form.casefold()]:
+                return form
+        return repr(name)  # a name no id can be taken for: the id forms are both other companies' names
 
     def open_books(self, company_id: int, *, user: str | None = None) -> Books:
         info = self.get(company_id)

@@ -169,19 +169,24 @@ def test_a_data_folder_that_is_a_file_is_said_to_be_one(tmp_path: Path) -> None:
 
 
 def test_an_id_that_is_also_another_companys_name_is_ambiguous(catalog: Catalog) -> None:
-    """A script asking for company "2" got company #2 where a company is named "2": the wrong books."""
+    """A script asking for company "2" got company #2 where a company is named "2": the wrong books. The
+    message says what to type for each, in forms no other company can be taken for."""
     acme = catalog.create("Acme")
     named_like_an_id = catalog.create(str(acme.id))
-    hash_named = catalog.create(f"#{acme.id}")
-    for text, first in ((str(acme.id), f"#{acme.id}"), (f"#{acme.id}", str(acme.id))):
+    with pytest.raises(Ambiguous) as error:
+        catalog.find(str(acme.id))
+    assert str(error.value) == (f"'{acme.id}' is the id of 'Acme' and the name of company #{named_like_an_id.id}: "
+                                f"give #{acme.id} for the first, #{named_like_an_id.id} for the second.")
+    hash_named = catalog.create(f"#{acme.id}")  # now both of Acme's id forms are other companies' names
+    for text in (str(acme.id), f"#{acme.id}"):
         with pytest.raises(Ambiguous) as error:
             catalog.find(text)
         other = named_like_an_id.id if text == str(acme.id) else hash_named.id
-        assert str(error.value) == (f"{text!r} is the id of 'Acme' and the name of company #{other}: give {first} "
+        assert str(error.value) == (f"{text!r} is the id of 'Acme' and the name of company #{other}: give 'Acme' "
                                     f"for the first, #{other} for the second.")
+    assert catalog.find("Acme").id == acme.id
     assert catalog.find(f"#{named_like_an_id.id}").id == named_like_an_id.id
     assert catalog.find(str(hash_named.id)).id == hash_named.id
-    assert catalog.find(str(named_like_an_id.id)).id == named_like_an_id.id  # no company is named that
 
 
 @pytest.mark.parametrize("name", ["Acme\x7f", "Acme\x9b31m", "Acme \u202eroc", "Acme \u202droc"])
