@@ -354,3 +354,15 @@ async def test_ctrl_q_quits(folders) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+
+
+async def test_names_with_wide_characters_are_shortened_to_the_room_in_cells(folders) -> None:
+    """An emoji or a CJK character takes two cells: names were cut by characters, to twice the room."""
+    wide = "株式会社" * 20  # 80 characters, 160 cells
+    add_sample(folders, name=wide)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)):
+        table = app.screen.query_one("#companies", DataTable)
+        [[name, *_rest]] = cells(table)
+        assert name.endswith("…") and wide.startswith(name[:-1])
+        assert table.virtual_size.width <= 80 - table.styles.scrollbar_size_vertical

@@ -486,6 +486,8 @@ def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
 
 
 def _print_prune(result) -> None:
+    from rich.cells import cell_len  # names line up by the cells they take (rich: only when needed)
+
     keep_word, remove_word = _("keep"), (_("would remove") if result.dry_run else _("remove"))
     width = max(len(keep_word), len(remove_word))
     for company in result.companies:
@@ -497,10 +499,11 @@ def _print_prune(result) -> None:
         rows = [(found, ", ".join(_reason(r) for r in reasons)) for found, reasons in company.keep]
         rows += [(found, None) for found in company.remove]
         rows.sort(key=lambda row: (row[0].backup.created_at, row[0].path.name), reverse=True)
-        name_width = max(len(found.path.name) for found, _why in rows)
+        name_width = max(cell_len(found.path.name) for found, _why in rows)  # in terminal cells
         for found, why in rows:
             word = keep_word if why is not None else remove_word
-            line = f"  {word.ljust(width)}  {found.path.name.ljust(name_width)}  " \
+            name = found.path.name + " " * (name_width - cell_len(found.path.name))
+            line = f"  {word.ljust(width)}  {name}  " \
                    f"{format_datetime(found.backup.created_at)}  {why or ''}"
             print(line.rstrip())
     if not result.companies:

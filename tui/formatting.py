@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.cells import cell_len, set_cell_size
+
 from store import formats
 from store.errors import KeepbooksError, system_reason
 from store.i18n import _
 
 
 def shortened(text: str, limit: int) -> str:
-    """``text`` in at most ``limit`` characters, its end replaced by "…" when it is longer."""
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    """``text`` in at most ``limit`` terminal cells (an emoji or a CJK character takes two), its end
+    replaced by "…" when it is longer."""
+    return text if cell_len(text) <= limit else set_cell_size(text, limit - 1).rstrip() + "…"
 
 
 def count(value: int) -> str:
