@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import tarfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -179,10 +180,22 @@ def _cut_to_bytes(text: str, limit: int) -> str:
 def default_backup_name(company_name: str, on: dt.date | None = None) -> str:
     """``<company name> (YYYY-MM-DD).manager`` with the characters file systems refuse replaced."""
     day = (on or dt.date.today()).isoformat()
-    cleaned = "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else ch for ch in company_name)
+    cleaned = "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else _writable(ch) for ch in company_name)
     cleaned = re.sub(r"^[\s.]+|[\s.]+$", "", cleaned) or "company"  # never hidden (". .Acme"), never "x."
     suffix = f" ({day}){EXTENSION}"
     return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix)).rstrip() + suffix
+
+
+def _writable(ch: str) -> str:
+    """``ch`` as the file system's encoding can write it: under a locale that is not UTF-8 (a bare
+    LANG=fr_FR on Debian is Latin-1) "–" or "€" cannot be in a file name; its letter without accent or
+    "_" then (ASCII: "é" → "e", "…" → "...")."""
+    encoding = sys.getfilesystemencoding()
+    try:
+        ch.encode(encoding)
+        return ch
+    except UnicodeEncodeError:
+        return unicodedata.normalize("NFKD", ch).encode(encoding, "ignore").decode(encoding) or "_"
 
 
 def check_backup_filename(name: str) -> str:
@@ -200,7 +213,13 @@ def check_backup_filename(name: str) -> str:
         raise InvalidInput(_("A file name cannot start with a dot (the file would be hidden)."))
     if not cleaned.lower().endswith(EXTENSION):
         cleaned += EXTENSION
-    if len(os.fsencode(cleaned)) > MAX_FILENAME_BYTES:
+    try:
+        encoded = os.fsencode(cleaned)
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(_("A file name here cannot contain {chars}: this system's character set ({encoding}) "
+                             "has no place for it.").format(chars=exc.object[exc.start:exc.end],
+                                                            encoding=sys.getfilesystemencoding())) from None
+    if len(encoded) > MAX_FILENAME_BYTES:
         raise InvalidInput(_("A file name can have at most {limit} bytes.").format(limit=MAX_FILENAME_BYTES))
     return cleaned
 

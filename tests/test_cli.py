@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -56,6 +57,24 @@ def test_the_app_without_a_terminal_says_so_and_exits(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1] == (
         "keepbooks: the app needs a terminal (over SSH: ssh -t); the commands work without one (keepbooks --help)")
     assert result.stdout == ""
+
+
+def test_the_app_in_a_terminal_whose_locale_is_not_utf8_says_so_and_exits(tmp_path: Path) -> None:
+    """A Latin-1 or ASCII locale: every border, box and key of the app came out as \\u escapes."""
+    import pty
+
+    main_fd, terminal = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "tui.cli", "--data-dir", str(tmp_path)], stdin=terminal,
+                                stdout=subprocess.PIPE, stderr=terminal, timeout=60,
+                                env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+        said = os.read(main_fd, 4096).decode("latin-1")
+    finally:
+        os.close(main_fd)
+        os.close(terminal)
+    assert result.returncode == 2 and result.stdout == b""
+    assert said.strip() == ("keepbooks: the app draws with characters this locale's character set (iso8859-1) "
+                            "has none of; start it under a UTF-8 locale: LANG=C.UTF-8 keepbooks")
 
 
 def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -145,7 +164,7 @@ def test_root_in_a_users_data_folder_is_told_whose_it_is(tmp_path: Path, monkeyp
     assert main(["--data-dir", str(data), "--quiet", "backup", "--all"]) == 0
     assert capsys.readouterr().err == (
         f"keepbooks: {data} belongs to {owner}: what root writes there only root may change, and {owner}'s own "
-        f"runs would then fail on it. To act as {owner}: sudo -u '{owner}' keepbooks …\n")
+        f"runs would then fail on it. To act as {owner}: sudo -u \"{owner}\" keepbooks …\n")
     assert main(["--data-dir", str(data), "companies"]) == 0  # reading: nothing to say
     assert capsys.readouterr().err == ""
 
@@ -169,3 +188,21 @@ def test_a_catalog_copied_with_its_wal_but_not_its_shm_lists_its_latest_names(tm
     capsys.readouterr()
     assert main(["--data-dir", str(copy), "companies", "--json"]) == 0
     assert [company["name"] for company in json.loads(capsys.readouterr().out)] == ["Acme Renamed"]
+
+
+def test_names_and_json_under_a_locale_that_is_not_utf8(monkeypatch) -> None:
+    """LANG=fr_FR on Debian is Latin-1, en_US.ASCII is ASCII (old servers, cron jobs): a name typed in UTF-8
+    arrived as escapes and matched nothing ('internal error'); 'Café – Zoë' could not be a file name
+    (internal error); JSON printed é as an invalid escape."""
+    from store import archive_format
+    from tui.cli import as_json, typed_name
+
+    assert typed_name("Caf\udcc3\udca9") == "Café"  # the UTF-8 bytes an ASCII locale could not decode
+    assert typed_name("caf\udce9") == "caf\udce9"  # not UTF-8: left as it came
+    text = as_json({"name": "Café – Zoë", "file": "caf\udce9.manager"})
+    assert text.isascii() and json.loads(text) == {"name": "Café – Zoë", "file": "caf\udce9.manager"}
+    day = datetime.date(2026, 11, 28)
+    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "iso8859-1")
+    assert archive_format.default_backup_name("Café – Zoë…", day) == "Café _ Zoë (2026-11-28).manager"
+    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "ascii")
+    assert archive_format.default_backup_name("Café – Zoë…", day) == "Cafe _ Zoe (2026-11-28).manager"

@@ -9,6 +9,7 @@ textual is imported only when the TUI is opened, so commands start fast.
 from __future__ import annotations
 
 import argparse
+import codecs
 import functools
 import io
 import json
@@ -50,6 +51,22 @@ def _english_messages(language: str) -> dict[str, str]:
 
 def english(text: str) -> str:
     return _english_messages(current_language()).get(text, text)
+
+
+def typed_name(text: str) -> str:
+    """A company name as typed: under a locale that is not UTF-8 (LANG=en_US.ASCII, a bare LANG=fr_FR
+    on Debian is Latin-1) Python holds the UTF-8 bytes of "Café" as escapes ("Caf\\udcc3\\udca9") and
+    the name matched nothing (SQLite refused it: "internal error"). Paths keep their bytes as they are."""
+    try:
+        return os.fsencode(text).decode("utf-8")
+    except (UnicodeError, ValueError):
+        return text
+
+
+def as_json(value: Any, indent: int | None = None) -> str:
+    """JSON in ASCII (names as \\u escapes): valid whatever the locale's encoding (a Latin-1 or ASCII
+    locale turned é into an invalid escape), and a file name that is not UTF-8 keeps its odd bytes."""
+    return json.dumps(value, indent=indent)
 
 
 class Reporter:
@@ -98,7 +115,7 @@ class JsonReporter(Reporter):
             if self.stream is None:
                 return
             try:
-                self.stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+                self.stream.write(as_json(event) + "\n")
                 self.stream.flush()
             except OSError:  # whoever read the progress has gone (a closed pipe): the backup goes on
                 self.stream = None
@@ -180,7 +197,7 @@ _json_stderr = False
 def warn(text: str, event: str = "message", **fields: object) -> None:
     """A line on stderr (``{"event": "message", "message": …}`` under --progress json, with ``fields``);
     none when stderr is gone (the SSH session that started the command closed)."""
-    line = (json.dumps({"event": event, "message": text, **fields}, ensure_ascii=False) if _json_stderr
+    line = (as_json({"event": event, "message": text, **fields}) if _json_stderr
             else f"keepbooks: {text}")
     try:
         print(line, file=sys.stderr)
@@ -203,7 +220,7 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders, readonly=folders.catalog.exists()) as catalog:
         companies = catalog.companies()
     if args.json:
-        print(json.dumps([c.as_json() for c in companies], indent=2, ensure_ascii=False))
+        print(as_json([c.as_json() for c in companies], indent=2))
         return EXIT_OK
     if not companies:
         print(_("No companies yet. Create a sample one with: keepbooks demo"))
@@ -302,7 +319,7 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
                 raise KeepbooksError(_("{path} already exists; give another name with -o, or add --force to "
                                        "replace it.").format(path=exc.path)) from None
     if args.json:
-        print(json.dumps({"backups": [_backup_json(info, result)], "failed": []}, indent=2, ensure_ascii=False))
+        print(as_json({"backups": [_backup_json(info, result)], "failed": []}, indent=2))
     else:
         say(args, _("Wrote {path} ({size})").format(path=result.path, size=format_size(result.size)))
     return EXIT_OK
@@ -361,10 +378,10 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
                     say(args, _("Wrote {path} ({size})").format(path=outcome.result.path,
                                                                  size=format_size(outcome.result.size)))
     if args.json:
-        print(json.dumps({
+        print(as_json({
             "backups": [_backup_json(o.company, o.result) for o in written],
             "failed": [{"company": {"id": o.company.id, "name": o.company.name}, "error": o.error} for o in failed],
-        }, indent=2, ensure_ascii=False))
+        }, indent=2))
     elif not written and not failed:
         say(args, _("No companies to back up."))
     else:
@@ -394,7 +411,7 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
 
     manifest = archive.inspect(args.file)
     if args.json:
-        print(json.dumps(_manifest_json(manifest, args.file), indent=2, ensure_ascii=False))
+        print(as_json(_manifest_json(manifest, args.file), indent=2))
         return EXIT_OK
     yes, no = _("yes"), _("no")
     counts = manifest.counts
@@ -435,7 +452,7 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders) as catalog, reporter(args) as progress:
         info = archive.import_backup(catalog, args.file, name=args.name, progress=progress.for_company(None))
     if args.json:
-        print(json.dumps(info.as_json(), indent=2, ensure_ascii=False))
+        print(as_json(info.as_json(), indent=2))
     else:
         say(args, _("Imported company {id}: {name}").format(id=info.id, name=info.name))
     return EXIT_OK
@@ -477,7 +494,7 @@ def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
         raise UsageError(_(EMPTY_POLICY))  # a usage error (exit 2) before any file is read
     result = prune(Path(args.dir).expanduser(), policy, dry_run=args.dry_run)
     if args.json:
-        print(json.dumps(_prune_json(result), indent=2, ensure_ascii=False))
+        print(as_json(_prune_json(result), indent=2))
     elif not args.quiet:
         _print_prune(result)
     for item in result.problems + result.failed:  # on stderr even with --quiet: cron mails them
@@ -528,6 +545,10 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         raise UsageError(_("the app needs a terminal (over SSH: ssh -t); the commands work without one "
                            "(keepbooks --help)"))
+    encoding = codecs.lookup(sys.stderr.encoding or "ascii").name
+    if encoding != "utf-8":  # its borders, boxes and keys would come out as \u escapes, unreadable
+        raise UsageError(_("the app draws with characters this locale's character set ({encoding}) has none of; "
+                           "start it under a UTF-8 locale: LANG=C.UTF-8 keepbooks").format(encoding=encoding))
     from tui.app import KeepbooksApp  # textual is loaded only here
 
     KeepbooksApp(folders).run()
@@ -538,7 +559,7 @@ def _warn_if_root_in_another_users_folder(folder: Path) -> None:
     user = other_owner(folder)
     if user is not None:
         warn(_("{folder} belongs to {user}: what root writes there only root may change, and {user}'s own "
-               "runs would then fail on it. To act as {user}: sudo -u '{user}' keepbooks …").format(
+               "runs would then fail on it. To act as {user}: sudo -u \"{user}\" keepbooks …").format(
             folder=folder, user=user))
 
 
@@ -720,6 +741,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:  # --help and --version
             return int(exc.code or 0)
         _json_stderr = getattr(args, "progress", "auto") == "json"
+        for field in ("company", "name"):  # names, not paths: see typed_name
+            if isinstance(getattr(args, field, None), str):
+                setattr(args, field, typed_name(getattr(args, field)))
         folders = resolve_folders(args.data_dir, args.backup_dir)
         if args.handler in WRITING:
             _warn_if_root_in_another_users_folder(Path(args.dir) if args.handler is cmd_prune else folders.data)
