@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from pathlib import Path
 
@@ -366,3 +367,40 @@ async def test_names_with_wide_characters_are_shortened_to_the_room_in_cells(fol
         [[name, *_rest]] = cells(table)
         assert name.endswith("…") and wide.startswith(name[:-1])
         assert table.virtual_size.width <= 80 - table.styles.scrollbar_size_vertical
+
+
+async def test_the_keys_panel_closes_from_the_palette_as_it_opened(folders) -> None:
+    """The palette's "Keys" only showed the panel: nothing closed it, and it hid the list's last columns."""
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        def keys_entry():
+            return next(c for c in app.get_system_commands(app.screen) if c.title == "Keys")
+
+        assert keys_entry().help == "Show the keys of this screen"
+        keys_entry().callback()
+        await pilot.pause()
+        assert app.screen.query("HelpPanel") and keys_entry().help == "Hide the keys of this screen"
+        keys_entry().callback()
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+
+async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(folders, tmp_path,
+                                                                             monkeypatch) -> None:
+    """It went to ~/Downloads (missing on a server: 'Failed to save screenshot', no reason), mode 644,
+    though it shows a company's figures."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        path = app.save_screenshot_privately()
+        await pilot.pause()
+        assert path is not None and path.parent == tmp_path / "home" and path.stat().st_mode & 0o777 == 0o600
+        assert path.read_text().startswith("<svg")
+        assert list(app._notifications)[-1].message == f"Screenshot saved: {path}"
+        monkeypatch.setattr(os, "open", lambda *args: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+        assert app.save_screenshot_privately() is None
+        await pilot.pause()
+        assert list(app._notifications)[-1].message == f"Cannot save the screenshot in {tmp_path / 'home'}: " \
+                                                        "permission denied."

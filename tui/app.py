@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import os
 import signal
+from pathlib import Path
 from typing import Callable, Iterable
 
 from textual.app import App, SystemCommand
@@ -16,7 +17,7 @@ from textual.theme import ThemeProvider
 
 from store.catalog import Catalog
 from store.config import Folders
-from store.errors import KeepbooksError
+from store.errors import KeepbooksError, system_reason
 from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
@@ -88,9 +89,30 @@ class KeepbooksApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own entries, with our words (translated) for the ones people use.
         yield SystemCommand(_("Theme"), _("Change the colours of the app"), self.action_change_theme)
-        yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_show_help_panel)
+        if screen.query("HelpPanel"):  # a toggle, as Textual's: shown only, it could not be closed
+            yield SystemCommand(_("Keys"), _("Hide the keys of this screen"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_show_help_panel)
         yield SystemCommand(_("Screenshot"), _("Save an SVG screenshot of this screen"),
-                            lambda: self.set_timer(0.1, self.deliver_screenshot))
+                            lambda: self.set_timer(0.1, self.save_screenshot_privately))
+
+    def save_screenshot_privately(self) -> Path | None:
+        """Textual's screenshot went to ~/Downloads (missing on a server: "Failed to save screenshot", in
+        English, no reason) readable by all, though it shows a company's figures: here, into Downloads
+        if there is one, else the home folder, for this user alone, and the app says where."""
+        downloads = Path.home() / "Downloads"
+        folder = downloads if downloads.is_dir() else Path.home()
+        path = folder / f"keepbooks {dt.datetime.now():%Y-%m-%d %H%M%S}.svg"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with open(fd, "w", encoding="utf-8") as svg:
+                svg.write(self.export_screenshot())
+        except OSError as exc:
+            self.notify(_("Cannot save the screenshot in {folder}: {reason}.").format(
+                folder=folder, reason=system_reason(exc)), severity="error", markup=False)
+            return None
+        self.notify(_("Screenshot saved: {path}").format(path=path), markup=False)
+        return path
 
     def action_command_palette(self) -> None:
         # As Textual's, with its prompt in the current language.
