@@ -13,7 +13,7 @@ import re
 import secrets
 import shutil
 import sqlite3
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -24,7 +24,7 @@ from store.books import BOOKS_FILENAME, Books, check_company_name, create_books,
 from store.config import Folders, ensure_folder
 from store.db import connect
 from store.durable import disk_full
-from store.errors import Ambiguous, NotFound, StorageError, system_reason
+from store.errors import Ambiguous, InvalidInput, NotFound, StorageError, system_reason
 from store.formats import format_path
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
@@ -324,6 +324,30 @@ class Catalog:
             raise StorageError(_("The backup {file} was written, but the companies catalog {path} could not "
                                  "record it: {reason}.").format(file=file, path=self.folders.catalog,
                                                                 reason=exc)) from exc
+
+    def untrash(self, folder: Path) -> CompanyInfo:
+        """Put a removed company back from the trash, under a new id, with its name and books as they
+        were (its identity too: its backups are pruned with its older ones)."""
+        folder = Path(folder)
+        books = folder / BOOKS_FILENAME
+        if folder.resolve().parent != self.folders.trash.resolve() or not books.is_file():
+            raise InvalidInput(_("{path} is not a removed company: those are the folders in {trash} that hold a "
+                                 "{books}.").format(path=folder, trash=self.folders.trash, books=BOOKS_FILENAME))
+        try:
+            with closing(connect(books, readonly=True)) as conn:
+                name, created_at = conn.execute("SELECT name, created_at FROM settings ORDER BY id LIMIT 1").fetchone()
+        except (sqlite3.Error, TypeError) as exc:
+            raise StorageError(_("Cannot read the company in {path}: {reason}.").format(
+                path=folder, reason=exc)) from exc
+        try:
+            with self._write() as conn:  # the row and the folder's move stand or fall together
+                company_id = conn.execute("INSERT INTO company (name, created_at, last_change) VALUES (?, ?, ?)",
+                                          (name, created_at, now().isoformat())).lastrowid
+                os.replace(folder, self.folders.companies / str(company_id))
+        except OSError as exc:
+            raise StorageError(_("Cannot put {path} back: {reason}.").format(
+                path=folder, reason=system_reason(exc))) from exc
+        return self.get(company_id)
 
     def remove(self, company_id: int) -> Path:
         """Move the company's folder to the trash and drop it from the list; returns where it went."""

@@ -206,3 +206,18 @@ def test_names_and_json_under_a_locale_that_is_not_utf8(monkeypatch) -> None:
     assert archive_format.default_backup_name("Café – Zoë…", day) == "Café _ Zoë (2026-11-28).manager"
     monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "ascii")
     assert archive_format.default_backup_name("Café – Zoë…", day) == "Cafe _ Zoe (2026-11-28).manager"
+
+
+def test_untrash_puts_a_removed_company_back(tmp_path: Path, capsys) -> None:
+    from store.catalog import Catalog
+    from store.config import resolve_folders
+
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    with Catalog(resolve_folders(data)) as catalog:
+        trashed = catalog.remove(catalog.find("Acme").id)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "untrash", str(trashed), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "Acme"
+    assert main(["--data-dir", str(data), "untrash", str(trashed)]) == 1
+    assert capsys.readouterr().err.startswith(f"keepbooks: {trashed} is not a removed company: those are the ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,29 @@ def test_remove_moves_the_folder_to_the_trash(catalog: Catalog) -> None:
     where = catalog.remove(info.id)
     assert catalog.companies() == []
     assert where.parent == catalog.folders.trash and not info.folder.exists()
-    with Books(where / "books.sqlite") as books:  # restorable by hand: the books are intact
+    with Books(where / "books.sqlite") as books:  # the books are intact
         assert books.settings().name == "Old company"
+
+
+def test_a_removed_company_is_put_back_from_the_trash(catalog: Catalog, tmp_path: Path) -> None:
+    """'It can be put back by hand' said the app; the README's way (move the folder back under
+    companies/) made an orphan that the next start moved to the trash again."""
+    info = catalog.create("Old company")
+    with catalog.open_books(info.id) as books:
+        books.add_contact("Kept in the trash")
+        uid = books.settings().uid
+    where = catalog.remove(info.id)
+    back = catalog.untrash(where)
+    assert back.id != info.id and back.name == "Old company" and not where.exists()
+    assert [c.id for c in catalog.companies()] == [back.id]
+    with catalog.open_books(back.id) as books:
+        assert books.settings().uid == uid
+    with closing(sqlite3.connect(back.books_path)) as conn:
+        assert ("Kept in the trash",) in conn.execute("SELECT name FROM contact").fetchall()
+    for wrong in (tmp_path, back.folder, catalog.folders.trash / "nothing"):
+        with pytest.raises(InvalidInput, match="is not a removed company"):
+            catalog.untrash(wrong)
+    assert [c.id for c in catalog.companies()] == [back.id]
 
 
 def test_leftovers_of_a_crash_are_cleaned_but_work_in_progress_is_not(tmp_path: Path) -> None:

@@ -458,6 +458,17 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     return EXIT_OK
 
 
+def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
+    _existing_data(folders)
+    with Catalog(folders) as catalog:
+        info = catalog.untrash(Path(args.folder))
+    if args.json:
+        print(as_json(info.as_json(), indent=2))
+    else:
+        say(args, _("Put back company {id}: {name}").format(id=info.id, name=info.name))
+    return EXIT_OK
+
+
 # --- prune ---------------------------------------------------------------------------------------
 
 def _reason(code: str) -> str:
@@ -679,6 +690,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(import_, top=False)
     import_.set_defaults(handler=cmd_import)
 
+    untrash = commands.add_parser("untrash", help=_("put a removed company back from the trash"))
+    untrash.add_argument("folder", metavar="FOLDER", help=_("its folder in the data folder's trash/"))
+    untrash.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
+    _add_output_options(untrash, top=False)
+    untrash.set_defaults(handler=cmd_untrash)
+
     prune = commands.add_parser("prune", help=_("delete old backups in a folder, keeping what the rules say"))
     prune.add_argument("dir", metavar="DIR", help=_("the folder of backups"))
     prune.add_argument("--keep-last", type=_count, default=0, metavar="N", help=_("keep the N newest backups"))
@@ -722,7 +739,7 @@ def _language(argv: Sequence[str]) -> str:
     return detect_language(_option_from_argv(argv, "--lang"), preferred)
 
 
-WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui)  # the commands that make or change files
+WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui, cmd_untrash)  # the commands that make or change files
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -250,8 +250,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         except KeepbooksError as exc:
             self.notify(exc.message, title=_("Cannot remove the company"), severity="error", markup=False)
             return
-        self.notify(_("Removed {name}. Its folder was moved to {path}; it can be put back by hand.").format(
-            name=company.name, path=trash), markup=False)
+        self.notify(_("Removed {name}. Its folder was moved to {path}; to put it back: keepbooks untrash "
+                      "\"{path}\"").format(name=company.name, path=trash), markup=False)
         self.reload()
 
     def action_filter(self) -> None:

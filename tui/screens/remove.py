@@ -39,7 +39,7 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
         with Vertical(classes="dialog", id="remove-dialog"):
             yield Label(_("Remove {name}?").format(name=self.company.name), classes="dialog-title", markup=False)
             yield Static(self._facts(None), id="facts")
-            yield Label(_("Its folder will be moved to {trash}, not deleted: it can be put back by hand.")
+            yield Label(_("Its folder will be moved to {trash}, not deleted: keepbooks untrash puts it back.")
                         .format(trash=trash), id="where", classes="muted", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Back up first"), id="backup", variant="primary")
