@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable, Label, Static
 
 from store import archive
 from store.catalog import Catalog
@@ -43,6 +43,8 @@ async def back_up_first(app, pilot) -> BackupScreen:
     await pilot.press("enter")  # "Back up first", the default
     await wait_for(app, "estimate")
     assert isinstance(app.screen, BackupScreen)
+    # Delete, Enter, Enter removes the company after its backup: the dialog says so before.
+    assert str(app.screen.query_one(".dialog-title", Label).content) == f"Back up {COMPANY}, then remove it"
     return app.screen
 
 

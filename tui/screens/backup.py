@@ -40,10 +40,12 @@ class BackupScreen(RunningDialog[BackupResult | None]):
 
     WORK_GROUP = "backup"
 
-    def __init__(self, company: CompanyInfo, *, folder: Path | None = None) -> None:
+    def __init__(self, company: CompanyInfo, *, folder: Path | None = None, then_remove: bool = False) -> None:
+        """``then_remove``: opened by Remove's "Back up first": the title says what follows the backup."""
         super().__init__(_("Stop the backup? The unfinished file will be deleted."))
         self.company = company
         self.folder = folder
+        self.then_remove = then_remove
         self.estimate: Estimate | None = None
         self._replacing: Path | None = None  # the earlier file a running backup will replace
 
@@ -52,7 +54,8 @@ class BackupScreen(RunningDialog[BackupResult | None]):
     def compose(self) -> ComposeResult:
         today = self.app.today()  # type: ignore[attr-defined]
         with Vertical(classes="dialog", id="backup-dialog"):
-            yield Label(_("Back up {name}").format(name=self.company.name), classes="dialog-title", markup=False)
+            title = _("Back up {name}, then remove it") if self.then_remove else _("Back up {name}")
+            yield Label(title.format(name=self.company.name), classes="dialog-title", markup=False)
             with Vertical(id="form"):
                 yield Label(_("File name"), classes="field-label")
                 catalog = self.app.catalog  # type: ignore[attr-defined]

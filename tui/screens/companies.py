@@ -234,7 +234,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         elif choice == "backup":
             from tui.screens.backup import BackupScreen
 
-            self.app.push_screen(BackupScreen(company), lambda result: self._backed_up(company, result))
+            self.app.push_screen(BackupScreen(company, then_remove=True),
+                                 lambda result: self._backed_up(company, result))
 
     def _backed_up(self, company: CompanyInfo, result: object | None) -> None:
         if result is None:
