@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import peewee
+from babel.numbers import list_currencies
 from peewee import SqliteDatabase
 
 from store.chart import STANDARD_CHART
@@ -81,9 +82,11 @@ def check_company_name(name: str, *, new: bool = True) -> str:
 
 
 def check_currency(currency: str) -> str:
+    """An ISO 4217 code (Babel's list): any three letters passed ('EUE', 'ÀÉÈ'), and the company's money
+    then showed as 'ÀÉÈ0.00' for good (the currency cannot be changed afterwards)."""
     code = (currency or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise InvalidInput(_("A currency is a three-letter code such as EUR or USD ({value!r} given).")
+    if code not in list_currencies():
+        raise InvalidInput(_("A currency is an ISO 4217 code such as EUR, USD or CHF ({value!r} is not one).")
                            .format(value=currency))
     return code
 

@@ -289,8 +289,11 @@ async def test_new_company_validates_name_and_currency(folders) -> None:
         assert isinstance(app.screen, NewCompanyScreen)
         assert "cannot be empty" in str(modal.query_one("#name-error", Label).content)
         await pilot.press(*"Studio Lambert", "tab", "backspace", "backspace", "backspace", *"U1")
-        assert "three-letter code" in str(modal.query_one("#currency-error", Label).content)
-        await pilot.press("backspace", *"sd", "enter")
+        assert "ISO 4217 code" in str(modal.query_one("#currency-error", Label).content)
+        await pilot.press("backspace", *"SE")  # three letters, no currency: was accepted, and kept for good
+        assert str(modal.query_one("#currency-error", Label).content) == (
+            "A currency is an ISO 4217 code such as EUR, USD or CHF ('USE' is not one).")
+        await pilot.press("backspace", "backspace", *"sd", "enter")
         assert isinstance(app.screen, CompaniesScreen)
         await pilot.pause()
         with Catalog(folders) as catalog:
@@ -299,6 +302,22 @@ async def test_new_company_validates_name_and_currency(folders) -> None:
         with Catalog(folders) as catalog, catalog.open_books(company.id) as books:
             assert books.settings().currency == "USD"
         assert not app.screen.has_class("-empty")
+
+
+async def test_a_new_company_named_as_another_is_allowed_and_said(folders) -> None:
+    """Accepted in silence: two rows of the same name, and 'keepbooks backup NAME' then ambiguous."""
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *COMPANY.upper())
+        note = app.screen.query_one("#name-error", Label)
+        assert str(note.content) == (f"A company named {COMPANY.upper()} already exists; both will be listed, "
+                                     "with their ids.") and note.has_class("warning")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+    with Catalog(folders) as catalog:
+        assert [c.name for c in catalog.companies()] == [COMPANY, COMPANY.upper()]
 
 
 async def test_escape_closes_the_new_company_modal_without_creating(folders) -> None:

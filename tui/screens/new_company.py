@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from store.books import check_company_name, check_currency
-from store.errors import InvalidInput
+from store.errors import InvalidInput, KeepbooksError
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
 from tui.widgets.text_field import TextField
@@ -52,9 +52,11 @@ class NewCompanyScreen(TranslatedScreen, ModalScreen[NewCompany | None]):
         result_name = result_currency = None
         try:
             result_name = check_company_name(name)
-            name_error.update("")
+            name_error.update(self._taken_note(result_name))  # allowed, but said: the ids tell them apart
+            name_error.set_classes("warning")
         except InvalidInput as exc:
             name_error.update(exc.message if (name or show_empty_name) else "")
+            name_error.set_classes("error")
         try:
             result_currency = check_currency(currency)
             currency_error.update("")
@@ -63,6 +65,15 @@ class NewCompanyScreen(TranslatedScreen, ModalScreen[NewCompany | None]):
         if result_name is None or result_currency is None:
             return None
         return NewCompany(result_name, result_currency)
+
+    def _taken_note(self, name: str) -> str:
+        try:
+            names = {company.name.casefold() for company in self.app.catalog.companies()}  # type: ignore[attr-defined]
+        except KeepbooksError:
+            return ""
+        if name.casefold() not in names:
+            return ""
+        return _("A company named {name} already exists; both will be listed, with their ids.").format(name=name)
 
     @on(Input.Changed)
     def _changed(self) -> None:
