@@ -265,6 +265,9 @@ async def test_slash_filters_by_name_and_escape_clears(folders) -> None:
         assert isinstance(app.focused, Input)
         await pilot.press(*"ATEL")  # ignoring case
         assert [row[0] for row in cells(table)] == ["Atelier Lefèvre"]
+        await pilot.press(*"IER LEFEV")  # and accents: a keyboard without them finds "Lefèvre"
+        assert [row[0] for row in cells(table)] == ["Atelier Lefèvre"]
+        await pilot.press(*["backspace"] * 9)
         await pilot.press(*"zzz")
         assert table.row_count == 0
         no_match = app.screen.query_one("#no-match", Label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
 
 from rich.cells import cell_len
@@ -34,6 +35,13 @@ SHORTEST_NAME = 20
 CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
+
+
+def searchable(text: str) -> str:
+    """``text`` as the filter compares it: case and accents aside ("cafe" finds "Café": a keyboard or
+    terminal without accents must still find every company)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class CompaniesScreen(TranslatedScreen, Screen[None]):
@@ -123,7 +131,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         current = str(select_id) if select_id is not None else cursor_key(table)
         table.clear()
         typed = self.query_one("#filter", Input).value.strip()
-        query = typed.casefold()
+        query = searchable(typed)
         today = self.app.today()  # type: ignore[attr-defined]
         shared = Counter(company.name.casefold() for company in self._companies)
         rows: list[tuple[CompanyInfo, str, list[str | Text]]] = []
@@ -131,7 +139,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             # Companies may share a name (an import keeps the backup's): their ids tell them apart, as
             # in their backups' file names and on the command line (keepbooks backup '#7').
             suffix = "" if shared[company.name.casefold()] == 1 else f" #{company.id}"
-            if query and query not in (company.name + suffix).casefold():
+            if query and query not in searchable(company.name + suffix):
                 continue
             rows.append((company, suffix, [formatting.date_time(company.last_change),
                                            Text(formatting.size(company.size_bytes), justify="right"),
