@@ -115,6 +115,25 @@ def test_a_bad_name_fails_and_creates_nothing(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "companies").iterdir()] == []
 
 
+def test_root_writing_into_a_users_backups_folder_is_told_whose_it_is(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The data folder is root's, the backups folder (--backup-dir) a user's: root's backup file there
+    (mode 600) made that user's prune report 'no-access' every night."""
+    data, backups = tmp_path / "data", tmp_path / "backups"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    backups.mkdir()
+    if os.geteuid() == 0:
+        os.chown(backups, 4242, 4242)
+        owner = "#4242"
+    else:
+        monkeypatch.setattr(os, "geteuid", lambda: 0)
+        import pwd
+
+        owner = pwd.getpwuid(os.getuid()).pw_name
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "--backup-dir", str(backups), "--quiet", "backup", "--all"]) == 0
+    assert f"keepbooks: {backups} belongs to {owner}: " in capsys.readouterr().err
+
+
 def test_a_data_folder_this_user_may_only_read_can_be_listed(tmp_path: Path, monkeypatch, capsys) -> None:
     """A monitoring account, a file system snapshot: 'companies' said 'The folder … is not writable.'
     It now reads the catalog as it stands and writes nothing; backup says why it cannot."""

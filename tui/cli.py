@@ -763,7 +763,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 setattr(args, field, typed_name(getattr(args, field)))
         folders = resolve_folders(args.data_dir, args.backup_dir)
         if args.handler in WRITING:
-            _warn_if_root_in_another_users_folder(Path(args.dir) if args.handler is cmd_prune else folders.data)
+            for folder in ([Path(args.dir)] if args.handler is cmd_prune else [folders.data, folders.backups]):
+                _warn_if_root_in_another_users_folder(folder)
         if args.handler is cmd_tui:  # the app has its own way out
             return cmd_tui(args, folders)
         previous = _catch_stop_signals()
