@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,10 @@ def test_a_data_folder_this_user_may_only_read_can_be_listed(tmp_path: Path, mon
     assert main(["--data-dir", str(data), "backup", "Acme", "-o", str(tmp_path / "x.manager")]) == 1
     assert capsys.readouterr().err.startswith(f"keepbooks: Cannot back up from {data}: this user may not write")
     assert not (tmp_path / "x.manager").exists()
+    # A read-only mount (a snapshot): 'back up as the folder's owner' would not help the owner either.
+    monkeypatch.setattr(os, "statvfs", lambda path: types.SimpleNamespace(f_flag=os.ST_RDONLY))
+    assert main(["--data-dir", str(data), "backup", "Acme", "-o", str(tmp_path / "x.manager")]) == 1
+    assert capsys.readouterr().err.startswith(f"keepbooks: Cannot back up from {data}: its file system is read-only")
 
 
 def test_the_companies_table_lines_up_names_that_take_two_cells_a_character(tmp_path: Path, capsys) -> None:

@@ -296,6 +296,10 @@ def _existing_data(folders: Folders) -> None:
 def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
     _existing_data(folders)
     if not os.access(folders.data, os.W_OK):
+        if os.statvfs(folders.data).f_flag & os.ST_RDONLY:  # a snapshot, a read-only mount: no user may
+            raise StorageError(_("Cannot back up from {path}: its file system is read-only, and a backup writes "
+                                 "there (a moment's lock that makes the copy consistent, then the date of the "
+                                 "backup).").format(path=folders.data))
         raise StorageError(_("Cannot back up from {path}: this user may not write there, and a backup does (a "
                              "moment's lock that makes the copy consistent, then the date of the backup). Back "
                              "up as the folder's owner.").format(path=folders.data))
