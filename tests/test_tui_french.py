@@ -336,7 +336,7 @@ async def test_quit_is_offered_in_french_though_not_in_the_footer(french, folder
         assert "Quitter" in await palette_titles(app)
         await pilot.press("ctrl+c")
         [notification] = list(app._notifications)
-        assert (notification.title, notification.message) == ("Vous voulez quitter\u00a0?",
+        assert (notification.title, notification.message) == ("Vous voulez quitter\u202f?",
                                                               "Appuyez sur ctrl+q pour quitter keepbooks.")
         await pilot.press("ctrl+q")
         assert app.return_code == 0 and not app.is_running

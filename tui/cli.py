@@ -796,7 +796,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, with a way to get the details
         if os.environ.get("KEEPBOOKS_DEBUG"):
             raise
-        if isinstance(exc, OSError) and exc.filename is not None:
+        if isinstance(exc, OSError) and isinstance(exc.filename, (str, bytes, os.PathLike)):
             # Not a bug: the system refused a path given or derived from one (a folder this user may
             # not enter, a name too long), wherever it was first touched.
             warn(_("cannot use {path}: {reason}").format(path=format_path(exc.filename),

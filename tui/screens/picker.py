@@ -155,7 +155,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         note = self.query_one("#tree-empty", Label)
         if not empty:
             note.update("")
-        elif not os.access(self.folder, os.R_OK | os.X_OK):  # not "no backups here": it could not look
+        elif paths.is_folder(self.folder) and not os.access(self.folder, os.R_OK | os.X_OK):  # it could not look
             note.update(_("Cannot open {path}: {reason}.").format(path=self.folder, reason=_("permission denied")))
         elif tree.show_all:
             note.update(_("This folder is empty."))
