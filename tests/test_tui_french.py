@@ -305,7 +305,15 @@ async def test_every_screen_shows_all_its_keys_at_80_columns(english_afterwards,
             seen[type(app.screen).__name__] = keys_cut_off(app.screen)
 
         look()
-        await pilot.press("i")
+        await pilot.press("n")
+        look()
+        # A dialog's footer shows its own keys: the companies screen's ("n", "del") showed through.
+        assert [key.description for key in app.screen.query_one(Footer).query(FooterKey)
+                if not key.has_class("-command-palette")] == ["Cancel" if language == "en" else "Annuler"]
+        await pilot.press("escape", "delete")
+        await wait_for(app, "holdings", pilot=pilot)
+        look()
+        await pilot.press("escape", "i")
         await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
         look()
         app.screen.query_one("#path", Input).value = str(folders.backups / "Full.manager")
@@ -323,8 +331,8 @@ async def test_every_screen_shows_all_its_keys_at_80_columns(english_afterwards,
         await pilot.press("escape")
         await pilot.pause()
         look()
-        assert set(seen) == {"CompaniesScreen", "PickerScreen", "ImportScreen", "BackupsScreen", "BackupScreen",
-                             "SummaryScreen"}
+        assert set(seen) == {"CompaniesScreen", "NewCompanyScreen", "RemoveScreen", "PickerScreen", "ImportScreen",
+                             "BackupsScreen", "BackupScreen", "SummaryScreen"}
         assert seen == {name: [] for name in seen}
 
 

@@ -77,7 +77,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Backup"), id="start", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.folder is None:

@@ -84,6 +84,7 @@ class DetailsScreen(TranslatedScreen, ModalScreen[None]):
             yield BackupPreview(id="details")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Close"), id="close", variant="primary")
+        yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)
 
     def on_mount(self) -> None:
         preview = self.query_one("#details", BackupPreview)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button, Footer, Label
 
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
@@ -34,6 +34,7 @@ class ConfirmScreen(TranslatedScreen, ModalScreen[bool]):
             with Horizontal(id="confirm-buttons", classes="dialog-buttons"):
                 yield Button(self.yes_label, id="confirm-yes", variant="error")
                 yield Button(self.no_label, id="confirm-no", variant="primary")
+        yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()  # the safe answer is the default

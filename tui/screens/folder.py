@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Footer, Input, Label
 
 from store.errors import system_reason
 from store.i18n import N_, _
@@ -65,6 +65,7 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Use this folder"), id="use", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
+        yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)
 
     def on_mount(self) -> None:
         field = self.query_one("#folder", Input)

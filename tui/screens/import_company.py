@@ -66,7 +66,7 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Import"), id="start", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         field = self.query_one("#name", Input)

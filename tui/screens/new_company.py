@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Footer, Input, Label
 
 from store.books import check_company_name, check_currency
 from store.errors import InvalidInput, KeepbooksError
@@ -40,6 +40,7 @@ class NewCompanyScreen(TranslatedScreen, ModalScreen[NewCompany | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Create"), id="create", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
+        yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
 from store import ledger
@@ -45,6 +45,7 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
                 yield Button(_("Back up first"), id="backup", variant="primary")
                 yield Button(_("Remove"), id="remove", variant="error")
                 yield Button(_("Cancel"), id="cancel")
+        yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)
 
     def on_mount(self) -> None:
         self.query_one("#backup", Button).focus()  # the safe choice is the default

@@ -38,7 +38,7 @@ class VerifyScreen(RunningDialog[bool | None]):
             yield Label("", id="result", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Cancel"), id="cancel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.start_running(self.run_verify(self.path), _("In {folder}").format(folder=self.path.parent))
