@@ -57,6 +57,7 @@ class CompanyInfo:
     last_backup_at: dt.datetime | None
     last_backup_file: str | None
     last_backup_size: int | None
+    missing: bool = False  # its books are not in its folder (removed by hand, a disk not mounted)
 
     @property
     def books_path(self) -> Path:
@@ -208,7 +209,8 @@ class Catalog:
         return CompanyInfo(id=company_id, name=name, folder=folder,
                            created_at=_parse_time(created_at), last_change=_parse_time(last_change),
                            size_bytes=folder_size(folder), last_backup_at=_parse_time(backup_at),
-                           last_backup_file=backup_file, last_backup_size=backup_size)
+                           last_backup_file=backup_file, last_backup_size=backup_size,
+                           missing=not (folder / BOOKS_FILENAME).is_file())
 
     _COLUMNS = "id, name, created_at, last_change, last_backup_at, last_backup_file, last_backup_size"
 

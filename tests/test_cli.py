@@ -245,3 +245,17 @@ def test_untrash_puts_a_removed_company_back(tmp_path: Path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["name"] == "Acme"
     assert main(["--data-dir", str(data), "untrash", str(trashed)]) == 1
     assert capsys.readouterr().err.startswith(f"keepbooks: {trashed} is not a removed company: those are the ")
+
+
+def test_a_company_whose_books_are_gone_is_listed_as_missing(tmp_path: Path, capsys) -> None:
+    """Its folder removed by hand (or on a disk not mounted): it was listed as '0 bytes', as if empty."""
+    import shutil
+
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    shutil.rmtree(data / "companies" / "1")
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "companies"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[4] == "missing"
+    assert main(["--data-dir", str(data), "companies", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["missing"] is True

@@ -333,7 +333,7 @@ def test_quiet_before_or_after_the_command(data: Path, tmp_path: Path, capsys) -
 
 COMPANY = {"id": int, "name": str, "folder": str, "created_at": str, "last_change": str, "size_bytes": int,
            "last_backup_at": (str, type(None)), "last_backup_file": (str, type(None)),
-           "last_backup_size": (int, type(None))}
+           "last_backup_size": (int, type(None)), "missing": bool}
 INSPECT = {"format": str, "format_version": int, "app_version": str, "schema_version": int, "company": dict,
            "created_at": str, "include": dict, "counts": dict, "sizes": dict, "file": str,
            "file_size": (int, type(None))}

@@ -426,3 +426,15 @@ async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(
         await pilot.pause()
         assert list(app._notifications)[-1].message == f"Cannot save the screenshot in {tmp_path / 'home'}: " \
                                                         "permission denied."
+
+
+async def test_a_company_whose_books_are_gone_shows_missing_not_zero_bytes(folders) -> None:
+    import shutil
+
+    company = add_sample(folders)
+    with Catalog(folders) as catalog:
+        shutil.rmtree(catalog.get(company).folder)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE):
+        [[_name, _changed, size, _backup]] = cells(app.screen.query_one("#companies", DataTable))
+        assert size == "missing"

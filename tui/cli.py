@@ -226,7 +226,8 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
         print(_("No companies yet. Create a sample one with: keepbooks demo"))
         return EXIT_OK
     header = (_("ID"), _("Name"), _("Last change"), _("Size"), _("Last backup"))
-    rows = [(str(c.id), c.name, format_datetime(c.last_change), format_size(c.size_bytes), _last_backup(c))
+    rows = [(str(c.id), c.name, format_datetime(c.last_change),
+             _("missing") if c.missing else format_size(c.size_bytes), _last_backup(c))
             for c in companies]
     from rich.cells import cell_len  # columns by the terminal cells each text takes: an emoji takes two
 

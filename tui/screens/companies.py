@@ -142,7 +142,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             if query and query not in searchable(company.name + suffix):
                 continue
             rows.append((company, suffix, [formatting.date_time(company.last_change),
-                                           Text(formatting.size(company.size_bytes), justify="right"),
+                                           self._size_cell(company),
                                            self._last_backup_cell(company, today)]))
         room = max(SHORTEST_NAME, self.app.size.width - self._other_columns_width(table, [r[2] for r in rows]))
         for company, suffix, others in rows:  # the id is kept whole: it is what tells the rows apart
@@ -164,6 +164,11 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         for cells in rows:
             widths = [max(width, cell_len(str(cell))) for width, cell in zip(widths, cells)]
         return sum(widths) + 2 * table.cell_padding * len(table.columns) + table.styles.scrollbar_size_vertical
+
+    def _size_cell(self, company: CompanyInfo) -> Text:
+        if company.missing:  # "0 bytes" hid it: its books are gone from their folder
+            return Text(_("missing"), style=f"bold {self.app.current_theme.error}", justify="right")
+        return Text(formatting.size(company.size_bytes), justify="right")
 
     def _last_backup_cell(self, company: CompanyInfo, today: dt.date) -> Text:
         when = company.last_backup_at
