@@ -393,3 +393,23 @@ async def test_the_companies_list_shows_the_new_backup_when_coming_back(folders)
         await pilot.pause()
         cell = app.screen.query_one("#companies").get_row("1")[3]
         assert cell.plain != "never"
+
+
+async def test_a_backup_that_ends_while_stop_is_asked_returns_to_the_summary(folders, monkeypatch) -> None:
+    """Escape asked "Stop the backup?"; the backup ended meanwhile: the question, the dialog and, with
+    them, the summary under it were all popped (a blank app; after Remove's "Back up first", with the
+    company already removed)."""
+    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        release.set()
+        await wait_for(app, "backup", pilot=pilot)
+        await pilot.pause()
+        assert [type(screen).__name__ for screen in app.screen_stack] == ["Screen", "CompaniesScreen",
+                                                                         "SummaryScreen"]
+    archive.verify(folders.backups / DEFAULT_NAME)

@@ -68,13 +68,16 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
             self.query_one(ProgressView).show(message.progress)
 
     @on(Worker.StateChanged)
-    def _work_ended(self, event: Worker.StateChanged) -> None:
+    async def _work_ended(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group != self.WORK_GROUP or not worker.is_finished:
             return
         self._stop.finished()
-        if self.app.screen is not self:  # ctrl+q's "Stop and quit?" (or the palette) is moot as well
-            self.pop_until_active()
+        # What was asked over the dialog ("Stop?", ctrl+q's "Stop and quit?", the palette) is moot now:
+        # closed before the dialog closes, one by one and awaited (deferred pops, from here and from
+        # the guard, took the screens under the dialog with them: a blank app).
+        while self.app.screen is not self and self in self.app.screen_stack:
+            await self.app.pop_screen()
         self.set_class(False, "-running")
         self.refresh_bindings()
         if event.state == WorkerState.SUCCESS:

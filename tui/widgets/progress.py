@@ -138,7 +138,5 @@ class StopGuard:
             self.on_stopping()
 
     def finished(self) -> None:
-        """The worker ended while "Stop?" was asked: the question is moot."""
-        if self._asking is not None:
-            self.screen.pop_until_active()
-            self._asking = None
+        """The worker ended: a "Stop?" still asked is moot (the dialog closes it, with anything above it)."""
+        self._asking = None
