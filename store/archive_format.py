@@ -180,7 +180,10 @@ def _cut_to_bytes(text: str, limit: int) -> str:
 def default_backup_name(company_name: str, on: dt.date | None = None) -> str:
     """``<company name> (YYYY-MM-DD).manager`` with the characters file systems refuse replaced."""
     day = (on or dt.date.today()).isoformat()
-    cleaned = "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else _writable(ch) for ch in company_name)
+    # What the encoding can write first: "／" (full width) becomes "/" on its way to ASCII, and the refused
+    # characters are then replaced in what came out (a name could otherwise lead out of the folder).
+    writable = "".join(_writable(ch) for ch in company_name)
+    cleaned = "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else ch for ch in writable)
     cleaned = re.sub(r"^[\s.]+|[\s.]+$", "", cleaned) or "company"  # never hidden (". .Acme"), never "x."
     suffix = f" ({day}){EXTENSION}"
     return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix)).rstrip() + suffix

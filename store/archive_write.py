@@ -824,8 +824,8 @@ def _storage_error(path: Path, exc: OSError) -> StorageError:
 
 def resolve_destination(destination: Path, company_name: Callable[[], str], force: bool) -> Path:
     destination = Path(destination).expanduser()
-    if destination.is_dir():
-        destination = destination / default_backup_name(company_name())
+    if destination.is_dir():  # the name made from the company's passes the same check as one typed
+        destination = destination / check_backup_filename(default_backup_name(company_name()))
     elif destination.exists() and not destination.is_file():  # /dev/null, a pipe: not a backup's place
         raise StorageError(_("{path} is neither a folder nor a file.").format(path=destination))
     else:

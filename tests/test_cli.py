@@ -230,6 +230,8 @@ def test_names_and_json_under_a_locale_that_is_not_utf8(monkeypatch) -> None:
     assert archive_format.default_backup_name("Café – Zoë…", day) == "Café _ Zoë (2026-11-28).manager"
     monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "ascii")
     assert archive_format.default_backup_name("Café – Zoë…", day) == "Cafe _ Zoe (2026-11-28).manager"
+    # Full-width "／" and "：" become "/" and ":" on their way to ASCII: never a path out of the folder.
+    assert archive_format.default_backup_name("／tmp／pwned：x", day) == "_tmp_pwned_x (2026-11-28).manager"
 
 
 def test_untrash_puts_a_removed_company_back(tmp_path: Path, capsys) -> None:
