@@ -330,25 +330,31 @@ class Catalog:
     def untrash(self, folder: Path) -> CompanyInfo:
         """Put a removed company back from the trash, under a new id, with its name and books as they
         were (its identity too: its backups are pruned with its older ones)."""
-        folder = Path(folder)
+        folder = Path(folder).absolute()
         books = folder / BOOKS_FILENAME
-        if folder.resolve().parent != self.folders.trash.resolve() or not books.is_file():
+        # Not through a symbolic link: the link would move, and the books stay in the trash.
+        if (folder.is_symlink() or folder.parent.resolve() != self.folders.trash.resolve()
+                or not folder.is_dir() or not books.is_file()):
             raise InvalidInput(_("{path} is not a removed company: those are the folders in {trash} that hold a "
                                  "{books}.").format(path=folder, trash=self.folders.trash, books=BOOKS_FILENAME))
         try:
             with closing(connect(books, readonly=True)) as conn:
                 name, created_at = conn.execute("SELECT name, created_at FROM settings ORDER BY id LIMIT 1").fetchone()
-        except (sqlite3.Error, TypeError) as exc:
+            name = check_company_name(name, new=False)  # as it was allowed when the company was made
+            created = dt.datetime.fromisoformat(created_at).isoformat()  # the list parses it on every read
+        except (sqlite3.Error, TypeError, ValueError, InvalidInput) as exc:
             raise StorageError(_("Cannot read the company in {path}: {reason}.").format(
                 path=folder, reason=exc)) from exc
         try:
             with self._write() as conn:  # the row and the folder's move stand or fall together
                 company_id = conn.execute("INSERT INTO company (name, created_at, last_change) VALUES (?, ?, ?)",
-                                          (name, created_at, now().isoformat())).lastrowid
+                                          (name, created, now().isoformat())).lastrowid
                 os.replace(folder, self.folders.companies / str(company_id))
         except OSError as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(
                 path=folder, reason=system_reason(exc))) from exc
+        except sqlite3.Error as exc:
+            raise StorageError(_("Cannot put {path} back: {reason}.").format(path=folder, reason=exc)) from exc
         return self.get(company_id)
 
     def remove(self, company_id: int) -> Path:

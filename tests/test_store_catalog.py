@@ -98,10 +98,18 @@ def test_a_removed_company_is_put_back_from_the_trash(catalog: Catalog, tmp_path
         assert books.settings().uid == uid
     with closing(sqlite3.connect(back.books_path)) as conn:
         assert ("Kept in the trash",) in conn.execute("SELECT name FROM contact").fetchall()
-    for wrong in (tmp_path, back.folder, catalog.folders.trash / "nothing"):
+    again = catalog.remove(back.id)
+    link = tmp_path / "link"
+    link.symlink_to(again)  # through a link, the link moved and the books stayed in the trash
+    for wrong in (tmp_path, back.folder, catalog.folders.trash / "nothing", link):
         with pytest.raises(InvalidInput, match="is not a removed company"):
             catalog.untrash(wrong)
-    assert [c.id for c in catalog.companies()] == [back.id]
+    assert catalog.companies() == [] and (again / "books.sqlite").is_file()
+    with closing(sqlite3.connect(again / "books.sqlite")) as conn, conn:
+        conn.execute("UPDATE settings SET created_at = 'not a date'")
+    with pytest.raises(StorageError, match="Cannot read the company in"):
+        catalog.untrash(again)  # refused before it is listed: the list would fail on it every time
+    assert catalog.companies() == []
 
 
 def test_leftovers_of_a_crash_are_cleaned_but_work_in_progress_is_not(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from textual.widgets import Button, DataTable, Label, Static
 from store import archive
 from store.catalog import Catalog
 from test_tui_support import COMPANY, TODAY, app_for, company_names, copy_of, prepare, wait_for
+from tui.cli import main
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.remove import RemoveScreen
@@ -97,10 +100,14 @@ async def test_remove_moves_the_folder_to_the_trash_and_says_where(folders) -> N
         table = app.screen.query_one("#companies", DataTable)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Atelier Lefèvre"]
         [trashed] = list(folders.trash.iterdir())
-        assert any(str(trashed) in n.message and not n.markup for n in app._notifications)
+        [said] = [n.message for n in app._notifications if str(trashed) in n.message and not n.markup]
+        command = said.split("to put it back: ")[1]  # pasted into a shell, it puts the company back
+        assert shlex.split(command)[:3] == ["keepbooks", "--data-dir", str(folders.data)]
     assert company_names(folders) == ["Atelier Lefèvre"]
     assert (trashed / company.books_path.name).read_bytes() == books  # moved whole, nothing deleted
     assert not company.folder.exists()
+    assert main(shlex.split(command)[1:]) == 0
+    assert sorted(company_names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
 
 
 async def test_back_up_first_then_remove(folders) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import unicodedata
 from collections import Counter
 
@@ -264,8 +265,11 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         except KeepbooksError as exc:
             self.notify(exc.message, title=_("Cannot remove the company"), severity="error", markup=False)
             return
-        self.notify(_("Removed {name}. Its folder was moved to {path}; to put it back: keepbooks untrash "
-                      "\"{path}\"").format(name=company.name, path=trash), markup=False)
+        # The command as a shell takes it, whatever the folder's name holds, and for this data folder.
+        data = self.app.folders.data  # type: ignore[attr-defined]
+        command = shlex.join(["keepbooks", "--data-dir", str(data), "untrash", str(trash)])
+        self.notify(_("Removed {name}. Its folder was moved to {path}; to put it back: {command}").format(
+            name=company.name, path=trash, command=command), markup=False)
         self.reload()
 
     def action_filter(self) -> None:
