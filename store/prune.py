@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,11 +81,12 @@ class PruneResult:
 
 PROBLEMS = ("incomplete", "damaged", "no-access", "future")
 VERIFIED_NAME = ".keepbooks-verified.json"  # which backups here passed verify (see _Verified)
+MAX_RECORD_BYTES = 64 << 20  # a record is a few kB: a file of that name larger than this is not one
 FUTURE_MARGIN = dt.timedelta(days=1)
 
 
-def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+def _identity(status: os.stat_result) -> tuple[int, int, int, int]:
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
@@ -102,8 +105,8 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
             skipped.append(Skipped(path, "symlink", _("Skipped {file}: a symbolic link.").format(file=path)))
         elif entry.is_dir():
             skipped.append(Skipped(path, "folder", _("Skipped {file}: a folder.").format(file=path)))
-        elif entry.name == VERIFIED_NAME:
-            continue  # prune's own record
+        elif entry.name.startswith(VERIFIED_NAME):
+            continue  # prune's own record (and what a prune killed while writing it left)
         elif entry.name.startswith("."):
             skipped.append(Skipped(path, "hidden", _("Skipped {file}: a hidden or temporary file.")
                                    .format(file=path)))
@@ -115,7 +118,7 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
                                                         "not pruned.").format(file=path)))
         else:
             try:
-                stat = entry.stat(follow_symlinks=False)
+                status = entry.stat(follow_symlinks=False)
                 manifest = inspect(path)
             except ArchiveError as exc:
                 skipped.append(Skipped(path, "unreadable", _("Skipped: {problem}").format(problem=exc)))
@@ -126,7 +129,7 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
                 continue
             created_at = manifest.created_at.astimezone()  # the local time of this machine
             backup = BackupFile(path, manifest.company_uid, manifest.company_name, created_at)
-            found.append(Found(backup, stat.st_size, _identity(stat)))
+            found.append(Found(backup, status.st_size, _identity(status)))
     return found, skipped
 
 
@@ -154,8 +157,12 @@ class _Verified:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / VERIFIED_NAME
-        try:
-            entries = json.loads(self.path.read_text())
+        try:  # a regular file only: not through a link, and never a pipe to wait on for ever
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with open(fd, "rb") as record:
+                if not stat.S_ISREG(os.fstat(record.fileno()).st_mode):
+                    raise ValueError("not a regular file")
+                entries = json.loads(record.read(MAX_RECORD_BYTES))
             self.entries: dict[str, list[int]] = entries if isinstance(entries, dict) else {}
         except (OSError, ValueError):
             self.entries = {}  # none yet, or unreadable: verify again
@@ -173,12 +180,16 @@ class _Verified:
         entries = {name: identity for name, identity in self.entries.items() if name in present}
         if entries == self.saved:
             return
-        temp = self.path.with_name(f"{VERIFIED_NAME}.{os.getpid()}.tmp")
         try:
-            temp.write_text(json.dumps(entries))
+            fd, temp = tempfile.mkstemp(prefix=f"{VERIFIED_NAME}.", suffix=".tmp", dir=self.path.parent)
+        except OSError:
+            return
+        try:
+            with open(fd, "w") as record:
+                record.write(json.dumps(entries))
             os.replace(temp, self.path)
         except OSError:
-            temp.unlink(missing_ok=True)
+            Path(temp).unlink(missing_ok=True)
 
 
 def _plan_on_sound_backups(folder: Path, found: list[Found], skipped: list[Skipped], policy: Policy,
@@ -212,6 +223,8 @@ def _plan_on_sound_backups(folder: Path, found: list[Found], skipped: list[Skipp
                 problem = _verify_problem(item.path)
                 if problem is None:
                     verified.add(item)
+                elif problem.reason == "newer":
+                    continue  # counted, not recorded: checked once this version can
                 elif problem.reason == "damaged":
                     unsound.append(problem)
                 else:  # the environment's, not the file's: the next backup would fare no better
@@ -230,8 +243,8 @@ def _verify_problem(path: Path) -> Skipped | None:
     """Why a backup kept in place of others cannot stand for them, after the checks of an import."""
     try:
         verify(path)
-    except NewerVersion:
-        return None  # made by a newer keepbooks: this one cannot check it, and has no reason to doubt it
+    except NewerVersion as exc:  # made by a newer keepbooks: this one cannot check it, nor has reason to doubt it
+        return Skipped(path, "newer", exc.message)
     except ArchiveError as exc:  # its message names the file and the damage
         return Skipped(path, "damaged", _("{problem}; left in place, not counted.").format(
             problem=exc.message.rstrip(".")))

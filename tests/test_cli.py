@@ -131,7 +131,7 @@ def test_root_writing_into_a_users_backups_folder_is_told_whose_it_is(tmp_path: 
 
         owner = pwd.getpwuid(os.getuid()).pw_name
     capsys.readouterr()
-    assert main(["--data-dir", str(data), "--backup-dir", str(backups), "--quiet", "backup", "--all"]) == 0
+    assert main(["--data-dir", str(data), "--backup-dir", str(backups), "backup", "--all"]) == 0
     assert f"keepbooks: {backups} belongs to {owner}: " in capsys.readouterr().err
 
 
@@ -185,12 +185,14 @@ def test_root_in_a_users_data_folder_is_told_whose_it_is(tmp_path: Path, monkeyp
 
         owner = pwd.getpwuid(os.getuid()).pw_name
     capsys.readouterr()
-    assert main(["--data-dir", str(data), "--quiet", "backup", "--all"]) == 0
+    assert main(["--data-dir", str(data), "backup", "--all"]) == 0
     assert capsys.readouterr().err == (
         f"keepbooks: {data} belongs to {owner}: what root writes there only root may change, and {owner}'s own "
         f"runs would then fail on it. To act as {owner}: sudo -u \"{owner}\" keepbooks …\n")
     assert main(["--data-dir", str(data), "companies"]) == 0  # reading: nothing to say
     assert capsys.readouterr().err == ""
+    assert main(["--data-dir", str(data), "--quiet", "backup", "--all", "--force"]) == 0
+    assert capsys.readouterr().err == ""  # --quiet: cron mails failures only, and this is not one
 
 
 def test_a_catalog_copied_with_its_wal_but_not_its_shm_lists_its_latest_names(tmp_path: Path, capsys) -> None:
@@ -222,7 +224,8 @@ def test_names_and_json_under_a_locale_that_is_not_utf8(monkeypatch) -> None:
     from tui.cli import as_json, typed_name
 
     assert typed_name("Caf\udcc3\udca9") == "Café"  # the UTF-8 bytes an ASCII locale could not decode
-    assert typed_name("caf\udce9") == "caf\udce9"  # not UTF-8: left as it came
+    assert typed_name("caf\udce9") == "caf\udce9"  # not UTF-8: left as it came, and refused as a name
+    assert main(["backup", "caf\udce9"]) == 2
     text = as_json({"name": "Café – Zoë", "file": "caf\udce9.manager"})
     assert text.isascii() and json.loads(text) == {"name": "Café – Zoë", "file": "caf\udce9.manager"}
     day = datetime.date(2026, 11, 28)

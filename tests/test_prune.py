@@ -396,3 +396,16 @@ def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:
     a_file.write_text("not a folder")
     assert main(["prune", str(a_file), "--keep-last", "3"]) == 1
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
+
+
+def test_the_record_of_verified_backups_is_never_waited_on(two_years: Path, local_zone, capsys) -> None:
+    """A pipe under the record's name: prune hung for ever reading it; a temporary left by a prune killed
+    while writing the record was listed as skipped on every run."""
+    local_zone(PARIS)
+    record = two_years / VERIFIED
+    os.mkfifo(record)
+    (two_years / f"{VERIFIED}.abc123.tmp").write_text("{}")
+    assert main(["prune", str(two_years), "--keep-last", "1", "--json"]) == 0  # did not wait on the pipe
+    report = json.loads(capsys.readouterr().out)
+    assert not [item for item in report["skipped"] if item["file"].startswith(str(record))]
+    assert record.is_file() and not record.is_symlink()  # replaced by a record, not written into

@@ -571,6 +571,17 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
     return EXIT_OK
 
 
+def _written_folders(args: argparse.Namespace, folders: Folders) -> list[Path]:
+    """Where the command makes or changes files: the data folder, and the backups' folder."""
+    if args.handler is cmd_prune:
+        return [Path(args.dir)]
+    output = getattr(args, "output", None)
+    if output and output != "-":
+        target = Path(output)
+        return [folders.data, target if target.is_dir() else target.parent]
+    return [folders.data, folders.backups]
+
+
 def _warn_if_root_in_another_users_folder(folder: Path) -> None:
     user = other_owner(folder)
     if user is not None:
@@ -766,9 +777,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for field in ("company", "name"):  # names, not paths: see typed_name
             if isinstance(getattr(args, field, None), str):
                 setattr(args, field, typed_name(getattr(args, field)))
+                try:
+                    getattr(args, field).encode("utf-8")
+                except UnicodeEncodeError:  # bytes that are not text in this locale nor in UTF-8
+                    raise UsageError(_("the name {name} is not text this locale can read (its encoding: {encoding})")
+                                     .format(name=ascii(getattr(args, field)),
+                                             encoding=sys.getfilesystemencoding())) from None
         folders = resolve_folders(args.data_dir, args.backup_dir)
-        if args.handler in WRITING:
-            for folder in ([Path(args.dir)] if args.handler is cmd_prune else [folders.data, folders.backups]):
+        if args.handler in WRITING and not getattr(args, "quiet", False) and not getattr(args, "dry_run", False):
+            for folder in _written_folders(args, folders):
                 _warn_if_root_in_another_users_folder(folder)
         if args.handler is cmd_tui:  # the app has its own way out
             return cmd_tui(args, folders)
