@@ -157,8 +157,11 @@ async def test_verify_reports_a_good_and_a_damaged_backup(folders) -> None:
         await pilot.press("escape")
         assert app.screen is screen
         await select(pilot, screen, "junk.manager")
-        await pilot.press("v")  # a file that is not a backup cannot be verified: the key does nothing
-        assert app.screen is screen
+        for key in ("v", "i"):  # a file that is not a backup can be neither: said, not silence
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen
+            assert list(app._notifications)[-1].message.startswith("junk.manager cannot be used: ")
 
 
 async def test_import_from_the_view_goes_back_to_the_list_with_the_company_selected(folders) -> None:

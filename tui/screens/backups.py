@@ -234,8 +234,6 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
             backup = self.selected() if self.is_mounted else None
             if backup is None:
                 return False
-            if action in ("verify", "import_backup") and backup.manifest is None:
-                return None  # shown, greyed: this file cannot be used
         return True
 
     @on(DataTable.RowSelected, "#backups")
@@ -248,14 +246,25 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     def _highlighted(self) -> None:
         self.refresh_bindings()
 
+    def _unusable(self, backup: BackupFile | None) -> bool:
+        """Whether ``backup`` cannot be verified or imported; if so, says why (the key did nothing)."""
+        if backup is None:
+            return True
+        if backup.manifest is None:
+            self.app.bell()
+            self.notify(_("{file} cannot be used: {problem}").format(file=backup.path.name, problem=backup.problem),
+                        severity="warning", markup=False)
+            return True
+        return False
+
     def action_verify(self) -> None:
         backup = self.selected()
-        if backup is not None and backup.manifest is not None:
-            self.app.push_screen(VerifyScreen(backup.path))
+        if not self._unusable(backup):
+            self.app.push_screen(VerifyScreen(backup.path))  # type: ignore[union-attr]
 
     def action_import_backup(self) -> None:
         backup = self.selected()
-        if backup is None or backup.manifest is None:
+        if self._unusable(backup):
             return
         try:  # the file as it is now: replaced or removed since it was listed, the list was out of date
             manifest = archive.inspect(backup.path)
