@@ -7,6 +7,7 @@ A company folder appears under its final name only in the same catalog transacti
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections import Counter
 import re
@@ -63,6 +64,18 @@ class CompanyInfo:
     def books_path(self) -> Path:
         return self.folder / BOOKS_FILENAME
 
+    @property
+    def last_backup_gone(self) -> bool:
+        """Its last backup's file is no longer where it was written (deleted, pruned, moved): the date
+        alone would say the company is safe."""
+        file = self.last_backup_file
+        if file is None or file == "<stdout>" or not Path(file).is_absolute():
+            return False  # streamed, or recorded by an older version as given: nothing to look at
+        try:
+            return not Path(file).exists()
+        except OSError:
+            return False
+
     def as_json(self) -> dict:
         data = asdict(self)
         data["folder"] = str(self.folder)
@@ -109,6 +122,27 @@ class Staging:
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         self._lock.release()
+
+
+TRASH_ENTRY = "catalog-entry.json"  # in a removed company's folder: what the list knew of it
+
+
+def _read_entry(path: Path) -> dict:
+    """A removed company's catalog entry; empty when there is none or it does not read as one."""
+    try:
+        entry = json.loads(path.read_text()) if path.is_file() and not path.is_symlink() else {}
+        if not isinstance(entry, dict):
+            return {}
+        for key in ("last_change", "last_backup_at"):
+            if entry.get(key) is not None:
+                dt.datetime.fromisoformat(entry[key])  # the list parses them on every read
+        if not isinstance(entry.get("last_backup_size"), (int, type(None))):
+            return {}
+        if not isinstance(entry.get("last_backup_file"), (str, type(None))):
+            return {}
+        return entry
+    except (OSError, ValueError, TypeError):
+        return {}
 
 
 class Catalog:
@@ -321,7 +355,8 @@ class Catalog:
         try:
             self.conn.execute(
                 "UPDATE company SET last_backup_at = ?, last_backup_file = ?, last_backup_size = ? WHERE id = ?",
-                ((when or now()).isoformat(), format_path(file), size, company_id))
+                ((when or now()).isoformat(), format_path(file if str(file) == "<stdout>" else Path(file).absolute()),
+                 size, company_id))
         except sqlite3.Error as exc:  # the backup itself is whole and in place: say so
             raise StorageError(_("The backup {file} was written, but the companies catalog {path} could not "
                                  "record it: {reason}.").format(file=file, path=self.folders.catalog,
@@ -345,11 +380,16 @@ class Catalog:
         except (sqlite3.Error, TypeError, ValueError, InvalidInput) as exc:
             raise StorageError(_("Cannot read the company in {path}: {reason}.").format(
                 path=folder, reason=exc)) from exc
+        entry = _read_entry(folder / TRASH_ENTRY)
         try:
             with self._write() as conn:  # the row and the folder's move stand or fall together
-                company_id = conn.execute("INSERT INTO company (name, created_at, last_change) VALUES (?, ?, ?)",
-                                          (name, created, now().isoformat())).lastrowid
+                company_id = conn.execute(
+                    "INSERT INTO company (name, created_at, last_change, last_backup_at, last_backup_file, "
+                    "last_backup_size) VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, created, entry.get("last_change") or now().isoformat(), entry.get("last_backup_at"),
+                     entry.get("last_backup_file"), entry.get("last_backup_size"))).lastrowid
                 os.replace(folder, self.folders.companies / str(company_id))
+                (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(
                 path=folder, reason=system_reason(exc))) from exc
@@ -364,7 +404,15 @@ class Catalog:
         with self._write() as conn:
             conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
             try:
-                return self._move_to_trash(info.folder, f"{company_id}-{safe}")
+                trashed = self._move_to_trash(info.folder, f"{company_id}-{safe}")
             except OSError as exc:
                 raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
                     path=info.folder, reason=system_reason(exc))) from exc
+        # What the list knew of it, for untrash (its last backup, its last change): kept beside its books.
+        entry = {key: value for key, value in info.as_json().items()
+                 if key in ("last_change", "last_backup_at", "last_backup_file", "last_backup_size")}
+        try:
+            (trashed / TRASH_ENTRY).write_text(json.dumps(entry))
+        except OSError:
+            pass  # put back, it would show "never backed up": wrong, but nothing is lost
+        return trashed

@@ -264,3 +264,30 @@ def test_a_company_whose_books_are_gone_is_listed_as_missing(tmp_path: Path, cap
     assert capsys.readouterr().out.splitlines()[1].split()[4] == "missing"
     assert main(["--data-dir", str(data), "companies", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["missing"] is True
+
+
+def test_the_last_backup_says_when_its_file_is_gone_and_untrash_keeps_it(tmp_path: Path, monkeypatch,
+                                                                          capsys) -> None:
+    """Found by a bookkeeper's week: a backup deleted in the backups view (or by prune) still showed as
+    the company's last backup, as if it were safe; a relative -o was recorded relative; a company put
+    back from the trash showed 'never' backed up, its last change reset."""
+    from store.catalog import Catalog
+    from store.config import resolve_folders
+
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    monkeypatch.chdir(tmp_path)
+    assert main(["--data-dir", str(data), "backup", "Acme", "-o", "acme.manager"]) == 0
+    folders = resolve_folders(data)
+    with Catalog(folders) as catalog:
+        before = catalog.find("Acme")
+        assert before.last_backup_file == str(tmp_path / "acme.manager") and not before.last_backup_gone
+        trashed = catalog.remove(before.id)
+        back = catalog.untrash(trashed)
+    assert (back.last_backup_at, back.last_backup_file, back.last_backup_size, back.last_change) == (
+        before.last_backup_at, before.last_backup_file, before.last_backup_size, before.last_change)
+    assert not (back.folder / "catalog-entry.json").exists()
+    (tmp_path / "acme.manager").unlink()
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "companies"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith(", its file is gone")

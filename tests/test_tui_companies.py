@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from store.catalog import Catalog
 from store.i18n import set_language
-from test_tui_support import COMPANY, add_sample, app_for, make_folders
+from test_tui_support import COMPANY, add_sample, app_for, make_folders, record_backup
 from tui.commands import ScreenActions
 from tui.screens import companies as companies_screen
 from tui.screens.companies import CompaniesScreen
@@ -39,8 +39,8 @@ async def test_lists_companies_with_last_backup_and_warns_when_stale(folders) ->
     first = add_sample(folders)
     second = add_sample(folders, name="Atelier Lefèvre")
     with Catalog(folders) as catalog:
-        catalog.record_backup(second, folders.backups / "a.manager", 1000, when=dt.datetime(2026, 5, 30, 9, 0))
-        catalog.record_backup(first, folders.backups / "b.manager", 1000, when=dt.datetime(2026, 5, 1, 9, 0))
+        record_backup(catalog, second, folders.backups / "a.manager", 1000, when=dt.datetime(2026, 5, 30, 9, 0))
+        record_backup(catalog, first, folders.backups / "b.manager", 1000, when=dt.datetime(2026, 5, 1, 9, 0))
     app = app_for(folders)
     async with app.run_test(size=SIZE):
         screen = app.screen
@@ -138,7 +138,8 @@ async def test_the_list_follows_backups_and_companies_made_elsewhere(folders, mo
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#companies", DataTable)
         with Catalog(folders) as elsewhere:
-            elsewhere.record_backup(first, folders.backups / "cron.manager", 1000, when=dt.datetime(2026, 5, 31, 2, 0))
+            record_backup(elsewhere, first, folders.backups / "cron.manager", 1000,
+                          when=dt.datetime(2026, 5, 31, 2, 0))
             elsewhere.create("Atelier Lefèvre")
         for _ in range(200):  # the screen's timer, every 0.05 s here
             if table.row_count == 2:
@@ -438,3 +439,18 @@ async def test_a_company_whose_books_are_gone_shows_missing_not_zero_bytes(folde
     async with app.run_test(size=SIZE):
         [[_name, _changed, size, _backup]] = cells(app.screen.query_one("#companies", DataTable))
         assert size == "missing"
+
+
+async def test_a_last_backup_whose_file_is_gone_is_flagged_in_the_list_and_summary(folders, tmp_path) -> None:
+    company = add_sample(folders)
+    gone = tmp_path / "deleted since.manager"
+    with Catalog(folders) as catalog:
+        catalog.record_backup(company, gone, 1234)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        [[*_rest, last]] = cells(app.screen.query_one("#companies", DataTable))
+        assert last.endswith(", file gone")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(app.screen.query_one("#last-backup").content).endswith(": this file is gone")

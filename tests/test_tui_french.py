@@ -26,7 +26,8 @@ from store.errors import StorageError
 from store.formats import format_money
 from store.i18n import current_language, set_language
 from store.preferences import FILENAME, load_preferences
-from test_tui_support import COMPANY, TODAY, add_sample, app_for, make_backups, make_folders, wait_for
+from test_tui_support import (COMPANY, TODAY, add_sample, app_for, make_backups, make_folders, record_backup,
+                               wait_for)
 from tui.commands import ScreenActions
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
@@ -57,7 +58,7 @@ def folders(tmp_path: Path):
     folders = make_folders(tmp_path)
     company = add_sample(folders)
     with Catalog(folders) as catalog:
-        catalog.record_backup(company, folders.backups / "Cabinet Moreau (2026-11-27).manager", 2_345_678,
+        record_backup(catalog, company, folders.backups / "Cabinet Moreau (2026-11-27).manager", 2_345_678,
                               when=BACKED_UP)
     return folders
 

@@ -11,7 +11,7 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from store import archive
 from store.catalog import Catalog
-from test_tui_support import COMPANY, TODAY, app_for, company_names, copy_of, prepare, wait_for
+from test_tui_support import COMPANY, TODAY, app_for, company_names, copy_of, prepare, record_backup, wait_for
 from tui.cli import main
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
@@ -75,7 +75,7 @@ async def test_the_last_backup_shows_its_whole_path(folders) -> None:
                                 "(2026-11-27).manager")
     with Catalog(folders) as catalog:
         [moreau] = [c for c in catalog.companies() if c.name == COMPANY]
-        catalog.record_backup(moreau.id, backup, 1_234_567)
+        record_backup(catalog, moreau.id, backup, 1_234_567)
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_remove(app, pilot)

@@ -16,7 +16,7 @@ from store.catalog import Catalog
 from store.errors import Cancelled
 from store.i18n import set_language
 from store.progress import Progress
-from test_tui_support import add_sample, app_for, fixed_root, make_folders
+from test_tui_support import add_sample, app_for, fixed_root, make_folders, record_backup
 from tui.widgets import progress as progress_widget
 
 SIZE = (100, 30)
@@ -29,7 +29,7 @@ def folders(request):
     add_sample(folders)
     second = add_sample(folders, name="Atelier Lefèvre")
     with Catalog(folders) as catalog:
-        catalog.record_backup(second, folders.backups / "Atelier Lefèvre (2026-05-30).manager", 2_345_678,
+        record_backup(catalog, second, folders.backups / "Atelier Lefèvre (2026-05-30).manager", 2_345_678,
                               when=dt.datetime(2026, 5, 30, 18, 5))
     return folders
 

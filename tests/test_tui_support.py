@@ -33,6 +33,13 @@ def add_sample(folders: Folders, spec: sample.SampleSpec = SPEC, name: str | Non
         return info.id
 
 
+def record_backup(catalog: Catalog, company_id: int, file: Path, size: int, when: dt.datetime | None = None) -> None:
+    """Record a backup as made, with its file there (a last backup whose file is gone is flagged)."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.touch()
+    catalog.record_backup(company_id, file, size, when=when)
+
+
 def fixed_root(name: str) -> Path:
     """A data folder at a fixed path (it is shown in the header, so snapshots need it stable)."""
     root = Path("/tmp/keepbooks-tui-tests") / name

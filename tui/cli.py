@@ -211,7 +211,8 @@ def _last_backup(company) -> str:
     if not company.last_backup_at:
         return _("never")
     when = format_datetime(company.last_backup_at)
-    return f"{when} ({format_size(company.last_backup_size)})" if company.last_backup_size is not None else when
+    text = f"{when} ({format_size(company.last_backup_size)})" if company.last_backup_size is not None else when
+    return _("{backup}, its file is gone").format(backup=text) if company.last_backup_gone else text
 
 
 def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:

@@ -86,6 +86,8 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
         else:
             last = Text(_("{when} · {file}").format(when=formatting.date_time(company.last_backup_at),
                                                     file=company.last_backup_file))
+            if company.last_backup_gone:  # what "Back up first" is for: the last one is no more
+                last = Text(_("{backup}: this file is gone").format(backup=last.plain), style="bold")
         table.add_row(_("Last backup"), last)
         return table
 

@@ -183,8 +183,13 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             label.update(Text(_("Last backup: never"), style=f"bold {self.app.current_theme.warning}"))
             return
         size = formatting.size(info.last_backup_size or 0)
-        label.update(Text(_("Last backup: {when} · {file} ({size})").format(
-            when=formatting.date_time(info.last_backup_at), file=info.last_backup_file, size=size)))
+        text = _("Last backup: {when} · {file} ({size})").format(
+            when=formatting.date_time(info.last_backup_at), file=info.last_backup_file, size=size)
+        if info.last_backup_gone:  # deleted or pruned since
+            label.update(Text(_("{backup}: this file is gone").format(backup=text),
+                              style=f"bold {self.app.current_theme.warning}"))
+        else:
+            label.update(Text(text))
 
     # --- actions ---------------------------------------------------------------------------------
 
