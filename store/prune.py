@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.archive_format import EXTENSION, ArchiveError, NewerVersion
+from store.archive_format import EXTENSION, OPTIONAL, ArchiveError, Include, NewerVersion
 from store.archive_read import inspect, is_whole, verify
 from store.config import existing_folder
 from store.errors import KeepbooksError, StorageError, system_reason
@@ -28,9 +28,11 @@ from store.retention import BackupFile, Policy, plan
 class Found:
     """A keepbooks backup found in the folder."""
 
-    backup: BackupFile
+    backup: BackupFile  # its ``company`` is the series it is counted in (see _series)
     size: int
     identity: tuple[int, int, int, int]  # st_dev, st_ino, st_size, st_mtime_ns when it was read
+    uid: str = ""  # the company's, from the manifest
+    include: Include = field(default_factory=Include)  # what it holds
 
     @property
     def path(self) -> Path:
@@ -51,6 +53,7 @@ class Skipped:
 class CompanyPrune:
     uid: str
     name: str  # the name in the company's newest backup
+    include: Include  # the kind of backup these are (what they hold): each kind is pruned apart
     keep: list[tuple[Found, list[str]]] = field(default_factory=list)  # newest first, with the rules
     remove: list[Found] = field(default_factory=list)  # newest first; removed (or would be, dry run)
     failed: list[Skipped] = field(default_factory=list)  # planned for removal but left in place
@@ -128,9 +131,17 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
                     file=path, reason=system_reason(exc))))
                 continue
             created_at = manifest.created_at.astimezone()  # the local time of this machine
-            backup = BackupFile(path, manifest.company_uid, manifest.company_name, created_at)
-            found.append(Found(backup, status.st_size, _identity(status)))
+            backup = BackupFile(path, _series(manifest.company_uid, manifest.include), manifest.company_name,
+                                created_at)
+            found.append(Found(backup, status.st_size, _identity(status), manifest.company_uid, manifest.include))
     return found, skipped
+
+
+def _series(uid: str, include: Include) -> str:
+    """What the rules count backups in: a company's backups of one kind. A backup without attachments
+    cannot stand in for a whole one: counted together, two made without them had the last whole ones
+    pruned (--keep-last 2)."""
+    return f"{uid}/{''.join('1' if include.has(category) else '0' for category in OPTIONAL)}"
 
 
 def _remove(found: Found) -> Skipped | None:
@@ -285,15 +296,16 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
     plans, held = _plan_on_sound_backups(Path(folder), found, skipped, policy, dry_run)
     by_path = {f.path: f for f in found}
     companies: list[CompanyPrune] = []
-    for uid, company_plan in plans.items():
+    for series, company_plan in plans.items():
         keep = [(by_path[backup.path], reasons) for backup, reasons in company_plan.keep]
-        result = CompanyPrune(uid=uid, name=keep[0][0].backup.company_name, keep=keep)
+        newest = keep[0][0]
+        result = CompanyPrune(uid=newest.uid, name=newest.backup.company_name, include=newest.include, keep=keep)
         for backup in company_plan.remove:
             item = by_path[backup.path]
-            if uid in held:
+            if series in held:
                 result.failed.append(Skipped(item.path, "unverified", _(
                     "Left {file} in place: the backups kept in its place could not be verified ({reason}).")
-                    .format(file=item.path, reason=held[uid].message.rstrip("."))))
+                    .format(file=item.path, reason=held[series].message.rstrip("."))))
                 continue
             problem = None if dry_run else _remove(item)
             if problem is None:
@@ -303,5 +315,5 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
             else:
                 result.failed.append(problem)
         companies.append(result)
-    companies.sort(key=lambda c: (c.name.casefold(), c.uid))
+    companies.sort(key=lambda c: (c.name.casefold(), c.uid, [not c.include.has(k) for k in OPTIONAL]))
     return PruneResult(folder=Path(folder), policy=policy, dry_run=dry_run, companies=companies, skipped=skipped)

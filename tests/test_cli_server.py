@@ -340,7 +340,7 @@ INSPECT = {"format": str, "format_version": int, "app_version": str, "schema_ver
 BACKUP = {"backups": list, "failed": list}
 BACKUP_ITEM = {"company": dict, "file": str, "size": int, "created_at": str, "include": dict}
 PRUNE = {"folder": str, "dry_run": bool, "policy": dict, "companies": list, "skipped": list, "removed_bytes": int}
-PRUNE_COMPANY = {"uid": str, "name": str, "keep": list, "remove": list, "failed": list}
+PRUNE_COMPANY = {"uid": str, "name": str, "contents": dict, "keep": list, "remove": list, "failed": list}
 
 
 def check(obj: dict, shape: dict) -> None:

@@ -398,6 +398,34 @@ def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
 
 
+def test_backups_of_each_kind_are_counted_apart(tmp_path: Path, monkeypatch, local_zone, capsys) -> None:
+    """Two backups without attachments made after the whole ones had --keep-last 2 prune the last whole
+    backups: a backup that holds less cannot stand in for one that holds everything."""
+    local_zone("UTC")
+    clock = FakeClock()
+    monkeypatch.setattr(archive_write, "dt", clock.module)
+    monkeypatch.setattr(store.prune, "_now", lambda: utc(2026, 12, 1))
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with Catalog(folders_at(tmp_path)) as catalog:
+        acme = make_company(catalog, transactions=5, attachments_mb=0.1, name="Acme").id
+        for day in (1, 2, 3):
+            write(catalog, acme, folder, clock, utc(2026, 11, day), "Acme")
+        for day in (4, 5):
+            clock.at = utc(2026, 11, day)
+            archive.backup_company(catalog, acme, folder / f"Acme lean {day}.manager",
+                                   include=archive.Include(attachments=False))
+    assert main(["prune", str(folder), "--keep-last", "2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    by_kind = {company["contents"]["attachments"]: company for company in report["companies"]}
+    assert [Path(item["file"]).name for item in by_kind[True]["keep"]] == [
+        "Acme 2026-11-03 0200.manager", "Acme 2026-11-02 0200.manager"]
+    assert [Path(item["file"]).name for item in by_kind[True]["remove"]] == ["Acme 2026-11-01 0200.manager"]
+    assert len(by_kind[False]["keep"]) == 2 and by_kind[False]["remove"] == []
+    assert main(["prune", str(folder), "--keep-last", "2", "--dry-run"]) == 0
+    assert "Acme (without attachments): 2 kept, 0 to remove" in capsys.readouterr().out.splitlines()
+
+
 def test_the_record_of_verified_backups_is_never_waited_on(two_years: Path, local_zone, capsys) -> None:
     """A pipe under the record's name: prune hung for ever reading it; a temporary left by a prune killed
     while writing the record was listed as skipped on every run."""

@@ -483,6 +483,8 @@ def _reason(code: str) -> str:
 
 
 def _prune_json(result) -> dict:
+    from tui.contents import CATEGORIES
+
     def backup(found) -> dict:
         return {"file": str(found.path), "created_at": found.backup.created_at.isoformat(), "size": found.size}
 
@@ -494,6 +496,7 @@ def _prune_json(result) -> dict:
         "folder": str(result.folder), "dry_run": result.dry_run,
         "policy": {"last": policy.last, "daily": policy.daily, "weekly": policy.weekly, "monthly": policy.monthly},
         "companies": [{"uid": c.uid, "name": c.name,
+                       "contents": {category: c.include.has(category) for category in CATEGORIES},
                        "keep": [{**backup(found), "reasons": reasons} for found, reasons in c.keep],
                        "remove": [backup(found) for found in c.remove],
                        "failed": [skipped(item) for item in c.failed]} for c in result.companies],
@@ -522,13 +525,18 @@ def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
 def _print_prune(result) -> None:
     from rich.cells import cell_len  # names line up by the cells they take (rich: only when needed)
 
+    from tui.contents import CATEGORIES, contents
+
     keep_word, remove_word = _("keep"), (_("would remove") if result.dry_run else _("remove"))
     width = max(len(keep_word), len(remove_word))
     for company in result.companies:
         kept = ngettext("{count} kept", "{count} kept", len(company.keep)).format(count=len(company.keep))
         removed = (ngettext("{count} to remove", "{count} to remove", len(company.remove)) if result.dry_run
                    else ngettext("{count} removed", "{count} removed", len(company.remove)))
-        print(_("{name}: {kept}, {removed}").format(name=company.name, kept=kept,
+        name = company.name
+        if any(not company.include.has(category) for category in CATEGORIES):  # a kind counted apart
+            name = _("{name} ({contents})").format(name=name, contents=contents(company.include))
+        print(_("{name}: {kept}, {removed}").format(name=name, kept=kept,
                                                      removed=removed.format(count=len(company.remove))))
         rows = [(found, ", ".join(_reason(r) for r in reasons)) for found, reasons in company.keep]
         rows += [(found, None) for found in company.remove]

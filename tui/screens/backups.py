@@ -32,7 +32,8 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.import_company import ImportScreen
 from tui.screens.verify import VerifyScreen
-from tui.widgets.backup_preview import BackupPreview, contents
+from tui.contents import contents
+from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.tables import RowTable, cursor_key, keep_cursor_on
 
 

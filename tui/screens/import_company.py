@@ -26,7 +26,7 @@ from store.config import Folders
 from store.errors import InvalidInput, KeepbooksError
 from store.i18n import N_, _
 from tui.screens.running import RunningDialog
-from tui.widgets.backup_preview import holds
+from tui.contents import holds
 from tui.widgets.progress import ProgressView
 from tui.widgets.text_field import TextField
 

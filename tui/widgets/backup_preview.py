@@ -8,33 +8,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from store.archive import Include, Manifest
+from store.archive import Manifest
 from store.i18n import _
 from tui import formatting
-
-CATEGORIES = ("attachments", "emails", "history")
-
-
-def category_names() -> dict[str, str]:
-    return {"attachments": _("attachments"), "emails": _("emails"), "history": _("history")}
-
-
-def contents(include: Include) -> str:
-    """The optional categories a backup holds, in words: "everything", "without history"…"""
-    names = category_names()
-    left_out = [names[c] for c in CATEGORIES if not include.has(c)]
-    if not left_out:
-        return _("everything")
-    if len(left_out) == len(CATEGORIES):
-        return _("books only")
-    return _("without {categories}").format(categories=", ".join(left_out))
-
-
-def holds(include: Include) -> str:
-    """Everything a backup holds, in words: "books, attachments, emails"."""
-    present = [name for category, name in category_names().items() if include.has(category)]
-    return _("books, {categories}").format(categories=", ".join(present)) if present else _("books only")
-
+from tui.contents import CATEGORIES
 
 def rows(manifest: Manifest) -> list[tuple[str, str]]:
     """(label, value) lines describing a backup."""
