@@ -99,7 +99,7 @@ async def test_companies_screen_in_french(french, folders) -> None:
         assert isinstance(screen, CompaniesScreen)
         table = screen.query_one("#companies", DataTable)
         assert [str(column.label) for column in table.columns.values()] == [
-            "Nom", "Dernière modification", "Taille", "Dernière sauvegarde"]
+            "Nom", "Modifiée le", "Taille", "Sauvegardée le"]  # as wide as their dates: room for names
         name, changed, size, backed_up = [str(cell) for cell in table.get_row_at(0)]
         assert (name, changed, backed_up) == (COMPANY, "28/05/2026 14:30", "27/11/2026 14:05")
         assert re.fullmatch(rf"\d+,\d{NNBSP}(ko|Mo)", size), size

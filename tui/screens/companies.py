@@ -271,7 +271,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         data = self.app.folders.data  # type: ignore[attr-defined]
         command = shlex.join(["keepbooks", "--data-dir", str(data), "untrash", str(trash)])
         self.notify(_("Removed {name}. Its folder was moved to {path}; to put it back: {command}").format(
-            name=company.name, path=trash, command=command), markup=False)
+            name=company.name, path=trash, command=command), markup=False, timeout=60)  # time to copy it
         self.reload()
 
     def action_filter(self) -> None:
