@@ -256,6 +256,17 @@ async def test_an_invalid_name_is_refused_as_you_type(folders) -> None:
     assert company_names(folders) == [COMPANY]
 
 
+async def test_a_name_typed_replaces_the_backups_name(folders) -> None:
+    """Typing appended to the name already there: 'Fiduciaire Léman & Fils SàrlLéman – copie de mardi'."""
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Full.manager")
+        await pilot.press("enter")
+        await pilot.press(*"Copie de mardi")
+        assert app.screen.query_one("#name", Input).value == "Copie de mardi"
+
+
 async def test_cancel_asks_then_stops_and_adds_nothing(folders, monkeypatch) -> None:
     reached, release = hold_at_first_report(monkeypatch, archive, "import_backup")
     app = app_for(folders)

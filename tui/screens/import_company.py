@@ -74,7 +74,7 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
             field.value = ""                           # suggester offers its suggestion
             field.value = self.manifest.company_name
         field.focus()
-        field.cursor_position = len(field.value)
+        field.select_all()  # typed over, not added to: "Acme" + "Copy" made "AcmeCopy"; → still suggests
         self._name_changed()
 
     @property
