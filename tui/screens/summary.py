@@ -133,7 +133,9 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
 
     @staticmethod
     def _table() -> Table:
-        table = Table(box=None, show_header=False, expand=True, padding=(0, 0))
+        # A space always between a label cut short and its figure ("Passif et capitaux pr…1 512 313,16 €"):
+        # padding on the left of each cell but the first.
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 0, 0, 1), pad_edge=False)
         table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
         table.add_column(justify="right", no_wrap=True)
         return table
