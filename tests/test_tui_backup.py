@@ -307,26 +307,6 @@ async def test_ctrl_q_during_a_backup_asks_first_then_quits_and_leaves_nothing(f
     assert backups(folders) == []
 
 
-async def test_a_backup_that_ends_while_ctrl_q_asks_closes_its_dialog(folders, monkeypatch) -> None:
-    """The backup ended while "Stop and quit?" was asked: the dialog's close took the question away
-    instead, the finished dialog stayed, and Escape on it raised InvalidStateError."""
-    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
-    app = app_for(folders)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_dialog(app, pilot)
-        await pilot.press("enter")
-        assert await asyncio.to_thread(reached.wait, 30)
-        await pilot.press("ctrl+q")
-        assert isinstance(app.screen, ConfirmScreen)
-        release.set()
-        await wait_for(app, "backup", pilot=pilot)
-        assert isinstance(app.screen, SummaryScreen) and app.is_running
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, CompaniesScreen)
-    archive.verify(folders.backups / DEFAULT_NAME)
-
-
 async def test_a_hang_up_stops_the_backup_and_waits_for_it_to_clean_up(folders, monkeypatch) -> None:
     # The SSH session closed during a backup: the default action ended the process at once, leaving
     # the unfinished file behind. Now the backup is cancelled and the process ends once it has cleaned up.
@@ -395,21 +375,27 @@ async def test_the_companies_list_shows_the_new_backup_when_coming_back(folders)
         assert cell.plain != "never"
 
 
-async def test_a_backup_that_ends_while_stop_is_asked_returns_to_the_summary(folders, monkeypatch) -> None:
-    """Escape asked "Stop the backup?"; the backup ended meanwhile: the question, the dialog and, with
-    them, the summary under it were all popped (a blank app; after Remove's "Back up first", with the
-    company already removed)."""
+@pytest.mark.parametrize("asking_key", ["escape", "ctrl+q"])
+async def test_a_backup_that_ends_while_stop_is_asked_returns_to_the_summary(folders, monkeypatch,
+                                                                             asking_key: str) -> None:
+    """The backup ended while "Stop the backup?" (Escape) or "Stop and quit?" (ctrl+q) was asked: the
+    dialog's close took the question away and left the finished dialog (Escape on it raised
+    InvalidStateError), or took the summary with them (a blank app; after Remove's "Back up first",
+    with the company already removed)."""
     reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         await open_dialog(app, pilot)
         await pilot.press("enter")
         assert await asyncio.to_thread(reached.wait, 30)
-        await pilot.press("escape")
+        await pilot.press(asking_key)
         assert isinstance(app.screen, ConfirmScreen)
         release.set()
         await wait_for(app, "backup", pilot=pilot)
         await pilot.pause()
         assert [type(screen).__name__ for screen in app.screen_stack] == ["Screen", "CompaniesScreen",
                                                                          "SummaryScreen"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen) and app.is_running
     archive.verify(folders.backups / DEFAULT_NAME)

@@ -240,13 +240,18 @@ async def test_import_with_the_suggested_name_selects_the_new_company(folders) -
     assert leftovers(folders) == []
 
 
+async def open_import_step(app, pilot, file: Path) -> tuple[PickerScreen, ImportScreen]:
+    screen = await open_picker(app, pilot)
+    await choose(app, pilot, screen, file)
+    await pilot.press("enter")
+    assert isinstance(app.screen, ImportScreen)
+    return screen, app.screen
+
+
 async def test_an_invalid_name_is_refused_as_you_type(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_picker(app, pilot)
-        await choose(app, pilot, screen, folders.backups / "Full.manager")
-        await pilot.press("enter")
-        step = app.screen
+        screen, step = await open_import_step(app, pilot, folders.backups / "Full.manager")
         step.query_one("#name", Input).value = "   "
         await pilot.pause()
         assert "cannot be empty" in str(step.query_one("#name-note", Label).content)
@@ -260,9 +265,7 @@ async def test_a_name_typed_replaces_the_backups_name(folders) -> None:
     """Typing appended to the name already there: 'Fiduciaire Léman & Fils SàrlLéman – copie de mardi'."""
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_picker(app, pilot)
-        await choose(app, pilot, screen, folders.backups / "Full.manager")
-        await pilot.press("enter")
+        await open_import_step(app, pilot, folders.backups / "Full.manager")
         await pilot.press(*"Copie de mardi")
         assert app.screen.query_one("#name", Input).value == "Copie de mardi"
 
