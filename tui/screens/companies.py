@@ -174,9 +174,10 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
     def _last_backup_cell(self, company: CompanyInfo, today: dt.date) -> Text:
         when = company.last_backup_at
         text = formatting.age(when)
-        if company.last_backup_gone:  # deleted or pruned since: the date alone would say it is safe
+        gone = company.last_backup_gone  # deleted or pruned since: the date alone would say it is safe
+        if gone:
             text = _("{when}, file gone").format(when=text)
-        stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS or company.last_backup_gone
+        stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS or gone
         if stale:
             return Text(text, style=f"bold {self.app.current_theme.warning}")
         return Text(text)
