@@ -212,7 +212,7 @@ def _plan_on_sound_backups(folder: Path, found: list[Found], skipped: list[Skipp
     import makes, ~1.5 s per GB: a byte flipped inside still reads whole), once (``_Verified``).
     Unsound files leave ``found`` for ``skipped``, in place and not counted. A company whose backups
     cannot be verified at all (no room in the temporary folder, say) keeps them all this time: returned
-    with why, by company uid. A dry run verifies as much and records nothing: it changes nothing."""
+    with why, by series (see _series). A dry run verifies as much and records nothing: it changes nothing."""
     checked: set[Path] = set()
     verified = _Verified(folder)
     held: dict[str, Skipped] = {}
@@ -224,8 +224,8 @@ def _plan_on_sound_backups(folder: Path, found: list[Found], skipped: list[Skipp
                                                    "more); left in place, not counted.").format(file=f.path))
                    for f in kept if f.path not in checked and not _whole(f.path)]
         checked.update(f.path for f in kept)
-        for uid, company in plans.items():
-            if unsound or not company.remove or uid in held:
+        for series, company in plans.items():
+            if unsound or not company.remove or series in held:
                 continue
             for backup, _rules in company.keep:
                 item = by_path[backup.path]
@@ -239,7 +239,7 @@ def _plan_on_sound_backups(folder: Path, found: list[Found], skipped: list[Skipp
                 elif problem.reason == "damaged":
                     unsound.append(problem)
                 else:  # the environment's, not the file's: the next backup would fare no better
-                    held[uid] = problem
+                    held[series] = problem
                     break
         if not unsound:
             if not dry_run:
@@ -288,7 +288,8 @@ def _whole(path: Path) -> bool:
 
 
 def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult:
-    """Plan per company (by the manifest's company uid) and delete what no rule keeps, unless ``dry_run``.
+    """Plan per company (by the manifest's company uid) and kind of backup (what it holds: _series), and
+    delete what no rule keeps, unless ``dry_run``.
 
     As in restic, the rules count periods that have a backup, not calendar periods back from today."""
     found, skipped = scan(folder)
