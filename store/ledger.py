@@ -125,16 +125,13 @@ def holdings(books: Books) -> Holdings:
         emails = Email.select(fn.COUNT(Email.id)).scalar()
         history = History.select(fn.COUNT(History.id)).scalar()
         transactions = Transaction.select(fn.COUNT(Transaction.id)).scalar()
+        # Peewee converts them with the field's own converter: dates, or None without transactions.
         first_date, last_date = Transaction.select(fn.MIN(Transaction.date), fn.MAX(Transaction.date)).scalar(
             as_tuple=True)
     database_bytes = sum(p.stat().st_size for p in books.path.parent.glob(books.path.name + "*"))
     return Holdings(transactions=transactions, attachments=attachments, attachment_bytes=attachment_bytes,
                     emails=emails, history=history, database_bytes=database_bytes,
-                    first_date=_as_date(first_date), last_date=_as_date(last_date))
-
-
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+                    first_date=first_date, last_date=last_date)
 
 
 def summary(books: Books, on: dt.date | None = None) -> Summary:

@@ -33,9 +33,13 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         super().__init__()
         self._worker: Worker[Any] | None = None
         self._last_progress: Progress | None = None  # set by the worker's thread (reporter)
-        self.stop_question = stop_question
         self._stop = StopGuard(self, stop_question, yes=_("Stop"), no=_("Continue"),
                                on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
+
+    @property
+    def stop_question(self) -> str:
+        """What stopping the work costs, asked by Escape and by ctrl+q (tui/app.py)."""
+        return self._stop.question
 
     @property
     def running(self) -> bool:
@@ -74,8 +78,8 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
             return
         self._stop.finished()
         # What was asked over the dialog ("Stop?", ctrl+q's "Stop and quit?", the palette) is moot now:
-        # closed before the dialog closes, one by one and awaited (deferred pops, from here and from
-        # the guard, took the screens under the dialog with them: a blank app).
+        # closed before the dialog closes, one by one and awaited (pops left to run later took the
+        # screen under the dialog with them: a blank app).
         while self.app.screen is not self and self in self.app.screen_stack:
             await self.app.pop_screen()
         self.set_class(False, "-running")
