@@ -258,6 +258,33 @@ async def test_change_folder_shows_the_backups_there(folders, tmp_path: Path) ->
         assert str(elsewhere) in str(screen.query_one("#folder-line", Label).content)
 
 
+async def test_tab_completes_a_typed_folder_lists_several_then_moves_on(folders, tmp_path: Path) -> None:
+    """A folder is typed over SSH: Tab completes it as in the import picker, folders only (a file
+    named alike is no candidate), lists what is left, and a Tab with nothing to complete moves on."""
+    for name in ("usb-2025", "usb-2026"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "usb-notes.txt").write_text("")
+    (tmp_path / "usb-2026" / "keepbooks").mkdir()
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(app, pilot)
+        await pilot.press("f")
+        field = app.screen.query_one("#folder", Input)
+        field.value = str(tmp_path / "us")
+        await pilot.press("tab")
+        assert field.value == str(tmp_path / "usb-202")  # not "usb-": the file is no candidate
+        note = app.screen.query_one("#folder-note", Label)
+        assert str(note.content) == "usb-2025  usb-2026"
+        assert app.focused is field
+        await pilot.press("6", "tab")
+        assert field.value == f"{tmp_path / 'usb-2026'}/"
+        await pilot.press("tab")  # its only sub-folder
+        assert field.value == f"{tmp_path / 'usb-2026' / 'keepbooks'}/"
+        assert str(note.content) == ""  # an existing folder: nothing to say
+        await pilot.press("tab")
+        assert app.focused is not field
+
+
 async def test_a_folder_the_system_refuses_is_a_note_not_a_crash(folders, tmp_path: Path) -> None:
     """Typing a folder inside one this user may not enter crashed the app as the text changed."""
     too_long = tmp_path / ("x" * 300)

@@ -51,17 +51,25 @@ def as_on_disk(path: Path) -> Path:
     return path
 
 
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # a link to a folder is one
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class Completion:
     text: str  # the new content of the field
     candidates: list[str]  # names that still match when there is more than one
 
 
-def complete(text: str, base: Path, *, limit: int = 200) -> Completion:
+def complete(text: str, base: Path, *, folders_only: bool = False, limit: int = 200) -> Completion:
     """Complete the last part of a typed path the way a shell does on Tab.
 
     One match: completed (with a ``/`` after a folder). Several: extended to what they have in common,
     and the candidates listed. Case is respected first; without an exact-case match, ignored.
+    ``folders_only``: files are not candidates.
     """
     typed = clean(text)
     if typed.startswith("~") and os.sep not in typed:
@@ -70,7 +78,7 @@ def complete(text: str, base: Path, *, limit: int = 200) -> Completion:
     folder_text = head + sep
     folder = resolve(folder_text, base) if folder_text else base
     try:
-        names = sorted(entry.name for entry in os.scandir(folder))
+        names = sorted(entry.name for entry in os.scandir(folder) if not folders_only or _is_folder(entry))
     except OSError:
         return Completion(typed, [])
     matches = [name for name in names if name.startswith(prefix)]

@@ -1,4 +1,4 @@
-"""A modal to type the folder backups go to; it says at once whether the folder can be used."""
+"""A modal to type the folder backups go to (Tab completes it); it says at once whether the folder can be used."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from store.errors import system_reason
 from store.i18n import N_, _
 from tui import paths
 from tui.language import TranslatedScreen
-from tui.widgets.text_field import TextField
+from tui.widgets.path_field import PathField
 
 
 def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None, str]:
@@ -60,7 +60,7 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="folder-dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield TextField(str(self.folder), id="folder", select_on_focus=False)
+            yield PathField(str(self.folder), base=Path.cwd, folders_only=True, id="folder", select_on_focus=False)
             yield Label("", id="folder-note", classes="muted", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Use this folder"), id="use", variant="primary")
@@ -74,11 +74,23 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        path, note = folder_problem(event.value, must_exist=self.must_exist)
+        self._show_problem(event.value)
+
+    def _show_problem(self, text: str) -> None:
+        path, note = folder_problem(text, must_exist=self.must_exist)
         label = self.query_one("#folder-note", Label)
         label.update(note)
         label.set_class(path is None, "error")
         self.query_one("#use", Button).disabled = path is None
+
+    @on(PathField.Listed)
+    def _candidates_listed(self, event: PathField.Listed) -> None:
+        if not event.text:
+            self._show_problem(event.field.value)
+            return
+        label = self.query_one("#folder-note", Label)
+        label.update(event.text)
+        label.remove_class("error")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#use")

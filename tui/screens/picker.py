@@ -26,15 +26,12 @@ from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
 from store.errors import system_reason
-from store.i18n import N_, _, ngettext
+from store.i18n import N_, _
 from tui import formatting, paths
 from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
-from tui.widgets.text_field import TextField
-
-MAX_CANDIDATES_SHOWN = 8
-
+from tui.widgets.path_field import PathField
 
 class BackupTree(DirectoryTree):
     """A folder tree showing sub-folders and .manager files, or every file when ``show_all``."""
@@ -66,16 +63,10 @@ class BackupTree(DirectoryTree):
         self.post_message(self.Loaded())
 
 
-class PathInput(TextField):
-    """The path field: Tab completes the last part of the path; ↓ goes down to the tree."""
+class PathInput(PathField):
+    """The path field: Tab completes (PathField); ↓ goes down to the tree."""
 
-    BINDINGS = [
-        Binding("tab", "complete", N_("Complete"), show=False, id="path.complete"),
-        Binding("down", "screen.focus_tree", N_("To the tree"), show=False, id="path.to_tree"),
-    ]
-
-    def action_complete(self) -> None:
-        self.screen.complete_path()  # type: ignore[attr-defined]
+    BINDINGS = [Binding("down", "screen.focus_tree", N_("To the tree"), show=False, id="path.to_tree")]
 
 
 class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
@@ -97,7 +88,6 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         self.selected: Path | None = None
         self.manifest: Manifest | None = None
         self.tree_loaded = asyncio.Event()  # set when the tree shows the folder asked for (tests wait on it)
-        self._listed_for: str | None = None  # the text whose completions are listed (a second Tab moves on)
 
     def _start_folder(self) -> tuple[Path, str]:
         """The backups folder (or the folder given); the nearest existing folder above it when missing."""
@@ -111,8 +101,8 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         self.folder, self._start_note = self._start_folder()
         with Vertical(classes="dialog", id="picker-dialog"):
             yield Label(_("Import a company"), classes="dialog-title")
-            yield PathInput(placeholder=_("Type or paste the path of a .manager file"), id="path",
-                            select_on_focus=False)
+            yield PathInput(base=lambda: self.folder, placeholder=_("Type or paste the path of a .manager file"),
+                            id="path", select_on_focus=False)
             yield Label("", id="path-note", classes="muted", markup=False)
             yield Label("", id="folder", classes="muted", markup=False)
             with Horizontal(id="picker-body"):
@@ -198,33 +188,12 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         note.update(text)
         note.set_class(error, "error")
 
-    def complete_path(self) -> None:
-        field = self.query_one("#path", Input)
-        if not field.value.strip():
-            self.focus_next()
-            return
-        completion = paths.complete(field.value, self.folder)
-        if completion.text != paths.clean(field.value):
-            field.value = completion.text
-            field.cursor_position = len(field.value)
-        elif not completion.candidates or self._listed_for == field.value:
-            self.focus_next()  # nothing more to complete: Tab moves on, as everywhere else
-            return
-        if completion.candidates:
-            self._listed_for = field.value
-            shown = completion.candidates[:MAX_CANDIDATES_SHOWN]
-            more = len(completion.candidates) - len(shown)
-            text = "  ".join(shown)
-            if more > 0:
-                text += "  " + ngettext("… and {count} more", "… and {count} more", more).format(
-                    count=formatting.count(more))
-            self._note(text)
-        else:
-            self._note("")
+    @on(PathField.Listed, "#path")
+    def _candidates_listed(self, event: PathField.Listed) -> None:
+        self._note(event.text)
 
     @on(Input.Changed, "#path")
     def _path_changed(self, event: Input.Changed) -> None:
-        self._listed_for = None
         if self.selected is not None and paths.resolve(event.value, self.folder) != self.selected:
             self._unselect()  # else Import (or Enter on it) would import the file no longer shown
 
@@ -273,7 +242,6 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         with field.prevent(Input.Changed):
             field.value = str(path)
         field.cursor_position = len(field.value)
-        self._listed_for = None
         self._note(_("Enter again to import."))
         self.query_one("#preview", BackupPreview).show_hint(_("Reading {file}…").format(file=path.name))
         self.read_manifest(path)
