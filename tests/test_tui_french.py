@@ -31,6 +31,7 @@ from test_tui_support import (COMPANY, TODAY, add_sample, app_for, make_backups,
 from tui.commands import ScreenActions
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.summary import SummaryScreen
 from tui.textual_words import WORDS
 
@@ -187,6 +188,24 @@ async def test_a_narrow_summary_breaks_its_holdings_between_phrases_not_inside_a
         assert len(lines) > 1 and all(len(line) <= holdings.content_region.width for line in lines)
         assert [phrase for line in lines for phrase in line.split(" · ")] == holdings.phrases
         assert any(NNBSP in phrase for phrase in holdings.phrases)  # a figure with its thousands space
+
+
+async def test_a_question_keeps_its_question_mark_with_its_last_word(french, folders) -> None:
+    # French puts a narrow no-break space before '?': broken there as at any space, a question whose last
+    # word reached the dialog's edge ended with a line holding '?' alone.
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ConfirmScreen("?"))
+        width = app.screen.query_one("#confirm-question").content_region.width
+        app.screen.dismiss(False)
+        await pilot.pause()
+        words = "Supprimer la sauvegarde « Acme »"
+        question = f"{words} {'x' * (width - len(words) - 1)}{NNBSP}?"  # the last word ends at the edge
+        await app.push_screen(ConfirmScreen(question))
+        await pilot.pause()
+        label = app.screen.query_one("#confirm-question")
+        lines = [strip.text.rstrip() for strip in label.render_lines(label.content_region.reset_offset)]
+        assert lines == [words, f"{'x' * (width - len(words) - 1)}{NNBSP}?"]
 
 
 async def test_backup_dialog_in_french(french, folders) -> None:

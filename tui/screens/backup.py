@@ -26,6 +26,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.running import RunningDialog
 from tui.widgets.progress import ProgressView
+from tui.widgets.sentence import Sentence
 from tui.widgets.text_field import TextField
 from tui.widgets.tick_box import TickBox
 
@@ -61,7 +62,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                 catalog = self.app.catalog  # type: ignore[attr-defined]
                 name = archive.company_backup_name(catalog, self.company, on=today)
                 yield TextField(name, id="filename", select_on_focus=False)
-                yield Label("", id="filename-note", markup=False)
+                yield Sentence("", id="filename-note")
                 with Horizontal(id="folder-row"):
                     yield Label(_("Folder"), classes="field-label", id="folder-title")
                     yield Label("", id="folder", markup=False)
@@ -73,7 +74,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                 yield TickBox(_("History"), True, id="history", compact=True)
                 yield Label("", id="estimate", classes="muted")
             yield ProgressView(id="running")
-            yield Label("", id="error", classes="error", markup=False)
+            yield Sentence("", id="error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Backup"), id="start", variant="primary")
                 yield Button(_("Cancel"), id="cancel")

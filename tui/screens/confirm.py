@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label
+from textual.widgets import Button, Footer
 
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
+from tui.widgets.sentence import Sentence
 
 
 class ConfirmScreen(TranslatedScreen, ModalScreen[bool]):
@@ -30,7 +31,7 @@ class ConfirmScreen(TranslatedScreen, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
-            yield Label(self.question, id="confirm-question", markup=False)
+            yield Sentence(self.question, id="confirm-question")
             with Horizontal(id="confirm-buttons", classes="dialog-buttons"):
                 yield Button(self.yes_label, id="confirm-yes", variant="error")
                 yield Button(self.no_label, id="confirm-no", variant="primary")

@@ -17,6 +17,7 @@ from store.i18n import N_, _
 from tui import paths
 from tui.language import TranslatedScreen
 from tui.widgets.path_field import PathField
+from tui.widgets.sentence import Sentence
 
 
 def folder_problem(text: str, *, must_exist: bool = False) -> tuple[Path | None, str]:
@@ -61,7 +62,7 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
         with Vertical(classes="dialog", id="folder-dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield PathField(str(self.folder), base=Path.cwd, folders_only=True, id="folder", select_on_focus=False)
-            yield Label("", id="folder-note", classes="muted", markup=False)
+            yield Sentence("", id="folder-note", classes="muted")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Use this folder"), id="use", variant="primary")
                 yield Button(_("Cancel"), id="cancel")

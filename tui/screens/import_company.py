@@ -28,6 +28,7 @@ from store.i18n import N_, _
 from tui.screens.running import RunningDialog
 from tui.contents import holds
 from tui.widgets.progress import ProgressView
+from tui.widgets.sentence import Sentence
 from tui.widgets.text_field import TextField
 
 
@@ -60,9 +61,9 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
                 yield Label(_("Name of the new company"), classes="field-label")
                 yield TextField(self.manifest.company_name, id="name", select_on_focus=False,
                             suggester=SuggestFromList([self.suggestion]) if taken else None)
-                yield Label("", id="name-note", markup=False)
+                yield Sentence("", id="name-note")
             yield ProgressView(id="running")
-            yield Label("", id="error", classes="error", markup=False)
+            yield Sentence("", id="error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Import"), id="start", variant="primary")
                 yield Button(_("Cancel"), id="cancel")

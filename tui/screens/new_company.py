@@ -15,6 +15,7 @@ from store.books import check_company_name, check_currency
 from store.errors import InvalidInput, KeepbooksError
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
+from tui.widgets.sentence import Sentence
 from tui.widgets.text_field import TextField
 
 
@@ -33,10 +34,10 @@ class NewCompanyScreen(TranslatedScreen, ModalScreen[NewCompany | None]):
             yield Label(_("New company"), classes="dialog-title")
             yield Label(_("Name"), classes="field-label")
             yield TextField(placeholder=_("e.g. Boulangerie Martin"), id="name", select_on_focus=False)
-            yield Label("", id="name-error", classes="error", markup=False)
+            yield Sentence("", id="name-error", classes="error")
             yield Label(_("Currency"), classes="field-label")
             yield TextField("EUR", id="currency", max_length=3, select_on_focus=False)
-            yield Label("", id="currency-error", classes="error", markup=False)
+            yield Sentence("", id="currency-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Create"), id="create", variant="primary")
                 yield Button(_("Cancel"), id="cancel")

@@ -32,6 +32,7 @@ from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.path_field import PathField
+from tui.widgets.sentence import Sentence
 
 class BackupTree(DirectoryTree):
     """A folder tree showing sub-folders and .manager files, or every file when ``show_all``."""
@@ -103,7 +104,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
             yield Label(_("Import a company"), classes="dialog-title")
             yield PathInput(base=lambda: self.folder, placeholder=_("Type or paste the path of a .manager file"),
                             id="path", select_on_focus=False)
-            yield Label("", id="path-note", classes="muted", markup=False)
+            yield Sentence("", id="path-note", classes="muted")
             yield Label("", id="folder", classes="muted", markup=False)
             with Horizontal(id="picker-body"):
                 with Vertical(id="tree-box"):

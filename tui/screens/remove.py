@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from store import ledger
@@ -20,6 +20,7 @@ from store.catalog import CompanyInfo
 from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
+from tui.widgets.sentence import Sentence
 
 Choice = str  # "backup" (back up, then remove) or "remove"
 
@@ -37,10 +38,10 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
     def compose(self) -> ComposeResult:
         trash = self.app.folders.trash  # type: ignore[attr-defined]
         with Vertical(classes="dialog", id="remove-dialog"):
-            yield Label(_("Remove {name}?").format(name=self.company.name), classes="dialog-title", markup=False)
+            yield Sentence(_("Remove {name}?").format(name=self.company.name), classes="dialog-title")
             yield Static(self._facts(None), id="facts")
-            yield Label(_("Its folder will be moved to {trash}, not deleted: keepbooks untrash puts it back.")
-                        .format(trash=trash), id="where", classes="muted", markup=False)
+            yield Sentence(_("Its folder will be moved to {trash}, not deleted: keepbooks untrash puts it back.")
+                           .format(trash=trash), id="where", classes="muted")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Back up first"), id="backup", variant="primary")
                 yield Button(_("Remove"), id="remove", variant="error")

@@ -1,0 +1,43 @@
+"""Text broken into lines at ordinary spaces only, so that French punctuation stays with its word."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, chop_cells
+from rich.text import Text
+from textual.geometry import Size
+from textual.widgets import Label
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text``'s lines at most ``width`` cells wide, broken at ASCII spaces and at its own line ends.
+    No-break spaces (U+00A0 before ':' and U+202F before '?', '!', ';' in French) do not break: Rich
+    breaks at any space, and "Supprimer « Acme » ?" could leave its '?' alone on a line. A word wider
+    than the line is cut."""
+    width = max(1, width)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            joined = f"{line} {word}" if line else word
+            if line and cell_len(joined) > width:
+                lines.append(line)
+                joined = word
+            *full, line = chop_cells(joined, width) if cell_len(joined) > width else [joined]
+            lines.extend(full)
+        lines.append(line)
+    return lines
+
+
+class Sentence(Label):
+    """A label of plain text (a question, a note), wrapped by ``wrap``; set with ``update`` as any label,
+    and ``content`` keeps the text whole."""
+
+    def __init__(self, text: str = "", *, id: str | None = None,  # noqa: A002 (Textual's name)
+                 classes: str | None = None) -> None:
+        super().__init__(text, id=id, classes=classes, markup=False)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(wrap(str(self.content), width))
+
+    def render(self) -> Text:
+        return Text("\n".join(wrap(str(self.content), self.content_region.width or self.size.width)))
