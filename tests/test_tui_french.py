@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.command import CommandInput, CommandPalette
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, DataTable, DirectoryTree, Footer, Input, Label, Static
@@ -110,7 +110,7 @@ async def test_companies_screen_in_french(french, folders) -> None:
         assert str(screen.query_one("#no-match", Label).content) == "Aucun nom d’entreprise ne contient «\xa0zz\xa0»."
 
 
-async def test_textual_own_keys_and_the_palette_prompts_in_french(french, folders) -> None:
+async def test_textual_own_keys_and_the_palette_prompts_in_french(french, folders, monkeypatch) -> None:
     """The keys Textual's widgets bring (the table's, a text field's, the app's palette key), their
     tooltips and the palette's prompts: the keys panel, the footer and the palette show them in French."""
     app = app_for(folders)
@@ -127,6 +127,14 @@ async def test_textual_own_keys_and_the_palette_prompts_in_french(french, folder
         await pilot.press("escape", "ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(CommandInput).placeholder == "Rechercher une commande…"
+        monkeypatch.setattr(type(app.screen), "_NO_MATCHES_COUNTDOWN", 0.01)  # Textual waits half a second
+        await pilot.press(*"9090")
+        options = app.screen.query_one(CommandList)
+        for _attempt in range(100):  # the search runs in a worker, the note comes on a timer: no event to await
+            if options.option_count == 1 and options.get_option_at_index(0).disabled:  # no command: the note
+                break
+            await pilot.pause(0.02)
+        assert "Aucun résultat" in str(options.get_option_at_index(0).prompt)
         await pilot.press("escape")
         app.action_change_theme()  # "Thème" in the palette
         await pilot.pause()

@@ -22,6 +22,7 @@ from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
 from tui.language import TranslatedScreen
+from tui.palette import Palette
 from tui.signals import stop_signals
 from tui.textual_words import textual_word
 
@@ -117,11 +118,11 @@ class KeepbooksApp(App[None]):
     def action_command_palette(self) -> None:
         # As Textual's, with its prompt in the current language.
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=textual_word("Search for commands…")))
+            self.push_screen(Palette(id="--command-palette", placeholder=textual_word("Search for commands…")))
 
     def search_themes(self) -> None:
         # As Textual's ("Theme" in the palette), with its prompt in the current language.
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=textual_word("Search for themes…")))
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder=textual_word("Search for themes…")))
 
     # --- language --------------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 """The words Textual's own widgets show: their keys' descriptions (keys panel, footer), the text fields'
 group title and the command palette's prompts, marked here so that the French catalog holds them
-(``make messages``). The palette's "No matches found" stays in English: Textual writes it inside a
-method, with no hook to change it.
+(``make messages``). The palette's "No matches found" is ours (tui/palette.py).
 
 They are looked up in the context ``TEXTUAL``, apart from our own messages: the same English word may
 mean something else in keepbooks ("Home": the key here, the home folder in the import picker). A
