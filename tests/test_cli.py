@@ -6,6 +6,7 @@ import datetime
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import types
@@ -58,6 +59,29 @@ def test_the_app_without_a_terminal_says_so_and_exits(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1] == (
         "keepbooks: the app needs a terminal (over SSH: ssh -t); the commands work without one (keepbooks --help)")
     assert result.stdout == ""
+
+
+def test_an_app_that_fails_exits_1_not_0(tmp_path: Path) -> None:
+    """An install that lacked a screen (a wheel without tui/screens) printed Textual's traceback and
+    exited 0: a wrapper script or a service manager took the failure for a success."""
+    import pty
+
+    script = ("import sys; sys.modules['tui.screens.companies'] = None; "  # importing it fails, as it did
+              "from tui.cli import main; sys.exit(main(sys.argv[1:]))")
+    main_fd, terminal = pty.openpty()
+    try:
+        app = subprocess.Popen([sys.executable, "-c", script, "--data-dir", str(tmp_path)], stdin=terminal,
+                               stdout=terminal, stderr=terminal, env={**os.environ, "TERM": "xterm-256color"})
+        said = b""
+        while app.poll() is None or select.select([main_fd], [], [], 0)[0]:
+            if select.select([main_fd], [], [], 1)[0]:  # drained, or the app would block on a full terminal
+                said += os.read(main_fd, 65536)
+        app.wait(timeout=60)
+    finally:
+        os.close(main_fd)
+        os.close(terminal)
+    assert b"ModuleNotFoundError" in said or b"ImportError" in said
+    assert app.returncode == 1
 
 
 def test_the_app_in_a_terminal_whose_locale_is_not_utf8_says_so_and_exits(tmp_path: Path) -> None:

@@ -576,8 +576,9 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
                            "start it under a UTF-8 locale: LANG=C.UTF-8 keepbooks").format(encoding=encoding))
     from tui.app import KeepbooksApp  # textual is loaded only here
 
-    KeepbooksApp(folders).run()
-    return EXIT_OK
+    app = KeepbooksApp(folders)
+    app.run()
+    return EXIT_FAILED if app.return_code else EXIT_OK  # Textual printed what failed
 
 
 def _written_folders(args: argparse.Namespace, folders: Folders) -> list[Path]:
