@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from store.catalog import Catalog
+from store.config import Folders
 from tui.cli import main
 
 
@@ -103,6 +105,8 @@ def test_the_app_in_a_terminal_whose_locale_is_not_utf8_says_so_and_exits(tmp_pa
 
 
 def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with Catalog(Folders(data=tmp_path, backups=tmp_path / "backups")):
+        pass  # the app made the data folder, no company yet
     assert main(["--data-dir", str(tmp_path), "companies"]) == 0
     assert "keepbooks demo" in capsys.readouterr().out
 

@@ -106,6 +106,19 @@ def test_a_disk_that_is_not_mounted_fails_the_nightly_job_instead_of_passing_for
         assert capsys.readouterr().err.strip() == (f"keepbooks: There is no keepbooks data folder at {unmounted}: "
                                                    "no company has been made there yet, or its disk is not mounted.")
     assert not (tmp_path / "srv").exists()
+    # The usual case: the mount point is there, empty (or a mistyped --data-dir ~ holds other files).
+    # Both commands made a catalog in it, and the job said success with nothing backed up.
+    (tmp_path / "mnt" / "data").mkdir(parents=True)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.txt").write_text("mine")
+    for folder in (tmp_path / "mnt" / "data", tmp_path / "home"):
+        before = sorted(folder.iterdir())
+        for command in (["backup", "--all", "--quiet"], ["companies"]):
+            assert main(["--data-dir", str(folder), *command]) == 1
+            assert capsys.readouterr().err.strip() == (f"keepbooks: There is no keepbooks data folder at {folder}: "
+                                                       "no company has been made there yet, or its disk is not "
+                                                       "mounted.")
+        assert sorted(folder.iterdir()) == before
 
 
 def test_companies_with_the_same_name_get_one_file_each(tmp_path: Path, capsys) -> None:

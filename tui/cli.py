@@ -287,10 +287,11 @@ class _CountingWriter:
 
 
 def _existing_data(folders: Folders) -> None:
-    """Commands that work on the companies there are refuse a data folder that does not exist, rather
-    than make an empty one: a data disk that is not mounted would look like a server with no companies,
-    and the nightly backup like a success."""
-    if not folders.data.is_dir():
+    """Commands that work on the companies there refuse a folder that is not a data folder yet (no
+    catalog), rather than make one: a data disk that is not mounted (its mount point is an empty
+    folder, or no folder at all) would look like a server with no companies, and the nightly backup
+    like a success."""
+    if not (folders.data.is_dir() and folders.catalog.is_file()):  # the folder first: what fails names it
         raise StorageError(_("There is no keepbooks data folder at {path}: no company has been made there "
                              "yet, or its disk is not mounted.").format(path=folders.data))
 
