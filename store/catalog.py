@@ -401,13 +401,18 @@ class Catalog:
         """Move the company's folder to the trash and drop it from the list; returns where it went."""
         info = self.get(company_id)
         safe = re.sub(r"[^\w.-]+", "_", info.name)[:40]
-        with self._write() as conn:
-            conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
-            try:
-                trashed = self._move_to_trash(info.folder, f"{company_id}-{safe}")
-            except OSError as exc:
-                raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
-                    path=info.folder, reason=system_reason(exc))) from exc
+        try:
+            with self._write() as conn:
+                conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
+                try:
+                    trashed = self._move_to_trash(info.folder, f"{company_id}-{safe}")
+                except OSError as exc:
+                    raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
+                        path=info.folder, reason=system_reason(exc))) from exc
+        except sqlite3.Error as exc:  # another program holds the catalog's write lock: a message, not a crash
+            raise StorageError(_("Cannot remove {name}: the companies catalog {path} cannot be changed now ({reason}); "
+                                 "try again in a moment.").format(name=info.name, path=self.folders.catalog,
+                                                                  reason=exc)) from exc
         # What the list knew of it, for untrash (its last backup, its last change): kept beside its books.
         entry = {key: value for key, value in info.as_json().items()
                  if key in ("last_change", "last_backup_at", "last_backup_file", "last_backup_size")}

@@ -83,6 +83,20 @@ def test_remove_moves_the_folder_to_the_trash(catalog: Catalog) -> None:
         assert books.settings().name == "Old company"
 
 
+def test_removing_while_another_program_writes_the_catalog_is_a_message_and_changes_nothing(catalog: Catalog) -> None:
+    """Found in the app: a catalog held by another writer made remove raise sqlite3's error, and the app
+    quit with a traceback."""
+    info = catalog.create("Boulangerie Martin")
+    catalog.conn.execute("PRAGMA busy_timeout = 50")
+    with closing(sqlite3.connect(catalog.folders.catalog, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageError, match=r"^Cannot remove Boulangerie Martin: the companies catalog .* "
+                                               r"cannot be changed now \(database is locked\); try again"):
+            catalog.remove(info.id)
+        other.execute("ROLLBACK")
+    assert info.books_path.is_file() and [c.id for c in catalog.companies()] == [info.id]
+
+
 def test_a_removed_company_is_put_back_from_the_trash(catalog: Catalog, tmp_path: Path) -> None:
     """'It can be put back by hand' said the app; the README's way (move the folder back under
     companies/) made an orphan that the next start moved to the trash again."""
