@@ -88,7 +88,8 @@ MAX_RECORD_BYTES = 64 << 20  # a record is a few kB: a file of that name larger 
 FUTURE_MARGIN = dt.timedelta(days=1)
 
 
-def _identity(status: os.stat_result) -> tuple[int, int, int, int]:
+def file_identity(status: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file from another put under its name since (a newer backup, a replaced one)."""
     return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
 
 
@@ -133,7 +134,7 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
             created_at = manifest.created_at.astimezone()  # the local time of this machine
             backup = BackupFile(path, _series(manifest.company_uid, manifest.include), manifest.company_name,
                                 created_at)
-            found.append(Found(backup, status.st_size, _identity(status), manifest.company_uid, manifest.include))
+            found.append(Found(backup, status.st_size, file_identity(status), manifest.company_uid, manifest.include))
     return found, skipped
 
 
@@ -148,7 +149,7 @@ def _remove(found: Found) -> Skipped | None:
     """Delete one planned file; a reason when it was left in place."""
     path = found.path
     try:
-        if _identity(path.stat(follow_symlinks=False)) != found.identity:
+        if file_identity(path.stat(follow_symlinks=False)) != found.identity:
             return Skipped(path, "changed", _("Left {file} in place: it changed since it was read.")
                            .format(file=path))
         path.unlink()

@@ -239,6 +239,25 @@ async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:
         assert any("Deleted Lean.manager" in n.message for n in app._notifications)
 
 
+async def test_delete_spares_a_file_put_under_that_name_while_it_asked(folders) -> None:
+    """Found with a second app and the CLI: while "Delete?" was asked, another backup took the file's name
+    (backup --force, a new one after a prune); confirming deleted that newer backup."""
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        await select(pilot, screen, "Lean.manager")
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        newer = (folders.backups / "Full.manager").read_bytes()
+        replacement = folders.backups / ".replacement"
+        replacement.write_bytes(newer)
+        os.replace(replacement, folders.backups / "Lean.manager")  # as a backup is published
+        await pilot.press("y")
+        await wait_for(app, "scan", pilot=pilot)
+        assert (folders.backups / "Lean.manager").read_bytes() == newer
+        assert any("Lean.manager is not the backup listed any more" in n.message for n in app._notifications)
+
+
 async def test_change_folder_shows_the_backups_there(folders, tmp_path: Path) -> None:
     elsewhere = tmp_path / "usb"
     elsewhere.mkdir()

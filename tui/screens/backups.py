@@ -26,6 +26,7 @@ from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
 from store.errors import KeepbooksError, system_reason
 from store.i18n import N_, _, ngettext
+from store.prune import file_identity
 from tui import formatting, paths
 from tui.language import TranslatedScreen
 from tui.screens.confirm import ConfirmScreen
@@ -47,6 +48,7 @@ class BackupFile:
     modified: dt.datetime  # aware; orders the files that have no readable manifest
     manifest: Manifest | None
     problem: str | None
+    identity: tuple[int, int, int, int]  # the file listed (see file_identity): delete only that one
 
     @property
     def when(self) -> dt.datetime:
@@ -61,11 +63,12 @@ def scan(folder: Path) -> list[BackupFile]:
             if not entry.name.lower().endswith(EXTENSION) or not entry.is_file():
                 continue
             path = Path(entry.path)
-            modified = dt.datetime.fromtimestamp(entry.stat().st_mtime, dt.timezone.utc)
+            status = entry.stat()
+            modified = dt.datetime.fromtimestamp(status.st_mtime, dt.timezone.utc)
             try:
-                found.append(BackupFile(path, modified, archive.inspect(path), None))
+                found.append(BackupFile(path, modified, archive.inspect(path), None, file_identity(status)))
             except KeepbooksError as exc:
-                found.append(BackupFile(path, modified, None, exc.message))
+                found.append(BackupFile(path, modified, None, exc.message, file_identity(status)))
     return sorted(found, key=lambda item: (item.when, item.path.name), reverse=True)
 
 
@@ -291,6 +294,13 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
 
     def _delete(self, backup: BackupFile) -> None:
         try:
+            if file_identity(backup.path.stat(follow_symlinks=False)) != backup.identity:
+                # Another backup under that name since it was listed (a backup with --force, a new one
+                # after a prune): not the file the person chose.
+                self.notify(_("{file} is not the backup listed any more (it was replaced): it was not deleted.")
+                            .format(file=backup.path.name), severity="warning", markup=False)
+                self.reload()
+                return
             backup.path.unlink()
         except FileNotFoundError:
             pass
