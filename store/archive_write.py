@@ -126,32 +126,39 @@ def system_temp_workspace(purpose: str) -> Workspace:
 
 
 def clean_leftovers(folder: Path) -> None:
-    """Remove temporary files and folders that crashed backups, verifies or imports left in ``folder``."""
+    """Remove temporary files and folders that crashed backups, verifies or imports left in ``folder``
+    (those of a run still working hold their lock and stay). Best effort: what cannot be removed (a folder
+    this user may only read) stays for a run that can."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     names = {entry.name for entry in entries}
     for entry in entries:
-        match = _TEMP.match(entry.name)
-        if match:
-            base = entry.name[:-2] if match.group("dir") else entry.name
-            lock = folder / f"{base}.lock"
-            if owner_is_gone(lock):
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    Path(entry.path).unlink(missing_ok=True)
-                lock.unlink(missing_ok=True)
-        elif entry.name.endswith(".tmp.lock") and _TEMP.match(entry.name[:-5]):
-            base = entry.name[:-5]
-            if base not in names and f"{base}.d" not in names:
-                try:  # a crash between taking the lock and creating the file: clean it once it is old
-                    old = dt.datetime.now().timestamp() - entry.stat().st_mtime > _ORPHAN_LOCK_AGE
-                except OSError:
-                    continue
-                if old and owner_is_gone(Path(entry.path)):
-                    Path(entry.path).unlink(missing_ok=True)
+        try:
+            _clean_leftover(folder, entry, names)
+        except OSError:
+            continue
+
+
+def _clean_leftover(folder: Path, entry: os.DirEntry[str], names: set[str]) -> None:
+    match = _TEMP.match(entry.name)
+    if match:
+        base = entry.name[:-2] if match.group("dir") else entry.name
+        lock = folder / f"{base}.lock"
+        if owner_is_gone(lock):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                Path(entry.path).unlink(missing_ok=True)
+            lock.unlink(missing_ok=True)
+    elif entry.name.endswith(".tmp.lock") and _TEMP.match(entry.name[:-5]):
+        base = entry.name[:-5]
+        if base not in names and f"{base}.d" not in names:
+            # a crash between taking the lock and creating the file: cleaned once it is old
+            old = dt.datetime.now().timestamp() - entry.stat().st_mtime > _ORPHAN_LOCK_AGE
+            if old and owner_is_gone(Path(entry.path)):
+                Path(entry.path).unlink(missing_ok=True)
 
 
 def open_output(path: Path) -> BinaryIO:

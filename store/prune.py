@@ -18,6 +18,7 @@ from pathlib import Path
 
 from store.archive_format import EXTENSION, OPTIONAL, ArchiveError, Include, NewerVersion
 from store.archive_read import inspect, is_whole, verify
+from store.archive_write import clean_leftovers
 from store.config import existing_folder
 from store.errors import KeepbooksError, StorageError, system_reason
 from store.i18n import _
@@ -292,7 +293,10 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
     """Plan per company (by the manifest's company uid) and kind of backup (what it holds: _series), and
     delete what no rule keeps, unless ``dry_run``.
 
-    As in restic, the rules count periods that have a backup, not calendar periods back from today."""
+    As in restic, the rules count periods that have a backup, not calendar periods back from today.
+    What interrupted backups left (hidden temporary files, as large as a backup) is removed first."""
+    if not dry_run:
+        clean_leftovers(Path(folder))
     found, skipped = scan(folder)
     _set_aside_future(found, skipped)
     plans, held = _plan_on_sound_backups(Path(folder), found, skipped, policy, dry_run)

@@ -380,6 +380,25 @@ def test_a_backup_dated_ahead_of_the_clock_does_not_push_fresh_ones_out(two_year
     assert ahead.exists() and (two_years / "Acme SARL 2026-11-30 0200.manager").exists()
 
 
+def test_what_a_killed_backup_left_is_removed_but_not_what_a_running_one_writes(tmp_path: Path, capsys) -> None:
+    """Found by a helper: after a backup was killed (kill -9, a power cut), its hidden temporary file, as
+    large as a backup, stayed until the next backup into that very folder; the nightly prune of the
+    folder only said it skipped it."""
+    crashed = tmp_path / ".Acme (2026-11-28).manager.0123456789abcdef.tmp"
+    crashed.write_bytes(b"428 MB, here a few bytes")
+    (tmp_path / f"{crashed.name}.d").mkdir()
+    running = archive_write.Workspace(tmp_path, "Beta (2026-11-28).manager")  # holds its lock, as a live run
+    running.file.write_bytes(b"in progress")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["prune", str(tmp_path), "--keep-last", "3", "--dry-run"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == left  # a dry run changes nothing
+    assert main(["prune", str(tmp_path), "--keep-last", "3"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [running.file.name, running.folder.name, running.lock.path.name])
+    running.cleanup()
+    capsys.readouterr()
+
+
 def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:
     assert main(["prune", str(tmp_path)]) == 2
     assert "--keep-last" in capsys.readouterr().err

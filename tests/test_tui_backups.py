@@ -258,6 +258,17 @@ async def test_delete_spares_a_file_put_under_that_name_while_it_asked(folders) 
         assert any("Lean.manager is not the backup listed any more" in n.message for n in app._notifications)
 
 
+async def test_the_view_clears_what_a_killed_backup_left_in_its_folder(folders) -> None:
+    # A backup killed mid-way (the app's window closed with kill -9) left a hidden file as large as a
+    # backup, which the view neither showed nor counted, and only a backup into that folder removed.
+    crashed = folders.backups / ".Lean.manager.0123456789abcdef.tmp"
+    crashed.write_bytes(b"partial")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(app, pilot)
+        assert not crashed.exists()
+
+
 async def test_change_folder_shows_the_backups_there(folders, tmp_path: Path) -> None:
     elsewhere = tmp_path / "usb"
     elsewhere.mkdir()

@@ -179,6 +179,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     def load(self, folder: Path) -> list[BackupFile]:
         if not folder.is_dir():
             return []
+        archive.clean_leftovers(folder)  # what a backup killed there left: hidden, as large as a backup
         return scan(folder)
 
     @on(Worker.StateChanged)
