@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 from store.archive import BackupResult, DestinationExists, Include, backup_company, file_names
 from store.catalog import Catalog, CompanyInfo
 from store.config import backups_folder, existing_folder
-from store.errors import Cancelled, KeepbooksError
+from store.errors import Cancelled, KeepbooksError, NotFound
 from store.i18n import _
 from store.progress import ProgressCallback, no_progress
 
@@ -21,6 +21,7 @@ class Outcome:
     result: BackupResult | None  # None when the company failed
     error: str | None = None  # one sentence for people
     exists: bool = False  # it failed because its file exists (and replacing it was not asked for)
+    removed: bool = False  # not backed up: removed from the catalog since the list was read (not a failure)
 
 
 def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include = Include(),
@@ -29,7 +30,8 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
     """Back up each company into ``folder`` (default: the backups folder), yielding as each ends.
 
     Each backup is recorded in the catalog (date, file, size). Errors of one company (damaged
-    database, I/O error, an existing file) are reported in its Outcome; cancelling stops everything."""
+    database, I/O error, an existing file) are reported in its Outcome, as is a company removed since
+    the list was read (``removed``); cancelling stops everything."""
     if folder is None:
         folder = backups_folder(catalog.folders)
     folder = existing_folder(Path(folder).expanduser())
@@ -44,6 +46,9 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
             raise
         except DestinationExists as exc:
             yield Outcome(company, None, str(exc), exists=True)
+        except NotFound as exc:  # removed meanwhile (someone in the app), or its books are gone (a failure)
+            removed = all(other.id != company.id for other in catalog.companies())
+            yield Outcome(company, None, str(exc), removed=removed)
         except KeepbooksError as exc:
             yield Outcome(company, None, str(exc))
         except Exception as exc:  # a bug met on one company's data must not cost the others their backup

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import store.batch
 import store.prune
 from store import archive
 from store.catalog import Catalog
@@ -129,6 +130,38 @@ def test_companies_with_the_same_name_get_one_file_each(tmp_path: Path, capsys) 
     assert main(cli(data, "backup", "--all")) == 0
     names = sorted(p.name for p in (tmp_path / "backups").iterdir())
     assert names == sorted([archive.default_backup_name("Acme #1"), archive.default_backup_name("ACME #2")])
+
+
+def test_a_company_removed_while_backup_all_runs_is_skipped_not_failed(tmp_path: Path, monkeypatch,
+                                                                         capsys) -> None:
+    """Found with the app open during the nightly job: a company removed before its turn failed the run
+    ('There is no company with id 2', exit 1), so cron mailed an error and prune did not run."""
+    with Catalog(folders_at(tmp_path)) as catalog:
+        first = make_company(catalog, transactions=5, attachments_mb=0, name="Acme")
+        second = make_company(catalog, transactions=5, attachments_mb=0, name="Beta", seed=2)
+    real = store.batch.backup_company
+
+    def backup_then_remove_beta(catalog, company_id, *args, **kwargs):
+        if company_id == first.id:
+            with Catalog(folders_at(tmp_path)) as app:  # the app, in another process
+                app.remove(second.id)
+        return real(catalog, company_id, *args, **kwargs)
+
+    monkeypatch.setattr(store.batch, "backup_company", backup_then_remove_beta)
+    data = folders_at(tmp_path).data
+    assert main(cli(data, "backup", "--all")) == 0
+    out, err = capsys.readouterr()
+    assert f"Skipped Beta (#{second.id}): it was removed meanwhile." in out and err == ""
+    assert out.splitlines()[-1].startswith("Backed up 1 of 1 company (")
+    second_books = first.books_path.parents[1] / str(second.id)
+    assert not second_books.exists()  # in the trash
+    monkeypatch.undo()
+    with Catalog(folders_at(tmp_path)) as catalog:
+        third = make_company(catalog, transactions=5, attachments_mb=0, name="Gamma", seed=3)
+    third.books_path.unlink()  # listed, its books gone: that is a failure, said as one
+    assert main(cli(data, "backup", "--all", "--force", "--json")) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [f["company"]["name"] for f in report["failed"]] == ["Gamma"] and report["removed"] == []
 
 
 def test_one_company_sharing_its_name_is_backed_up_to_a_file_of_its_own(tmp_path: Path, capsys) -> None:

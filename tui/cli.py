@@ -326,7 +326,7 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
                 raise KeepbooksError(_("{path} already exists; give another name with -o, or add --force to "
                                        "replace it.").format(path=exc.path)) from None
     if args.json:
-        print(as_json({"backups": [_backup_json(info, result)], "failed": []}, indent=2))
+        print(as_json({"backups": [_backup_json(info, result)], "failed": [], "removed": []}, indent=2))
     else:
         say(args, _("Wrote {path} ({size})").format(path=result.path, size=format_size(result.size)))
     return EXIT_OK
@@ -366,7 +366,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
 
     if args.output == "-":
         raise UsageError(_("--all writes one file per company: -o must be a folder."))
-    written, failed = [], []
+    written, failed, removed = [], [], []
     with Catalog(folders) as catalog, reporter(args) as progress:
         outcomes = backup_all(catalog, Path(args.output) if args.output else None, include=_include(args),
                               force=args.force,
@@ -374,7 +374,12 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
         for outcome in outcomes:
             company = outcome.company
             progress.end_company(company.name, company.id)
-            if outcome.result is None:
+            if outcome.removed:  # in the app, while this ran: nothing of it to back up any more
+                removed.append(outcome)
+                if not args.json:
+                    say(args, _("Skipped {name} (#{id}): it was removed meanwhile.").format(name=company.name,
+                                                                                          id=company.id))
+            elif outcome.result is None:
                 failed.append(outcome)
                 warn(_("{name} (#{id}) failed: {error}").format(name=company.name, id=company.id,
                                                                error=outcome.error),
@@ -388,6 +393,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
         print(as_json({
             "backups": [_backup_json(o.company, o.result) for o in written],
             "failed": [{"company": {"id": o.company.id, "name": o.company.name}, "error": o.error} for o in failed],
+            "removed": [{"id": o.company.id, "name": o.company.name} for o in removed],
         }, indent=2))
     elif not written and not failed:
         say(args, _("No companies to back up."))
