@@ -383,7 +383,7 @@ COMPANY = {"id": int, "name": str, "folder": str, "created_at": str, "last_chang
 INSPECT = {"format": str, "format_version": int, "app_version": str, "schema_version": int, "company": dict,
            "created_at": str, "include": dict, "counts": dict, "sizes": dict, "file": str,
            "file_size": (int, type(None))}
-BACKUP = {"backups": list, "failed": list}
+BACKUP = {"backups": list, "failed": list, "removed": list}
 BACKUP_ITEM = {"company": dict, "file": str, "size": int, "created_at": str, "include": dict}
 PRUNE = {"folder": str, "dry_run": bool, "policy": dict, "companies": list, "skipped": list, "removed_bytes": int}
 PRUNE_COMPANY = {"uid": str, "name": str, "contents": dict, "keep": list, "remove": list, "failed": list}
