@@ -7,8 +7,10 @@ import json
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -63,27 +65,45 @@ def test_the_app_without_a_terminal_says_so_and_exits(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
-def test_an_app_that_fails_exits_1_not_0(tmp_path: Path) -> None:
-    """An install that lacked a screen (a wheel without tui/screens) printed Textual's traceback and
-    exited 0: a wrapper script or a service manager took the failure for a success."""
+def app_in_a_terminal(args: list[str], *, script: str = "", stop_when_drawn: bytes = b"",
+                      deadline: float = 60) -> tuple[int, bytes]:
+    """Run the app in a pseudo-terminal (``script``: Python run first, to break something); with
+    ``stop_when_drawn``, send SIGTERM once those bytes were drawn. Its exit status and what it drew."""
     import pty
 
-    script = ("import sys; sys.modules['tui.screens.companies'] = None; "  # importing it fails, as it did
-              "from tui.cli import main; sys.exit(main(sys.argv[1:]))")
+    code = f"{script}\nfrom tui.cli import main; import sys; sys.exit(main(sys.argv[1:]))"
     main_fd, terminal = pty.openpty()
     try:
-        app = subprocess.Popen([sys.executable, "-c", script, "--data-dir", str(tmp_path)], stdin=terminal,
-                               stdout=terminal, stderr=terminal, env={**os.environ, "TERM": "xterm-256color"})
-        said = b""
-        while app.poll() is None or select.select([main_fd], [], [], 0)[0]:
+        app = subprocess.Popen([sys.executable, "-c", code, *args], stdin=terminal, stdout=terminal,
+                               stderr=terminal, env={**os.environ, "TERM": "xterm-256color"})
+        said, stopped, ends = b"", False, time.monotonic() + deadline
+        while (app.poll() is None or select.select([main_fd], [], [], 0)[0]) and time.monotonic() < ends:
             if select.select([main_fd], [], [], 1)[0]:  # drained, or the app would block on a full terminal
                 said += os.read(main_fd, 65536)
-        app.wait(timeout=60)
+            if stop_when_drawn and not stopped and stop_when_drawn in said:
+                app.send_signal(signal.SIGTERM)
+                stopped = True
+        return app.wait(timeout=10), said
     finally:
         os.close(main_fd)
         os.close(terminal)
+
+
+def test_an_app_that_fails_exits_1_not_0(tmp_path: Path) -> None:
+    """An install that lacked a screen (a wheel without tui/screens) printed Textual's traceback and
+    exited 0: a wrapper script or a service manager took the failure for a success."""
+    status, said = app_in_a_terminal(["--data-dir", str(tmp_path)],  # importing the screen fails, as it did
+                                     script="import sys; sys.modules['tui.screens.companies'] = None")
     assert b"ModuleNotFoundError" in said or b"ImportError" in said
-    assert app.returncode == 1
+    assert status == 1
+
+
+def test_the_app_stopped_by_sigterm_exits_143_as_the_commands_do(tmp_path: Path) -> None:
+    """systemctl stop, kill: the app closed as on ctrl+q (as it should) but exited 0, where a command
+    stopped so exits 143."""
+    status, said = app_in_a_terminal(["--data-dir", str(tmp_path)], stop_when_drawn=b"No companies yet.")
+    assert b"No companies yet." in said  # the empty list: the app was up when it was stopped
+    assert status == 128 + signal.SIGTERM
 
 
 def test_the_app_in_a_terminal_whose_locale_is_not_utf8_says_so_and_exits(tmp_path: Path) -> None:

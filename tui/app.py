@@ -69,8 +69,8 @@ class KeepbooksApp(App[None]):
         # half written (the default action left a backup's temporary files behind).
         loop = asyncio.get_running_loop()
         for signum in stop_signals():
-            if signum == signal.SIGTERM:
-                loop.add_signal_handler(signum, self.exit)
+            if signum == signal.SIGTERM:  # and ends with the status a command stopped so has
+                loop.add_signal_handler(signum, lambda: self.exit(return_code=128 + signal.SIGTERM))
             else:
                 loop.add_signal_handler(signum, self._hung_up)
 

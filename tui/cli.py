@@ -585,7 +585,7 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
 
     app = KeepbooksApp(folders)
     app.run()
-    return EXIT_FAILED if app.return_code else EXIT_OK  # Textual printed what failed
+    return app.return_code or EXIT_OK  # 1: Textual printed what failed; 143: stopped by SIGTERM
 
 
 def _written_folders(args: argparse.Namespace, folders: Folders) -> list[Path]:
