@@ -150,6 +150,28 @@ async def test_the_list_follows_backups_and_companies_made_elsewhere(folders, mo
         assert cursor_key(table) == str(first)
 
 
+async def test_the_list_follows_a_last_backup_deleted_elsewhere(folders, monkeypatch) -> None:
+    """Found by a helper: a last backup pruned or deleted from a shell changes no row of the catalog, and
+    the open list went on showing the plain date (the company safe) until the hidden r key."""
+    monkeypatch.setattr(companies_screen, "CATALOG_CHECK_SECONDS", 0.05)
+    first = add_sample(folders)
+    folders.backups.mkdir(parents=True, exist_ok=True)
+    backup = folders.backups / "cron.manager"
+    backup.write_bytes(b"a backup")
+    with Catalog(folders) as catalog:
+        record_backup(catalog, first, backup, 8, when=dt.datetime(2026, 5, 31, 2, 0))
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#companies", DataTable)
+        assert cells(table)[0][3] == "2026-05-31 02:00"
+        backup.unlink()  # prune, from cron
+        for _ in range(200):  # the screen's timer, every 0.05 s here
+            if cells(table)[0][3] != "2026-05-31 02:00":
+                break
+            await pilot.pause(0.05)
+        assert cells(table)[0][3] == "2026-05-31 02:00, file gone"
+
+
 async def test_enter_opens_the_summary_and_escape_comes_back(folders) -> None:
     add_sample(folders)
     app = app_for(folders)

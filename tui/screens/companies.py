@@ -76,6 +76,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         super().__init__()
         self._companies: list[CompanyInfo] = []
         self._read_version = -1  # the catalog's data_version when the list was read
+        self._files_seen: list[tuple[bool, bool]] = []  # _files_state() when the list was read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,9 +102,14 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self.set_interval(CATALOG_CHECK_SECONDS, self._follow_catalog)
 
     def _follow_catalog(self) -> None:
-        """A backup from cron or a company imported from a shell shows up while the list is open."""
-        if self.is_current and self.catalog.data_version() != self._read_version:
+        """A backup from cron or a company imported from a shell shows up while the list is open, and so
+        does a last backup deleted or pruned (or books gone) since, which changes no row of the catalog."""
+        if self.is_current and (self.catalog.data_version() != self._read_version
+                                or self._files_state() != self._files_seen):
             self.reload()
+
+    def _files_state(self) -> list[tuple[bool, bool]]:
+        return [(company.last_backup_gone, not company.books_path.is_file()) for company in self._companies]
 
     async def retranslate(self) -> None:
         """Redrawn in the language just chosen, from the companies already read; the filter is cleared."""
@@ -125,6 +131,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         except KeepbooksError as exc:
             self.notify(exc.message, severity="error", markup=False)
             self._companies = []
+        self._files_seen = self._files_state()
         self._fill(select_id)
 
     def _fill(self, select_id: int | None = None) -> None:
