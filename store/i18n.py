@@ -47,6 +47,17 @@ def detect_language(explicit: str | None = None, preferred: str | None = None) -
     return "en"
 
 
+def imposed_language(explicit: str | None = None) -> tuple[str, str] | None:
+    """The language the command line or the environment imposes over the remembered choice, and what
+    imposes it (``("fr", "--lang fr")``, ``("en", "KEEPBOOKS_LANG=en")``); None when neither does."""
+    if explicit and _language_code(explicit) in LANGUAGES:
+        return _language_code(explicit), f"--lang {explicit}"
+    value = os.environ.get("KEEPBOOKS_LANG")
+    if value and _language_code(value) in LANGUAGES:
+        return _language_code(value), f"KEEPBOOKS_LANG={value}"
+    return None
+
+
 def compile_catalog(po_path: Path) -> bytes:
     """The .mo bytes of the catalog at ``po_path``; fuzzy (unchecked) translations are left out."""
     from babel.messages.mofile import write_mo  # Babel only where a catalog must be compiled

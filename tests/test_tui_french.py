@@ -24,7 +24,7 @@ from textual.widgets._footer import FooterKey
 from store.catalog import Catalog
 from store.errors import StorageError
 from store.formats import format_money
-from store.i18n import current_language, set_language
+from store.i18n import current_language, imposed_language, set_language
 from store.preferences import FILENAME, load_preferences
 from test_tui_support import (COMPANY, TODAY, add_sample, app_for, make_backups, make_folders, record_backup,
                                wait_for)
@@ -280,6 +280,26 @@ async def test_the_app_starts_in_the_remembered_language(english_afterwards, fol
         await pilot.pause()
     set_language("en")
     assert cli._language(["--data-dir", str(folders.data)]) == "fr"  # what `keepbooks` opens the app in
+
+
+async def test_switching_against_lang_says_the_choice_holds_for_this_session(english_afterwards, folders,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started with --lang en (or KEEPBOOKS_LANG=en), the switch said keepbooks would start in French next
+    time, and it started in English: --lang wins over the remembered choice, as the README says."""
+    from tui import cli
+    from tui.app import KeepbooksApp
+
+    monkeypatch.setenv("KEEPBOOKS_LANG", "en")
+    app = KeepbooksApp(folders, today=lambda: TODAY, imposed_language=imposed_language(None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        [said] = [n.message for n in app._notifications]
+        assert said == ("L’interface est désormais en français pour cette session\u202f; keepbooks démarrera en "
+                        "anglais la prochaine fois, comme le veut KEEPBOOKS_LANG=en.")
+    set_language("en")
+    assert cli._language(["--data-dir", str(folders.data)]) == "en"  # as it says
+    assert imposed_language("fr") == ("fr", "--lang fr") and imposed_language(None) == ("en", "KEEPBOOKS_LANG=en")
 
 
 async def test_no_language_switch_inside_a_dialog(english_afterwards, folders) -> None:

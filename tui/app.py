@@ -31,6 +31,12 @@ SWITCHED = {
     "en": N_("The interface is now in English; keepbooks will start in English next time."),
     "fr": N_("The interface is now in French; keepbooks will start in French next time."),
 }
+SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at start, and will again
+    "en": N_("The interface is now in English for this session; keepbooks will start in French next time, as "
+             "{option} says."),
+    "fr": N_("The interface is now in French for this session; keepbooks will start in English next time, as "
+             "{option} says."),
+}
 
 
 HANG_UP_SECONDS = 60  # how long a backup or import stopped by a hang-up may take to remove its files
@@ -51,9 +57,11 @@ class KeepbooksApp(App[None]):
                 show=False, id="app.language"),
     ]
 
-    def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None) -> None:
+    def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None,
+                 imposed_language: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.folders = folders
+        self.imposed_language = imposed_language  # (language, "--lang fr"): see store.i18n.imposed_language
         self.today: Callable[[], dt.date] = today or dt.date.today
         self.catalog = Catalog(folders)  # raises a StorageError with a message for people
         self._hanging_up: asyncio.Task[None] | None = None
@@ -147,7 +155,11 @@ class KeepbooksApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, TranslatedScreen):
                 await screen.retranslate()
-        if problem is None:
+        if problem is None and self.imposed_language is not None and self.imposed_language[0] != language:
+            # Remembered, but what imposed the language at start (--lang, KEEPBOOKS_LANG) will again.
+            self.notify(_(SWITCHED_FOR_NOW[language]).format(option=self.imposed_language[1]),
+                        title=LANGUAGE_NAMES[language], markup=False)
+        elif problem is None:
             self.notify(_(SWITCHED[language]), title=LANGUAGE_NAMES[language])
         else:
             self.notify(_("The language is switched for this session only: {reason}").format(reason=problem),

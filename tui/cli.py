@@ -25,7 +25,7 @@ from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.errors import KeepbooksError, StorageError, system_reason
 from store.formats import format_datetime, format_number, format_path, format_size
-from store.i18n import _, current_language, detect_language, ngettext, set_language
+from store.i18n import _, current_language, detect_language, imposed_language, ngettext, set_language
 from store.preferences import load_preferences
 from store.progress import Progress, ProgressCallback
 from tui.signals import stop_signals
@@ -583,7 +583,7 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
                            "start it under a UTF-8 locale: LANG=C.UTF-8 keepbooks").format(encoding=encoding))
     from tui.app import KeepbooksApp  # textual is loaded only here
 
-    app = KeepbooksApp(folders)
+    app = KeepbooksApp(folders, imposed_language=imposed_language(args.lang))
     app.run()
     return app.return_code or EXIT_OK  # 1: Textual printed what failed; 143: stopped by SIGTERM
 
@@ -659,7 +659,8 @@ def _add_output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """--quiet and --progress work before the command (for every command) or after it (that command);
     a subcommand's defaults are suppressed so that they never undo the option given before it."""
     parser.add_argument("-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
-                        help=_("print nothing but errors (JSON asked for with --json is still printed)"))
+                        help=_("print only errors and what the command is there to show (a list, a manifest, "
+                               "JSON): no progress, no report of the work done"))
     parser.add_argument("--progress", choices=["auto", "json", "none"], default="auto" if top else argparse.SUPPRESS,
                         help=_("progress on stderr: auto (a bar when stderr is a terminal), json (one JSON "
                                "object per line) or none"))
@@ -674,7 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "else the user data folder)"))
     parser.add_argument("--backup-dir", metavar="PATH", help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, "
                                                                "else backups/ in the data folder)"))
-    parser.add_argument("--lang", choices=["en", "fr"], help=_("interface language (default: from the locale)"))
+    parser.add_argument("--lang", choices=["en", "fr"], help=_("interface language (default: $KEEPBOOKS_LANG, else the language chosen in the app, else "
+                               "the locale)"))
     _add_output_options(parser, top=True)
     parser.set_defaults(handler=cmd_tui)
     commands = parser.add_subparsers(title=_("commands"), metavar="COMMAND", parser_class=Parser)
@@ -696,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("company", nargs="?", metavar="COMPANY", help=_("the company's name or id"))
     backup.add_argument("--all", action="store_true",
                         help=_("back up every company, one file each with its default name"))
-    backup.add_argument("-o", "--output", metavar="PATH|DIR|-",
+    backup.add_argument("-o", "--output", metavar="FILE|DIR|-",
                         help=_("file or folder to write to, or - for stdout (default: the backups folder)"))
     backup.add_argument("--no-attachments", action="store_true", help=_("leave the attachments out"))
     backup.add_argument("--no-emails", action="store_true", help=_("leave the emails out"))
