@@ -774,6 +774,7 @@ def _language(argv: Sequence[str]) -> str:
     return detect_language(_option_from_argv(argv, "--lang"), preferred)
 
 
+LISTING = (cmd_companies, cmd_inspect)  # what they print is all they do: a reader may stop early
 WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui, cmd_untrash)  # the commands that make or change files
 
 
@@ -786,6 +787,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="backslashreplace")
     set_language(_language(argv))  # before help texts are built
+    args: argparse.Namespace | None = None
     try:
         parser = build_parser()
         try:
@@ -828,6 +830,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if getattr(args, "handler", None) in LISTING:  # `keepbooks companies | head`: the reader had its part
+            return 128 + signal.SIGPIPE  # as a listing tool stopped by the closed pipe, without a word
         warn(_("what reads the output stopped before its end (a closed pipe); what it got is incomplete"))
         return EXIT_FAILED
     except Exception as exc:  # a bug: still one line, with a way to get the details
