@@ -73,6 +73,7 @@ def app_in_a_terminal(args: list[str], *, script: str = "", stop_when_drawn: byt
 
     code = f"{script}\nfrom tui.cli import main; import sys; sys.exit(main(sys.argv[1:]))"
     main_fd, terminal = pty.openpty()
+    app: subprocess.Popen | None = None
     try:
         app = subprocess.Popen([sys.executable, "-c", code, *args], stdin=terminal, stdout=terminal,
                                stderr=terminal, env={**os.environ, "TERM": "xterm-256color"})
@@ -85,6 +86,9 @@ def app_in_a_terminal(args: list[str], *, script: str = "", stop_when_drawn: byt
                 stopped = True
         return app.wait(timeout=10), said
     finally:
+        if app is not None and app.poll() is None:  # failed to end: not left running after the test
+            app.kill()
+            app.wait()
         os.close(main_fd)
         os.close(terminal)
 

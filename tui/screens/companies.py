@@ -77,6 +77,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self._companies: list[CompanyInfo] = []
         self._read_version = -1  # the catalog's data_version when the list was read
         self._files_seen: list[tuple[bool, bool]] = []  # _files_state() when the list was read
+        self._filled_width = -1  # the screen's width when the rows were last made
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,7 +99,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.reload()
+        # The list is read when the screen comes up (on_screen_resume, also the first time), once.
         self.set_interval(CATALOG_CHECK_SECONDS, self._follow_catalog)
 
     def _follow_catalog(self) -> None:
@@ -137,6 +138,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
     def _fill(self, select_id: int | None = None) -> None:
         table = self.query_one("#companies", DataTable)
         current = str(select_id) if select_id is not None else cursor_key(table)
+        self._filled_width = self.size.width
         table.clear()
         typed = self.query_one("#filter", Input).value.strip()
         query = searchable(typed)
@@ -194,7 +196,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         return next((c for c in self._companies if str(c.id) == key), None)
 
     def on_resize(self) -> None:
-        self._fill()  # the room for names changed
+        if self._filled_width != self.size.width:  # the room for names changed (the first sizes repeat)
+            self._fill()
 
     def on_screen_resume(self) -> None:
         self.reload()  # back from a company: its last backup or last change may be new
