@@ -26,7 +26,7 @@ from store.config import Folders, ensure_folder
 from store.db import connect
 from store.durable import disk_full
 from store.errors import Ambiguous, InvalidInput, NotFound, StorageError, system_reason
-from store.formats import format_path
+from store.formats import format_path, name_order
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
 
@@ -249,8 +249,9 @@ class Catalog:
     _COLUMNS = "id, name, created_at, last_change, last_backup_at, last_backup_file, last_backup_size"
 
     def companies(self) -> list[CompanyInfo]:
-        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY name COLLATE NOCASE, id")
-        return [self._info(row) for row in rows]
+        """Every company, in name order as a person reads it (formats.name_order), then by id."""
+        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY id")
+        return sorted((self._info(row) for row in rows), key=lambda info: name_order(info.name))
 
     def get(self, company_id: int) -> CompanyInfo:
         row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?", (company_id,)).fetchone()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,3 +108,16 @@ def format_path(path: Path | str) -> str:
     """A file's path as text that can be shown, stored in SQLite or JSON: bytes that are not UTF-8 (a
     name made under another encoding, which Python holds as lone surrogates) are written as ``\\xe9``."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def searchable(text: str) -> str:
+    """``text`` as a search compares it: case and accents aside ("cafe" finds "Café": a keyboard or
+    terminal without accents must still find every company)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_order(name: str) -> list[str | int]:
+    """The order of names in a list, as a person reads them: "Épicerie" among the E (not after "Z", as
+    the code points put it), and "Lefèvre 9" before "Lefèvre 10"."""
+    return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", searchable(name)))]

@@ -37,6 +37,15 @@ def test_created_companies_are_listed_with_their_size(catalog: Catalog) -> None:
         assert books.settings().currency == "EUR"
 
 
+def test_companies_come_in_the_order_a_person_reads_names(catalog: Catalog) -> None:
+    """Found by a helper in French: "Épicerie du Marché" came after "Transports Roux" (code point order),
+    and "Lefèvre 973" before "Lefèvre 98"."""
+    for name in ("Transports Roux", "Épicerie du Marché", "Lefèvre 98", "lefèvre 973", "Lefèvre 97", "Zoé"):
+        catalog.create(name)
+    assert [c.name for c in catalog.companies()] == [
+        "Épicerie du Marché", "Lefèvre 97", "Lefèvre 98", "lefèvre 973", "Transports Roux", "Zoé"]
+
+
 def test_a_change_updates_last_change(catalog: Catalog) -> None:
     info = catalog.create("Acme")
     catalog.touch(info.id, info.last_change.replace(year=2000))

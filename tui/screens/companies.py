@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-import unicodedata
 from collections import Counter
 
 from rich.cells import cell_len
@@ -20,6 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from store import sample
 from store.catalog import Catalog, CompanyInfo
 from store.errors import KeepbooksError
+from store.formats import searchable
 from store.i18n import N_, _
 from store.progress import Progress
 from tui import formatting
@@ -36,13 +36,6 @@ SHORTEST_NAME = 20
 CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
-
-
-def searchable(text: str) -> str:
-    """``text`` as the filter compares it: case and accents aside ("cafe" finds "Café": a keyboard or
-    terminal without accents must still find every company)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class CompaniesScreen(TranslatedScreen, Screen[None]):
