@@ -40,7 +40,6 @@ SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at sta
 
 
 HANG_UP_SECONDS = 60  # how long a backup or import stopped by a hang-up may take to remove its files
-QUIT_QUESTION = "quit-question"  # the id of "Stop and quit?": ctrl+q again while it is asked quits
 
 
 class KeepbooksApp(App[None]):
@@ -169,7 +168,7 @@ class KeepbooksApp(App[None]):
         """ctrl+q asks first while a backup, import or verify runs, as Escape does (a long backup is not
         thrown away by a key pressed by mistake); pressed again while asked, it quits. Quitting stops
         the work, whose clean-up leaves no file behind."""
-        from tui.screens.confirm import ConfirmScreen
+        from tui.screens.confirm import QUIT_QUESTION, ConfirmScreen
         from tui.screens.running import RunningDialog
 
         running = [s for s in self.screen_stack if isinstance(s, RunningDialog) and s.running]

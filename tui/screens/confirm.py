@@ -1,4 +1,4 @@
-"""A yes/no question as a modal: destructive or irreversible steps ask first."""
+"""A yes/no question as a modal (destructive or irreversible steps ask first), and a notice to close."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from textual.widgets import Button, Footer
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
 from tui.widgets.sentence import Sentence
+
+
+QUIT_QUESTION = "quit-question"  # the id of ctrl+q's "Stop and quit?" (tui/app.py)
 
 
 class ConfirmScreen(TranslatedScreen, ModalScreen[bool]):
@@ -50,3 +53,30 @@ class ConfirmScreen(TranslatedScreen, ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class NoticeScreen(TranslatedScreen, ModalScreen[None]):
+    """Something to read before going on, closed by Enter or Escape. It takes the place of a question
+    that became moot (the work it asked about ended): the keys meant for the question land here, not on
+    the screen behind it."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="notice.close")]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes="dialog"):
+            yield Sentence(self.text, id="notice-text")
+            with Horizontal(id="confirm-buttons", classes="dialog-buttons"):
+                yield Button(_("OK"), id="notice-ok", variant="primary")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#notice-ok", Button).focus()
+
+    @on(Button.Pressed, "#notice-ok")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -19,6 +19,7 @@ from store.progress import Progress, ProgressCallback
 from store.i18n import _
 from tui.formatting import error_text
 from tui.language import TranslatedScreen
+from tui.screens.confirm import QUIT_QUESTION, ConfirmScreen, NoticeScreen
 from tui.messages import Progressed
 from tui.widgets.progress import ProgressView, StopGuard, throttled
 
@@ -80,6 +81,9 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         # What was asked over the dialog ("Stop?", ctrl+q's "Stop and quit?", the palette) is moot now:
         # closed before the dialog closes, one by one and awaited (pops left to run later took the
         # screen under the dialog with them: a blank app).
+        above = self.app.screen_stack[self.app.screen_stack.index(self) + 1:] if self in self.app.screen_stack else []
+        quit_asked = any(screen.id == QUIT_QUESTION for screen in above)
+        stop_asked = any(isinstance(screen, ConfirmScreen) for screen in above)
         while self.app.screen is not self and self in self.app.screen_stack:
             await self.app.pop_screen()
         self.set_class(False, "-running")
@@ -91,6 +95,11 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         else:
             self.query_one(ProgressView).stopped_at(self._last_progress)
             self.failed(error_text(worker.error))
+        if quit_asked:  # ctrl+q was pressed to quit, and asked only because the work ran: it no longer does
+            self.app.exit()
+        elif stop_asked:  # the keys meant for the question go to this notice, not to the screen behind
+            await self.app.push_screen(NoticeScreen(_("It ended before you answered: there is nothing left to "
+                                                      "stop.")))
 
     def succeeded(self, result: Any) -> None:
         raise NotImplementedError
