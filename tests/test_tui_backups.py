@@ -232,7 +232,13 @@ async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")  # keep it
         assert (folders.backups / "Lean.manager").exists()
-        await pilot.press("d", "y")
+        await pilot.press("d")
+        assert app.focused is app.screen.query_one("#confirm-no")  # the safe answer first
+        await pilot.press("left")  # ← and → go from button to button (a helper looked for them)
+        assert app.focused is app.screen.query_one("#confirm-yes")
+        await pilot.press("right", "right")  # round the row
+        assert app.focused is app.screen.query_one("#confirm-yes")
+        await pilot.press("enter")
         await wait_for(app, "scan", pilot=pilot)
         assert not (folders.backups / "Lean.manager").exists()
         assert "Lean.manager" not in [b.path.name for b in screen.backups]

@@ -25,6 +25,7 @@ from tui import formatting
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.running import RunningDialog
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.progress import ProgressView
 from tui.widgets.sentence import Sentence
 from tui.widgets.text_field import TextField
@@ -75,7 +76,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                 yield Label("", id="estimate", classes="muted")
             yield ProgressView(id="running")
             yield Sentence("", id="error", classes="error")
-            with Horizontal(classes="dialog-buttons"):
+            with ButtonRow():
                 yield Button(_("Backup"), id="start", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield Footer(compact=True)

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label
 from textual.worker import Worker, WorkerState
@@ -35,6 +35,7 @@ from tui.screens.import_company import ImportScreen
 from tui.screens.verify import VerifyScreen
 from tui.contents import contents
 from tui.widgets.backup_preview import BackupPreview
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.tables import RowTable, cursor_key, keep_cursor_on
 
 
@@ -86,7 +87,7 @@ class DetailsScreen(TranslatedScreen, ModalScreen[None]):
         with Vertical(classes="dialog", id="details-dialog"):
             yield Label(self.backup.path.name, classes="dialog-title", markup=False)
             yield BackupPreview(id="details")
-            with Horizontal(classes="dialog-buttons"):
+            with ButtonRow():
                 yield Button(_("Close"), id="close", variant="primary")
         yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer
 
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.sentence import Sentence
 
 
@@ -35,7 +36,7 @@ class ConfirmScreen(TranslatedScreen, ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
             yield Sentence(self.question, id="confirm-question")
-            with Horizontal(id="confirm-buttons", classes="dialog-buttons"):
+            with ButtonRow(id="confirm-buttons"):
                 yield Button(self.yes_label, id="confirm-yes", variant="error")
                 yield Button(self.no_label, id="confirm-no", variant="primary")
         yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)
@@ -70,7 +71,7 @@ class NoticeScreen(TranslatedScreen, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
             yield Sentence(self.text, id="notice-text")
-            with Horizontal(id="confirm-buttons", classes="dialog-buttons"):
+            with ButtonRow(id="confirm-buttons"):
                 yield Button(_("OK"), id="notice-ok", variant="primary")
         yield Footer(compact=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
 
@@ -16,6 +16,7 @@ from store.errors import system_reason
 from store.i18n import N_, _
 from tui import paths
 from tui.language import TranslatedScreen
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.path_field import PathField
 from tui.widgets.sentence import Sentence
 
@@ -63,7 +64,7 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
             yield Label(self.title_text, classes="dialog-title")
             yield PathField(str(self.folder), base=Path.cwd, folders_only=True, id="folder", select_on_focus=False)
             yield Sentence("", id="folder-note", classes="muted")
-            with Horizontal(classes="dialog-buttons"):
+            with ButtonRow():
                 yield Button(_("Use this folder"), id="use", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)

@@ -13,7 +13,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label
 from textual.worker import get_current_worker
@@ -27,6 +27,7 @@ from store.errors import InvalidInput, KeepbooksError
 from store.i18n import N_, _
 from tui.screens.running import RunningDialog
 from tui.contents import holds
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.progress import ProgressView
 from tui.widgets.sentence import Sentence
 from tui.widgets.text_field import TextField
@@ -64,7 +65,7 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
                 yield Sentence("", id="name-note")
             yield ProgressView(id="running")
             yield Sentence("", id="error", classes="error")
-            with Horizontal(classes="dialog-buttons"):
+            with ButtonRow():
                 yield Button(_("Import"), id="start", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield Footer(compact=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
 
@@ -15,6 +15,7 @@ from store.books import check_company_name, check_currency
 from store.errors import InvalidInput, KeepbooksError
 from store.i18n import N_, _
 from tui.language import TranslatedScreen
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.sentence import Sentence
 from tui.widgets.text_field import TextField
 
@@ -38,7 +39,7 @@ class NewCompanyScreen(TranslatedScreen, ModalScreen[NewCompany | None]):
             yield Label(_("Currency"), classes="field-label")
             yield TextField("EUR", id="currency", max_length=3, select_on_focus=False)
             yield Sentence("", id="currency-error", classes="error")
-            with Horizontal(classes="dialog-buttons"):
+            with ButtonRow():
                 yield Button(_("Create"), id="create", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield Footer(compact=True)  # its own keys: the screen's behind it showed through (n, del…)

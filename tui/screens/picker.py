@@ -31,6 +31,7 @@ from tui import formatting, paths
 from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.path_field import PathField
 from tui.widgets.sentence import Sentence
 
@@ -111,7 +112,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
                     yield BackupTree(self.folder, id="tree")
                     yield Label("", id="tree-empty", classes="muted", markup=False)
                 yield BackupPreview(id="preview")
-            with Horizontal(classes="dialog-buttons", id="picker-buttons"):
+            with ButtonRow(id="picker-buttons"):
                 yield Button(_("Import"), id="import", variant="primary", disabled=True, compact=True)
                 yield Button(_("Cancel"), id="cancel", compact=True)
         yield Footer(compact=True)

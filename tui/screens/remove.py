@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -20,6 +20,7 @@ from store.catalog import CompanyInfo
 from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.sentence import Sentence
 
 Choice = str  # "backup" (back up, then remove) or "remove"
@@ -42,7 +43,7 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
             yield Static(self._facts(None), id="facts")
             yield Sentence(_("Its folder will be moved to {trash}, not deleted: keepbooks untrash puts it back.")
                            .format(trash=trash), id="where", classes="muted")
-            with Horizontal(classes="dialog-buttons"):
+            with ButtonRow():
                 yield Button(_("Back up first"), id="backup", variant="primary")
                 yield Button(_("Remove"), id="remove", variant="error")
                 yield Button(_("Cancel"), id="cancel")

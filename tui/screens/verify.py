@@ -7,7 +7,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Button, Footer, Label
 from textual.worker import get_current_worker
 
@@ -16,6 +16,7 @@ from store.archive import Manifest
 from store.i18n import N_, _, ngettext
 from tui import formatting
 from tui.screens.running import RunningDialog
+from tui.widgets.button_row import ButtonRow
 from tui.widgets.progress import ProgressView
 
 
@@ -36,7 +37,7 @@ class VerifyScreen(RunningDialog[bool | None]):
             yield Label(_("Verify {file}").format(file=self.path.name), classes="dialog-title", markup=False)
             yield ProgressView(id="running")
             yield Label("", id="result", markup=False)
-            with Horizontal(classes="dialog-buttons"):
+            with ButtonRow():
                 yield Button(_("Cancel"), id="cancel")
         yield Footer(compact=True)
 
