@@ -63,6 +63,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
                 id="companies.remove"),
         Binding("r", "reload", N_("Reload"), show=False, id="companies.reload"),
         Binding("escape", "clear_filter", N_("Clear filter"), show=False, id="companies.clear_filter"),
+        # From the filter (the list takes ↓ itself when it has the focus): down to the companies it shows.
+        Binding("down", "to_list", N_("To the list"), show=False, id="companies.to_list"),
     ]
 
     def __init__(self) -> None:
@@ -293,7 +295,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self._fill()
 
     @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
+    def action_to_list(self) -> None:
         self.query_one("#companies", DataTable).focus()
 
     def action_reload(self) -> None:
