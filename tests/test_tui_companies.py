@@ -432,6 +432,11 @@ async def test_the_keys_panel_closes_from_the_palette_as_it_opened(folders) -> N
         keys_entry().callback()
         await pilot.pause()
         assert not app.screen.query("HelpPanel")
+        for key in ("f1", "question_mark"):  # where people look for help first (a helper pressed both)
+            await pilot.press(key)
+            assert app.screen.query("HelpPanel")
+            await pilot.press(key)
+            assert not app.screen.query("HelpPanel")
 
 
 async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(folders, tmp_path,

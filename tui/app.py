@@ -54,6 +54,8 @@ class KeepbooksApp(App[None]):
         Binding("ctrl+q", "quit", N_("Quit"), priority=True, show=False, id="app.quit"),
         Binding("l", "language", N_("Language"), tooltip=N_("Switch the interface between English and French"),
                 show=False, id="app.language"),
+        # Where people look for help (a helper pressed both): the keys of the screen, as the palette's Keys.
+        Binding("f1,question_mark", "toggle_keys", N_("Keys"), show=False, id="app.keys"),
     ]
 
     def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None,
@@ -93,6 +95,12 @@ class KeepbooksApp(App[None]):
             await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), HANG_UP_SECONDS)
         finally:
             os._exit(128 + signal.SIGHUP)
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own entries, with our words (translated) for the ones people use.
