@@ -234,7 +234,16 @@ async def test_import_with_the_suggested_name_selects_the_new_company(folders) -
         table = app.screen.query_one("#companies", DataTable)
         assert str(table.get_row_at(table.cursor_row)[0]) == RESTORED
         assert any(RESTORED in n.message and not n.markup for n in app._notifications)
-    assert sorted(company_names(folders)) == sorted([COMPANY, RESTORED])
+        # The same backup again, the same day: the suggestion was the name the first import took.
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Lean.manager")
+        await pilot.press("enter")
+        again = f"{COMPANY} (restored {TODAY.isoformat()}, 2)"
+        assert f"Suggested: {again} (press → to use it)." in str(app.screen.query_one("#name-note", Label).content)
+        await pilot.pause()
+        await pilot.press("right", "enter")
+        await wait_for(app, "import", pilot=pilot)
+    assert sorted(company_names(folders)) == sorted([COMPANY, RESTORED, again])
     with Catalog(folders) as catalog, catalog.open_books(catalog.find(RESTORED).id) as books:
         assert books.settings().name == RESTORED
     assert leftovers(folders) == []

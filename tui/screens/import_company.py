@@ -33,8 +33,15 @@ from tui.widgets.sentence import Sentence
 from tui.widgets.text_field import TextField
 
 
-def restored_name(name: str, day: str) -> str:
-    return _("{name} (restored {date})").format(name=name, date=day)
+def restored_name(name: str, day: str, taken: set[str]) -> str:
+    """The name suggested for a company restored on ``day``, not one of ``taken`` (casefolded names):
+    the same backup imported twice the same day got the name the first import took."""
+    suggestion = _("{name} (restored {date})").format(name=name, date=day)
+    number = 2
+    while suggestion.casefold() in taken:
+        suggestion = _("{name} (restored {date}, {number})").format(name=name, date=day, number=number)
+        number += 1
+    return suggestion
 
 
 class ImportScreen(RunningDialog[CompanyInfo | None]):
@@ -51,7 +58,7 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
 
     def compose(self) -> ComposeResult:
         today = self.app.today().isoformat()  # type: ignore[attr-defined]  # part of a name: ISO, as in files
-        self.suggestion = restored_name(self.manifest.company_name, today)
+        self.suggestion = restored_name(self.manifest.company_name, today, self._existing_names)
         taken = self._name_taken(self.manifest.company_name)
         with Vertical(classes="dialog", id="import-dialog"):
             yield Label(_("Import {name}").format(name=self.manifest.company_name), classes="dialog-title",
