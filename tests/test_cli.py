@@ -128,6 +128,23 @@ def test_the_app_in_a_terminal_whose_locale_is_not_utf8_says_so_and_exits(tmp_pa
                             "has none of; start it under a UTF-8 locale: LANG=C.UTF-8 keepbooks")
 
 
+def test_the_app_with_stderr_redirected_in_a_terminal_says_that_is_why(tmp_path: Path) -> None:
+    """`keepbooks 2>err.log` in a terminal: the app draws on stderr, so it cannot start there; it said it
+    needed a terminal (over SSH: ssh -t), which the person had (a helper)."""
+    import pty
+
+    main_fd, terminal = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "tui.cli", "--data-dir", str(tmp_path)], stdin=terminal,
+                                stdout=terminal, stderr=subprocess.PIPE, timeout=60, text=True)
+    finally:
+        os.close(main_fd)
+        os.close(terminal)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("keepbooks: the app draws on stderr, which goes to a file or a pipe here: "
+                                     "start it without redirecting stderr (2>…)")
+
+
 def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     with Catalog(Folders(data=tmp_path, backups=tmp_path / "backups")):
         pass  # the app made the data folder, no company yet
