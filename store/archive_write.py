@@ -62,7 +62,7 @@ from store.durable import DirectFile, disk_full, fsync_path
 from store.errors import InvalidInput, NotFound, StorageError, system_reason
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
-from store.progress import Progress, ProgressCallback, check_cancel, no_progress
+from store.progress import Progress, ProgressCallback, check_cancel, in_steps, no_progress
 
 COMPRESSION_LEVEL = 3
 # The tar stream is cut into pieces of about FRAME_BYTES, each compressed into its own zstd frame by
@@ -729,6 +729,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                    progress: ProgressCallback, cancel: threading.Event | None) -> Manifest:
     """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder."""
     check_cancel(cancel)
+    progress = in_steps(progress, 3 if include.attachments else 2)  # copy, the books, the attachments
     snapshot = work / DATABASE_NAME
     try:
         copier, src = _open_snapshot(books_path, snapshot)

@@ -283,7 +283,7 @@ def test_backup_to_a_terminal_is_refused_before_anything_is_written(data: Path, 
 # --- progress --------------------------------------------------------------------------------------
 
 PROGRESS_KEYS = {"event": str, "company": str, "company_id": int, "phase": str, "label": str, "done": int,
-                 "total": int, "unit": str}
+                 "total": int, "unit": str, "step": int, "steps": int}
 
 
 def test_progress_json_lines_parse_and_name_phases_in_english(data: Path) -> None:
@@ -307,6 +307,9 @@ def test_progress_json_lines_parse_and_name_phases_in_english(data: Path) -> Non
     assert any(e["label"] != e["phase"] for e in events)  # the label is French, the phase is not
     finished = [e for e in events if e["company"] == "Atelier Lefèvre" and e["phase"] == "Compressing attachments"]
     assert finished[-1]["done"] == finished[-1]["total"] > 0
+    # Which of the backup's phases each is: a time left of one is not taken for the backup's.
+    assert {(e["phase"], e["step"], e["steps"]) for e in events if e["company"] == "Atelier Lefèvre"} == {
+        ("Copying the books", 1, 3), ("Compressing the books", 2, 3), ("Compressing attachments", 3, 3)}
 
 
 def test_a_closed_progress_pipe_does_not_stop_the_backup(tmp_path: Path) -> None:
@@ -354,8 +357,9 @@ def run_with_terminal_stderr(*args: str) -> tuple[int, bytes, bytes]:
 def test_a_progress_bar_on_a_terminal_and_nothing_with_quiet(data: Path) -> None:
     code, out, terminal = run_with_terminal_stderr(*cli(data, "backup", "--all"))
     assert code == 1
-    for phase in ("Copying the books", "Compressing the books", "Compressing attachments"):
-        assert f"Atelier Lefèvre · {phase}".encode() in terminal and f"Cave Dubois · {phase}".encode() in terminal
+    for step, phase in enumerate(("Copying the books", "Compressing the books", "Compressing attachments"), 1):
+        line = f"Step {step} of 3: {phase}"
+        assert f"Atelier Lefèvre · {line}".encode() in terminal and f"Cave Dubois · {line}".encode() in terminal
     assert "━".encode() in terminal
     assert b"Broken (#2) failed" in terminal
     assert b"Backed up 2 of 3 companies" in out and b"\x1b[" not in out  # stdout stays plain text

@@ -13,8 +13,10 @@ from textual.widgets import Button, Checkbox, Input, Label
 from store import archive
 from store.catalog import Catalog
 from store.config import Folders
+from store.progress import Progress
 from test_tui_support import COMPANY, TODAY, add_sample, app_for, hold_at_first_report, make_folders, wait_for
 from tui import app as app_module
+from tui import formatting
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.confirm import ConfirmScreen
@@ -420,3 +422,21 @@ async def test_ctrl_q_asked_during_a_backup_quits_once_it_has_ended(folders, mon
         await pilot.pause()
         assert app.return_code == 0 and not app.is_running
     archive.verify(folders.backups / DEFAULT_NAME)
+
+
+def test_time_left_is_given_in_the_backups_last_phase_only_and_not_once_done(monkeypatch) -> None:
+    """Found by a helper: 'Compressing the books 70 % … 0 s left' with 1 GB of attachments to go (each
+    phase counts from zero), and a finished verify still said '0 s left'."""
+    from tui.widgets import progress as progress_widget
+    from tui.widgets.progress import ProgressView
+
+    monkeypatch.setattr(progress_widget, "clock", iter([0.0, 1.0, 2.0, 3.0, 4.0]).__next__)
+    view = ProgressView()
+    books = [Progress("Compressing the books", done, 100_000_000, step=2, steps=3) for done in (0, 50_000_000)]
+    attachments = [Progress("Compressing attachments", done, 1_000_000_000, step=3, steps=3)
+                   for done in (0, 500_000_000, 1_000_000_000)]
+    said = [view._numbers(report) for report in books + attachments]
+    assert said[1] == "50.0 MB of 100.0 MB · 50.0 MB/s"  # no time left: the attachments are still to come
+    assert said[3] == "500.0 MB of 1.0 GB · 500.0 MB/s · 1 s left"
+    assert said[4] == "1.0 GB of 1.0 GB · 500.0 MB/s"  # done
+    assert formatting.phase_line(books[0]) == "Step 2 of 3: Compressing the books"

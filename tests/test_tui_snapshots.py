@@ -106,8 +106,8 @@ def test_backup_in_progress(snap_compare, folders, monkeypatch) -> None:
     reported = threading.Event()
 
     def steady_backup(catalog, company_id, destination, *, include, force, progress, cancel):
-        progress(Progress("Compressing attachments", 1_000_000, 10_000_000))
-        progress(Progress("Compressing attachments", 3_400_000, 10_000_000))
+        progress(Progress("Compressing attachments", 1_000_000, 10_000_000, step=3, steps=3))
+        progress(Progress("Compressing attachments", 3_400_000, 10_000_000, step=3, steps=3))
         reported.set()
         cancel.wait(timeout=30)  # set by Textual when the app closes after the snapshot
         raise Cancelled("Cancelled; nothing was kept.")

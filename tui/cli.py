@@ -111,7 +111,7 @@ class JsonReporter(Reporter):
             event = {"event": "progress", "company": company, "company_id": company_id,
                      "phase": english(progress.phase),
                      "label": progress.phase, "done": progress.done, "total": progress.total,
-                     "unit": progress.unit}
+                     "unit": progress.unit, "step": progress.step, "steps": progress.steps}
             if self.stream is None:
                 return
             try:
@@ -147,12 +147,14 @@ class BarReporter(Reporter):
         return f"{done} / {format_number(progress.total)}" if progress.total else done
 
     def for_company(self, company: str | None, company_id: int | None = None) -> ProgressCallback:
+        from tui.formatting import phase_line  # with Rich, as the bar: not where no bar is drawn
+
         def report(progress: Progress) -> None:
             phase, task = self._tasks.get(company_id, ("", None))
             if progress.phase != phase:  # a new phase starts a new bar: its speed and time left restart
                 if task is not None:
                     self._display.remove_task(task)
-                label = f"{company} · {progress.phase}" if company else progress.phase
+                label = f"{company} · {phase_line(progress)}" if company else phase_line(progress)
                 task = self._display.add_task(label, total=progress.total or None, amount="")
                 self._tasks[company_id] = (progress.phase, task)
                 self._display.update(task, completed=progress.done, amount=self._amount(progress), refresh=True)

@@ -15,6 +15,7 @@ from rich.cells import cell_len, set_cell_size
 from store import formats
 from store.errors import KeepbooksError, system_reason
 from store.i18n import _
+from store.progress import Progress
 
 
 def shortened(text: str, limit: int) -> str:
@@ -89,3 +90,10 @@ def error_text(error: BaseException | None) -> str:
         reason = system_reason(error)
         return _("{reason}: {path}").format(reason=reason, path=error.filename) if error.filename else reason
     return _("unexpected error {error!r}").format(error=error)
+
+
+def phase_line(progress: Progress) -> str:
+    """The phase, with its place among the operation's phases when it has several."""
+    if not progress.steps:
+        return progress.phase
+    return _("Step {step} of {steps}: {phase}").format(step=progress.step, steps=progress.steps, phase=progress.phase)

@@ -65,7 +65,7 @@ class ProgressView(Vertical):
         self.query_one("#phase", Label).update(phase)
 
     def show(self, progress: Progress) -> None:
-        self.query_one("#phase", Label).update(progress.phase)
+        self.query_one("#phase", Label).update(formatting.phase_line(progress))
         self.query_one("#bar", ProgressBar).update(total=progress.total or None, progress=progress.done)
         self.query_one("#numbers", Label).update(self._numbers(progress))
 
@@ -84,7 +84,8 @@ class ProgressView(Vertical):
         return _("{done} of {total}").format(done=show(progress.done), total=show(progress.total))
 
     def _numbers(self, progress: Progress) -> str:
-        """Done and total, speed and time left of the current phase (each phase counts from zero)."""
+        """Done and total and speed of the current phase (each phase counts from zero), and the time left
+        when it is the last."""
         now = clock()
         if self._phase is None or self._phase[0] != progress.phase or progress.done < self._phase[2]:
             self._phase = (progress.phase, now, progress.done)
@@ -96,8 +97,11 @@ class ProgressView(Vertical):
         if elapsed > 0.25 and progress.done > done_then:
             rate = (progress.done - done_then) / elapsed
             parts.append(formatting.speed(rate))
-            left = max(0, progress.total - progress.done) / rate
-            parts.append(_("{time} left").format(time=formatting.duration(left)))
+            # Time left only for the operation's last phase (an earlier one's said "0 s left" with the
+            # attachments still to do), and not once it is done.
+            if progress.step == progress.steps and progress.done < progress.total:
+                left = (progress.total - progress.done) / rate
+                parts.append(_("{time} left").format(time=formatting.duration(left)))
         return " · ".join(parts)
 
 
