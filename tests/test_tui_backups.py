@@ -119,6 +119,12 @@ async def test_lists_the_backups_newest_first_from_their_manifests(folders) -> N
         assert by_name["Lean.manager"][3] == "without history"
         assert by_name["junk.manager"][0] == "junk.manager" and by_name["junk.manager"][3] == "cannot be used"
         assert "4 files" in str(screen.query_one("#folder-line", Label).content)
+        # Rows of one company can read alike (a helper had 2,000 of them): the line under the list names
+        # the file of the row the cursor is on.
+        file_line = screen.query_one("#file-line", Label)
+        assert str(file_line.content) == f"File: {newest_first[0]}"
+        await pilot.press("down")
+        assert str(file_line.content) == f"File: {newest_first[1]}"
 
 
 async def test_details_of_a_backup_and_of_a_file_that_is_not_one(folders) -> None:

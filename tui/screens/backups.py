@@ -142,6 +142,9 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         table.add_column(_("Contents"), key="contents")
         yield table
         yield Label("", id="empty", classes="muted", markup=False)
+        # The file of the row the cursor is on: rows of one company's backups can read alike (two the
+        # same day, a manual one and the nightly one, files written with -o).
+        yield Label("", id="file-line", classes="muted", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -232,6 +235,12 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     def selected(self) -> BackupFile | None:
         key = cursor_key(self.query_one("#backups", DataTable))
         return next((b for b in self.backups if str(b.path) == key), None)
+
+    @on(DataTable.RowHighlighted, "#backups")
+    def _show_file(self) -> None:
+        backup = self.selected()
+        self.query_one("#file-line", Label).update(
+            _("File: {name}").format(name=backup.path.name) if backup is not None else "")
 
     # --- actions ----------------------------------------------------------------------------------
 
