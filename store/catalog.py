@@ -253,6 +253,13 @@ class Catalog:
         rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY id")
         return sorted((self._info(row) for row in rows), key=lambda info: name_order(info.name))
 
+    def shown_name(self, company: CompanyInfo) -> str:
+        """The company's name as the app shows it: with its id when another company has the same name
+        (case aside), as the list does, so that "Remove Acme?" says which Acme."""
+        names = [row[0] for row in self.conn.execute("SELECT name FROM company")]
+        shared = sum(name.casefold() == company.name.casefold() for name in names) > 1
+        return f"{company.name} #{company.id}" if shared else company.name
+
     def get(self, company_id: int) -> CompanyInfo:
         row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?", (company_id,)).fetchone()
         if row is None:

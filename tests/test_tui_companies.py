@@ -66,6 +66,15 @@ async def test_companies_sharing_a_name_are_told_apart_by_their_ids(folders) -> 
         assert sorted(names) == sorted([f"{COMPANY} #{first}", f"{COMPANY.upper()} #{second}", "Atelier Lefèvre"])
         await pilot.press("slash", *f"#{second}")  # the filter finds what the list shows
         assert [row[0] for row in cells(table)] == [f"{COMPANY.upper()} #{second}"]
+        # And so do the screens that act on one of them (two helpers: "Remove Huge?" said which one only
+        # through the row it came from).
+        await pilot.press("down", "delete")
+        assert str(app.screen.query_one(".dialog-title").content) == f"Remove {COMPANY.upper()} #{second}?"
+        await pilot.press("escape", "enter")
+        await app.workers.wait_for_complete()
+        assert app.screen.query_one("#company-name", Label).content == f"{COMPANY.upper()} #{second}"
+        await pilot.press("b")
+        assert str(app.screen.query_one(".dialog-title").content) == f"Back up {COMPANY.upper()} #{second}"
 
 
 @pytest.fixture(params=["en", "fr"])

@@ -57,7 +57,8 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         today = self.app.today()  # type: ignore[attr-defined]
         with Vertical(classes="dialog", id="backup-dialog"):
             title = _("Back up {name}, then remove it") if self.then_remove else _("Back up {name}")
-            yield Label(title.format(name=self.company.name), classes="dialog-title", markup=False)
+            yield Label(title.format(name=self.app.catalog.shown_name(self.company)),  # type: ignore[attr-defined]
+                        classes="dialog-title", markup=False)
             with Vertical(id="form"):
                 yield Label(_("File name"), classes="field-label")
                 catalog = self.app.catalog  # type: ignore[attr-defined]

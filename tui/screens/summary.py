@@ -71,7 +71,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             self.notify(exc.message, severity="error", markup=False)
             self.app.pop_screen()
             return
-        self.query_one("#company-name", Label).update(info.name)
+        self.query_one("#company-name", Label).update(self.catalog.shown_name(info))
         self.show_last_backup(info)
         self.on_date = self.app.today()  # type: ignore[attr-defined]
         self.load(info.books_path, self.on_date)
@@ -88,7 +88,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         self._titles()
         if (info := self._company()) is None:
             return
-        self.query_one("#company-name", Label).update(info.name)
+        self.query_one("#company-name", Label).update(self.catalog.shown_name(info))
         self.show_last_backup(info)
         if self.summary is not None and not any(w.group == "summary" and w.is_running for w in self.workers):
             self.show_summary(self.summary)
@@ -119,7 +119,6 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
     def show_summary(self, summary: ledger.Summary) -> None:
         self.summary = summary
         start, end = summary.fiscal_year
-        self.query_one("#company-name", Label).update(summary.name)
         self.query_one("#fiscal-year", Label).update(
             _("Fiscal year {period} · {currency}").format(period=formatting.period(start, end),
                                                          currency=summary.currency))
