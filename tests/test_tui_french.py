@@ -110,6 +110,19 @@ async def test_companies_screen_in_french(french, folders) -> None:
         assert str(screen.query_one("#no-match", Label).content) == "Aucun nom d’entreprise ne contient «\xa0zz\xa0»."
 
 
+async def test_a_last_backup_gone_is_said_whole_at_80_columns(french, folders) -> None:
+    # Found by a helper: "27/11/2026 14:05, fichier dispa": the flag that says the company is not safe
+    # any more was what the screen's edge cut off.
+    (folders.backups / "Cabinet Moreau (2026-11-27).manager").unlink()
+    add_sample(folders, name="Société Coopérative de Production des Artisans Boulangers")
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#companies", DataTable)
+        lines = [table.render_line(y).text for y in range(3)]
+        assert any(line.rstrip().endswith("27/11/2026 14:05, disparue") for line in lines), lines
+
+
 async def test_textual_own_keys_and_the_palette_prompts_in_french(french, folders, monkeypatch) -> None:
     """The keys Textual's widgets bring (the table's, a text field's, the app's palette key), their
     tooltips and the palette's prompts: the keys panel, the footer and the palette show them in French."""
