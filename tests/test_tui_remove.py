@@ -125,6 +125,28 @@ async def test_back_up_first_then_remove(folders) -> None:
     assert len(list(folders.trash.iterdir())) == 1
 
 
+async def test_removed_from_another_window_while_backing_up_first_is_said_so(folders) -> None:
+    """Found by a helper with two apps: the company removed in the other one, this one's backup failed
+    with 'There is no company with id 12.', and closing said 'Cabinet Moreau was not removed: the backup
+    did not finish', though it had been removed."""
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await back_up_first(app, pilot)
+        with Catalog(folders) as other:
+            other.remove(dialog.company.id)
+        await pilot.press("enter")  # back up
+        await wait_for(app, "backup", pilot=pilot)
+        assert str(dialog.query_one("#error", Label).content) == (
+            f"{COMPANY} has been removed meanwhile (in another window or from the command line): there is "
+            "nothing left to back up.")
+        await pilot.press("escape")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert f"{COMPANY} was removed meanwhile, in another window or from the command line." in messages
+        assert not any("was not removed" in m for m in messages)
+        assert str(app.screen.query_one("#companies", DataTable).get_row_at(0)[0]) == "Atelier Lefèvre"
+
+
 async def test_a_backup_that_does_not_finish_removes_nothing(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
