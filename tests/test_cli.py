@@ -145,6 +145,19 @@ def test_the_app_with_stderr_redirected_in_a_terminal_says_that_is_why(tmp_path:
                                      "start it without redirecting stderr (2>…)")
 
 
+@pytest.mark.parametrize("encoding, colon", [("latin-1", "\u00a0:"), ("ascii", " :")])
+def test_french_in_a_latin1_or_ascii_locale_prints_plainer_punctuation(tmp_path: Path, encoding: str,
+                                                                        colon: str) -> None:
+    """Found by a helper under a bare LANG=fr_FR (Latin-1 on Debian): "Il n\\u2019y a pas…"; French's
+    apostrophe and narrow no-break spaces have no place in Latin-1 or ASCII."""
+    nowhere = tmp_path / "nowhere"
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", "fr", "--data-dir", str(nowhere), "companies"],
+                            capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding}, timeout=120)
+    said = result.stderr.decode(encoding)
+    assert result.returncode == 1 and said.startswith("keepbooks: Il n'y a pas de dossier") and "\\u" not in said
+    assert f"{nowhere}{colon} aucune entreprise n'y a encore" in said
+
+
 def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     with Catalog(Folders(data=tmp_path, backups=tmp_path / "backups")):
         pass  # the app made the data folder, no company yet

@@ -196,6 +196,39 @@ def say(args: argparse.Namespace, text: str) -> None:
 _json_stderr = False
 
 
+# What French typography uses that a Latin-1 or ASCII locale cannot print, and what stands for it there
+# (followed until the locale can print it: a narrow no-break space, then a no-break space, then a space).
+PLAIN_TYPOGRAPHY = {"\u2019": "'", "\u202f": "\u00a0", "\u00a0": " ", "\u2026": "...", "\u2013": "-",
+                    "\u2014": "-", "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"'}
+PLAINER = "keepbooks-plainer"
+
+
+def _plainer(error: UnicodeError) -> tuple[str, int]:
+    """An encoding error handler for stdout and stderr: "n’y a" came out as "n\\u2019y a" under a bare
+    LANG=fr_FR (Latin-1). Typography is printed plainer; anything else escaped, as backslashreplace does
+    (a file name's letters are not changed into other letters: that would name another file)."""
+    assert isinstance(error, UnicodeEncodeError)
+
+    def printable(text: str) -> bool:
+        try:
+            text.encode(error.encoding)
+            return True
+        except UnicodeEncodeError:
+            return False
+
+    out = []
+    for char in error.object[error.start:error.end]:
+        stand_in = char
+        while stand_in in PLAIN_TYPOGRAPHY and not printable(stand_in := PLAIN_TYPOGRAPHY[stand_in]):
+            pass
+        out.append(stand_in if stand_in != char and printable(stand_in)
+                   else char.encode("ascii", "backslashreplace").decode("ascii"))
+    return "".join(out), error.end
+
+
+codecs.register_error(PLAINER, _plainer)
+
+
 def warn(text: str, event: str = "message", **fields: object) -> None:
     """A line on stderr (``{"event": "message", "message": …}`` under --progress json, with ``fields``);
     none when stderr is gone (the SSH session that started the command closed)."""
@@ -680,8 +713,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "else the user data folder)"))
     parser.add_argument("--backup-dir", metavar="PATH", help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, "
                                                                "else backups/ in the data folder)"))
-    parser.add_argument("--lang", choices=["en", "fr"], help=_("interface language (default: $KEEPBOOKS_LANG, else the language chosen in the app, else "
-                               "the locale)"))
+    parser.add_argument("--lang", choices=["en", "fr"],
+                        help=_("interface language (default: $KEEPBOOKS_LANG, else the language chosen in the app, "
+                               "else the locale)"))
     _add_output_options(parser, top=True)
     parser.set_defaults(handler=cmd_tui)
     commands = parser.add_subparsers(title=_("commands"), metavar="COMMAND", parser_class=Parser)
@@ -788,9 +822,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _json_stderr = False  # until the arguments say otherwise (and for each call, in tests)
     argv = list(sys.argv[1:] if argv is None else argv)
     # A file name that is not UTF-8 (Python holds its bytes as lone surrogates) is printed escaped, as
-    # stderr already does, rather than failing the print after the work is done (prune's deletions).
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(errors="backslashreplace")
+    # stderr already does, rather than failing the print after the work is done (prune's deletions);
+    # French punctuation a Latin-1 or ASCII locale cannot print is printed plainer (see _plainer).
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=PLAINER)
     set_language(_language(argv))  # before help texts are built
     args: argparse.Namespace | None = None
     try:
