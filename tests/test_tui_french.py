@@ -123,6 +123,26 @@ async def test_a_last_backup_gone_is_said_whole_at_80_columns(french, folders) -
         assert any(line.rstrip().endswith("27/11/2026 14:05, disparue") for line in lines), lines
 
 
+async def test_the_preview_of_a_file_keeps_the_colon_with_its_word(french, folders) -> None:
+    # Found by a helper: "…sauvegarde keepbooks" ended a line and ": il est vide." began the next (Rich
+    # breaks at the no-break space French puts before ':').
+    from tui.widgets.backup_preview import BackupPreview
+
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        preview = app.screen.query_one("#preview", BackupPreview)
+        width = preview.content_region.width
+        words = "Ce fichier n’est pas une sauvegarde"
+        message = f"{words} {'k' * (width - len(words) - 1)}{NBSP}: il est vide."  # the word ends at the edge
+        preview.show_problem(message)
+        await pilot.pause()
+        lines = [strip.text.strip("│ ") for strip in preview.render_lines(preview.region.reset_offset)]
+        assert f"{'k' * (width - len(words) - 1)}{NBSP}: il est vide." in lines  # inside its border
+        assert not any(line.startswith(":") for line in lines)
+
+
 async def test_textual_own_keys_and_the_palette_prompts_in_french(french, folders, monkeypatch) -> None:
     """The keys Textual's widgets bring (the table's, a text field's, the app's palette key), their
     tooltips and the palette's prompts: the keys panel, the footer and the palette show them in French."""

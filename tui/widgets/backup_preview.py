@@ -6,12 +6,15 @@ from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
+from textual.app import RenderResult
+from textual.geometry import Size
 from textual.widgets import Static
 
 from store.archive import Manifest
 from store.i18n import _
 from tui import formatting
 from tui.contents import CATEGORIES
+from tui.widgets.sentence import wrap
 
 def rows(manifest: Manifest) -> list[tuple[str, str]]:
     """(label, value) lines describing a backup."""
@@ -32,9 +35,12 @@ def rows(manifest: Manifest) -> list[tuple[str, str]]:
 
 
 class BackupPreview(Static):
-    """A two-column description of a backup, a reason it cannot be used, or a hint."""
+    """A two-column description of a backup, a reason it cannot be used, or a hint. Prose (a reason, a
+    hint) is broken at ordinary spaces only (tui/widgets/sentence.py): broken by Rich at the no-break
+    space French puts before ':', a line began with the colon."""
 
     plain = ""  # what it shows, as plain text (tests read it)
+    _prose: tuple[str, str] | None = None  # (a title in bold, or "", and the text) shown as prose
 
     def show_manifest(self, manifest: Manifest, path: Path | None = None) -> None:
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
@@ -45,18 +51,38 @@ class BackupPreview(Static):
             table.add_row(label, Text(value))  # Text: names from a file are data, never markup
         self.set_class(False, "-problem")
         self.plain = "\n".join(f"{label}: {value}" for label, value in lines)
+        self._prose = None
         self.update(table)
 
     def show_problem(self, message: str) -> None:
         self.set_class(True, "-problem")
-        text = Text()
-        text.append(_("This file cannot be imported."), style="bold")
-        text.append("\n\n")
-        text.append(message)
-        self.plain = text.plain
-        self.update(text)
+        self._show_prose(_("This file cannot be imported."), message)
 
     def show_hint(self, hint: str) -> None:
         self.set_class(False, "-problem")
-        self.plain = hint
-        self.update(Text(hint))
+        self._show_prose("", hint)
+
+    def _show_prose(self, title: str, text: str) -> None:
+        self._prose = (title, text)
+        self.plain = f"{title}\n\n{text}" if title else text
+        self.update(Text(self.plain))  # the content as plain text (never markup); drawn by render, wrapped
+
+    def _prose_text(self, width: int) -> Text:
+        assert self._prose is not None
+        title, text = self._prose
+        shown = Text()
+        if title:
+            shown.append("\n".join(wrap(title, width)), style="bold")
+            shown.append("\n\n")
+        shown.append("\n".join(wrap(text, width)))
+        return shown
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self._prose is None:
+            return super().get_content_height(container, viewport, width)
+        return len(self._prose_text(width).plain.split("\n"))
+
+    def render(self) -> RenderResult:
+        if self._prose is None:
+            return super().render()
+        return self._prose_text(self.content_region.width or self.size.width)
