@@ -157,6 +157,13 @@ async def test_a_file_that_is_not_a_backup_says_why_and_cannot_be_imported(folde
         assert screen.query_one("#import", Button).disabled
         await pilot.press("enter")  # again: still refused
         assert app.screen is screen
+        # Gone to another folder, the refusal and its note stayed, about a file no longer in view (a helper).
+        await pilot.press("ctrl+l")
+        await asyncio.wait_for(screen.tree_loaded.wait(), 10)
+        assert "Select a backup" in preview_text(screen) and not screen.query_one("#preview").has_class("-problem")
+        assert str(screen.query_one("#path-note", Label).content) == ""
+        assert str(screen.query_one("#folder", Label).content).startswith(f"{folders.backups.parent} · ")
+        assert "reading" not in str(screen.query_one("#folder", Label).content)
 
 
 async def test_editing_the_path_after_a_preview_unselects_the_file(folders) -> None:

@@ -121,18 +121,24 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         self._show_start_hint()
 
     def _show_start_hint(self) -> None:
-        self.query_one("#preview", BackupPreview).show_hint(
-            _("Select a backup to see what it holds.\n\nTab completes the path; ↓ moves to the folder tree."))
+        self._show_hint()
         self._note(self._start_note)
         self._show_folder()
         self.query_one("#path", Input).focus()
 
+    def _show_hint(self) -> None:
+        self.query_one("#preview", BackupPreview).show_hint(
+            _("Select a backup to see what it holds.\n\nTab completes the path; ↓ moves to the folder tree."))
+
     # --- the folder tree ---------------------------------------------------------------------------
 
     def go_to(self, folder: Path) -> None:
+        if self.selected is not None and self.manifest is None:  # why a file is refused is not said elsewhere
+            self._unselect(hint_only=True)
         self.folder = folder
         self.tree_loaded.clear()
-        self._show_folder()
+        # Until the tree shows it: the tree still showed the folder before, under this one's name.
+        self.query_one("#folder", Label).update(_("{folder} · reading…").format(folder=folder))
         self.query_one("#tree", BackupTree).path = folder
 
     def _show_folder(self) -> None:
@@ -142,6 +148,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
 
     @on(BackupTree.Loaded)
     def _tree_loaded(self) -> None:
+        self._show_folder()
         tree = self.query_one("#tree", BackupTree)
         empty = not tree.root.children
         note = self.query_one("#tree-empty", Label)
@@ -199,12 +206,16 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         if self.selected is not None and paths.resolve(event.value, self.folder) != self.selected:
             self._unselect()  # else Import (or Enter on it) would import the file no longer shown
 
-    def _unselect(self) -> None:
+    def _unselect(self, *, hint_only: bool = False) -> None:
+        """Nothing selected any more; ``hint_only``: the preview's hint back, the focus where it is."""
         self.selected = None
         self.manifest = None
         self.workers.cancel_group(self, "preview")
         self.query_one("#import", Button).disabled = True
-        self._show_start_hint()
+        if hint_only:
+            self._show_hint()
+        else:
+            self._show_start_hint()
         self._note("")
 
     @on(Input.Submitted, "#path")
