@@ -377,6 +377,19 @@ async def test_the_companies_list_shows_the_new_backup_when_coming_back(folders)
         assert cell.plain != "never"
 
 
+async def ends_while_asked(app, pilot, held: tuple[threading.Event, threading.Event], key: str) -> None:
+    """A backup started and held at its first report; ``key`` asks to stop it; then it is let end."""
+    reached, release = held
+    await open_dialog(app, pilot)
+    await pilot.press("enter")
+    assert await asyncio.to_thread(reached.wait, 30)
+    await pilot.press(key)
+    assert isinstance(app.screen, ConfirmScreen)
+    release.set()
+    await wait_for(app, "backup", pilot=pilot)
+    await pilot.pause()
+
+
 async def test_a_backup_that_ends_while_stop_is_asked_takes_the_keys_meant_for_the_question(
         folders, monkeypatch) -> None:
     """The backup ended while "Stop the backup?" was asked: the dialog's close took the question away
@@ -384,17 +397,10 @@ async def test_a_backup_that_ends_while_stop_is_asked_takes_the_keys_meant_for_t
     (a blank app). Then (a helper, in French) the keys meant for the question went to the summary:
     Shift+Tab, Enter pressed its Back up button and opened a new backup dialog. A notice now takes the
     question's place."""
-    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
+    held = hold_at_first_report(monkeypatch, archive, "backup_company")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        await open_dialog(app, pilot)
-        await pilot.press("enter")
-        assert await asyncio.to_thread(reached.wait, 30)
-        await pilot.press("escape")
-        assert isinstance(app.screen, ConfirmScreen)
-        release.set()
-        await wait_for(app, "backup", pilot=pilot)
-        await pilot.pause()
+        await ends_while_asked(app, pilot, held, "escape")
         assert [type(screen).__name__ for screen in app.screen_stack] == ["Screen", "CompaniesScreen",
                                                                          "SummaryScreen", "NoticeScreen"]
         await pilot.press("shift+tab", "enter")  # meant for "Stop": it closes the notice, nothing more
@@ -409,17 +415,10 @@ async def test_a_backup_that_ends_while_stop_is_asked_takes_the_keys_meant_for_t
 async def test_ctrl_q_asked_during_a_backup_quits_once_it_has_ended(folders, monkeypatch) -> None:
     """ctrl+q asks "Stop and quit?" only because a backup runs; it ended before the answer, and the
     question went away with the app still open: the wish to quit was lost (a helper)."""
-    reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
+    held = hold_at_first_report(monkeypatch, archive, "backup_company")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        await open_dialog(app, pilot)
-        await pilot.press("enter")
-        assert await asyncio.to_thread(reached.wait, 30)
-        await pilot.press("ctrl+q")
-        assert isinstance(app.screen, ConfirmScreen)
-        release.set()
-        await wait_for(app, "backup", pilot=pilot)
-        await pilot.pause()
+        await ends_while_asked(app, pilot, held, "ctrl+q")
         assert app.return_code == 0 and not app.is_running
     archive.verify(folders.backups / DEFAULT_NAME)
 

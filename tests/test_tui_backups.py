@@ -229,13 +229,19 @@ async def test_the_view_follows_files_added_and_removed_elsewhere(folders, monke
         assert {b.path.name for b in screen.backups} == names - {"Lean.manager"} | {"Nightly.manager"}
 
 
+async def ask_to_delete(app, pilot, name: str) -> BackupsScreen:
+    """The view open, the row of ``name`` selected, d pressed: "Delete the backup …?" is asked."""
+    screen = await open_view(app, pilot)
+    await select(pilot, screen, name)
+    await pilot.press("d")
+    assert isinstance(app.screen, ConfirmScreen)
+    return screen
+
+
 async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_view(app, pilot)
-        await select(pilot, screen, "Lean.manager")
-        await pilot.press("d")
-        assert isinstance(app.screen, ConfirmScreen)
+        screen = await ask_to_delete(app, pilot, "Lean.manager")
         await pilot.press("escape")  # keep it
         assert (folders.backups / "Lean.manager").exists()
         await pilot.press("d")
@@ -256,10 +262,7 @@ async def test_delete_spares_a_file_put_under_that_name_while_it_asked(folders) 
     (backup --force, a new one after a prune); confirming deleted that newer backup."""
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_view(app, pilot)
-        await select(pilot, screen, "Lean.manager")
-        await pilot.press("d")
-        assert isinstance(app.screen, ConfirmScreen)
+        await ask_to_delete(app, pilot, "Lean.manager")
         newer = (folders.backups / "Full.manager").read_bytes()
         replacement = folders.backups / ".replacement"
         replacement.write_bytes(newer)
