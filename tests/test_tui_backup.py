@@ -13,13 +13,14 @@ from textual.widgets import Button, Checkbox, Input, Label
 from store import archive
 from store.catalog import Catalog
 from store.config import Folders
+from store.errors import StorageError
 from store.progress import Progress
 from test_tui_support import COMPANY, TODAY, add_sample, app_for, hold_at_first_report, make_folders, wait_for
 from tui import app as app_module
 from tui import formatting
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
-from tui.screens.confirm import ConfirmScreen
+from tui.screens.confirm import ConfirmScreen, NoticeScreen
 from tui.screens.summary import SummaryScreen
 from tui.widgets.tick_box import TickBox
 
@@ -401,9 +402,10 @@ async def test_a_backup_that_ends_while_stop_is_asked_takes_the_keys_meant_for_t
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         await ends_while_asked(app, pilot, held, "escape")
-        assert [type(screen).__name__ for screen in app.screen_stack] == ["Screen", "CompaniesScreen",
-                                                                         "SummaryScreen", "NoticeScreen"]
-        await pilot.press("shift+tab", "enter")  # meant for "Stop": it closes the notice, nothing more
+        assert [type(screen).__name__ for screen in app.screen_stack] == [
+            "Screen", "CompaniesScreen", "SummaryScreen", "BackupScreen", "NoticeScreen"]
+        assert str(app.screen.query_one("#notice-text").content).startswith("The backup ended before you answered")
+        await pilot.press("shift+tab", "enter")  # meant for "Stop": it closes the notice, then the dialog
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
         await pilot.press("escape")
@@ -421,6 +423,26 @@ async def test_ctrl_q_asked_during_a_backup_quits_once_it_has_ended(folders, mon
         await ends_while_asked(app, pilot, held, "ctrl+q")
         assert app.return_code == 0 and not app.is_running
     archive.verify(folders.backups / DEFAULT_NAME)
+
+
+async def test_a_backup_that_fails_while_ctrl_q_is_asked_says_so_and_does_not_quit(folders, monkeypatch) -> None:
+    """Review: the app quit whatever the outcome, and a failed backup (a full disk) went unseen, exit 0."""
+    reached, release = threading.Event(), threading.Event()
+
+    def failing_backup(*args, **kwargs):
+        reached.set()
+        release.wait(30)
+        raise StorageError("Cannot write the backup in /mnt/usb: the disk is full.")
+
+    monkeypatch.setattr(archive, "backup_company", failing_backup)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await ends_while_asked(app, pilot, (reached, release), "ctrl+q")
+        assert app.is_running and isinstance(app.screen, NoticeScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, BackupScreen)
+        assert "the disk is full" in str(app.screen.query_one("#error", Label).content)
 
 
 def test_time_left_is_given_in_the_backups_last_phase_only_and_not_once_done(monkeypatch) -> None:

@@ -309,6 +309,31 @@ async def test_cancel_asks_then_stops_and_adds_nothing(folders, monkeypatch) -> 
     assert leftovers(folders) == []
 
 
+async def test_an_import_that_ends_while_stop_is_asked_leaves_a_notice_then_the_new_company(
+        folders, monkeypatch) -> None:
+    """Review: the import ended while "Stop the import?" was asked; the notice that takes the question's
+    place was closed by the picker closing itself behind it, and the app quit on an error."""
+    reached, release = hold_at_first_report(monkeypatch, archive, "import_backup")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        await choose(app, pilot, screen, folders.backups / "Full.manager")
+        await pilot.press("enter", "right", "enter")  # the import step, the suggested name, Import
+        assert await asyncio.to_thread(reached.wait, 30)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        release.set()
+        await wait_for(app, "import", pilot=pilot)
+        await pilot.pause()
+        assert str(app.screen.query_one("#notice-text").content).startswith("The import ended before you answered")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen) and app.is_running
+        table = app.screen.query_one("#companies", DataTable)
+        assert str(table.get_row_at(table.cursor_row)[0]) == RESTORED
+    assert sorted(company_names(folders)) == sorted([COMPANY, RESTORED])
+
+
 async def test_a_damaged_file_shows_the_reason_and_nothing_is_added(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

@@ -52,7 +52,8 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
     WORK_GROUP = "import"
 
     def __init__(self, path: Path, manifest: Manifest) -> None:
-        super().__init__(_("Stop the import? Nothing will be added."))
+        super().__init__(_("Stop the import? Nothing will be added."),
+                         _("The import ended before you answered: there is nothing left to stop."))
         self.path = path
         self.manifest = manifest
 

@@ -30,8 +30,10 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
     WORK_GROUP: ClassVar[str]  # the group of the operation's worker
     # Styles: modals.tcss; the dialog composes a ProgressView and a "#cancel" button.
 
-    def __init__(self, stop_question: str) -> None:
+    def __init__(self, stop_question: str, ended_meanwhile: str) -> None:
+        """``ended_meanwhile``: said when the work ends while its stop question is asked."""
         super().__init__()
+        self._ended_meanwhile = ended_meanwhile
         self._worker: Worker[Any] | None = None
         self._last_progress: Progress | None = None  # set by the worker's thread (reporter)
         self._stop = StopGuard(self, stop_question, yes=_("Stop"), no=_("Continue"),
@@ -83,11 +85,22 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         # screen under the dialog with them: a blank app).
         above = self.app.screen_stack[self.app.screen_stack.index(self) + 1:] if self in self.app.screen_stack else []
         quit_asked = any(screen.id == QUIT_QUESTION for screen in above)
-        stop_asked = any(isinstance(screen, ConfirmScreen) for screen in above)
+        asked = any(isinstance(screen, ConfirmScreen) for screen in above)
         while self.app.screen is not self and self in self.app.screen_stack:
             await self.app.pop_screen()
         self.set_class(False, "-running")
         self.refresh_bindings()
+        if quit_asked and event.state == WorkerState.SUCCESS:  # ctrl+q asked only because the work ran
+            self.app.exit()
+        elif asked:
+            # The keys meant for the question go to a notice in its place, not to the screen behind; the
+            # outcome follows once it is read (shown before, it could close the screens under it).
+            await self.app.push_screen(NoticeScreen(self._ended_meanwhile), lambda _closed: self._outcome(event))
+        else:
+            self._outcome(event)
+
+    def _outcome(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
         if event.state == WorkerState.SUCCESS:
             self.succeeded(worker.result)
         elif isinstance(worker.error, Cancelled) or event.state == WorkerState.CANCELLED:
@@ -95,11 +108,6 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         else:
             self.query_one(ProgressView).stopped_at(self._last_progress)
             self.failed(error_text(worker.error))
-        if quit_asked:  # ctrl+q was pressed to quit, and asked only because the work ran: it no longer does
-            self.app.exit()
-        elif stop_asked:  # the keys meant for the question go to this notice, not to the screen behind
-            await self.app.push_screen(NoticeScreen(_("It ended before you answered: there is nothing left to "
-                                                      "stop.")))
 
     def succeeded(self, result: Any) -> None:
         raise NotImplementedError

@@ -28,7 +28,8 @@ class VerifyScreen(RunningDialog[bool | None]):
     WORK_GROUP = "verify"
 
     def __init__(self, path: Path) -> None:
-        super().__init__(_("Stop checking the backup?"))
+        super().__init__(_("Stop checking the backup?"),
+                         _("The check ended before you answered: there is nothing left to stop."))
         self.path = path
         self.outcome: bool | None = None
 
