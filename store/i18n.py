@@ -100,19 +100,54 @@ def current_language() -> str:
     return _language
 
 
+# What French typography uses that a Latin-1 or ASCII output cannot print, and what stands for it there
+# (followed until the output can print it: a narrow no-break space, then a no-break space, then a space).
+PLAIN_TYPOGRAPHY = {"\u2019": "'", "\u202f": "\u00a0", "\u00a0": " ", "\u2026": "...", "\u2013": "-",
+                    "\u2014": "-", "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"'}
+_plain_for: str | None = None  # the output's encoding, when it cannot print French typography
+
+
+def _printable(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def print_plainer_for(encoding: str) -> None:
+    """Translated messages use plainer punctuation where ``encoding`` (the output's) cannot print French
+    typography: under a bare LANG=fr_FR (Latin-1 on Debian) "n’y a" came out as "n\\u2019y a". Only the
+    messages: a name or path put into one is printed as it is (as another character, it names another
+    file)."""
+    global _plain_for
+    _plain_for = None if _printable("".join(PLAIN_TYPOGRAPHY), encoding) else encoding
+
+
+def _plain(text: str) -> str:
+    if _plain_for is None or not text:  # argparse passes None through for what it has not got
+        return text
+    out = []
+    for char in text:
+        while char in PLAIN_TYPOGRAPHY and not _printable(char, _plain_for):
+            char = PLAIN_TYPOGRAPHY[char]
+        out.append(char)
+    return "".join(out)
+
+
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
-    return _translation.gettext(message)
+    return _plain(_translation.gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate the form of a message that fits the count ``n``: ``ngettext("{n} file", "{n} files", n)``."""
-    return _translation.ngettext(singular, plural, n)
+    return _plain(_translation.ngettext(singular, plural, n))
 
 
 def pgettext(context: str, message: str) -> str:
     """Translate ``message`` as meant in ``context`` (the same English word may mean two things)."""
-    return _translation.pgettext(context, message)
+    return _plain(_translation.pgettext(context, message))
 
 
 def NP_(context: str, message: str) -> str:

@@ -149,13 +149,14 @@ def test_the_app_with_stderr_redirected_in_a_terminal_says_that_is_why(tmp_path:
 def test_french_in_a_latin1_or_ascii_locale_prints_plainer_punctuation(tmp_path: Path, encoding: str,
                                                                         colon: str) -> None:
     """Found by a helper under a bare LANG=fr_FR (Latin-1 on Debian): "Il n\\u2019y a pas…"; French's
-    apostrophe and narrow no-break spaces have no place in Latin-1 or ASCII."""
-    nowhere = tmp_path / "nowhere"
+    apostrophe and narrow no-break spaces have no place in Latin-1 or ASCII. The messages' own, that is:
+    a path put into one stays what it is, escaped."""
+    nowhere = tmp_path / "L’atelier"  # a name is printed as it is (escaped), never as another name
     result = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", "fr", "--data-dir", str(nowhere), "companies"],
                             capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding}, timeout=120)
     said = result.stderr.decode(encoding)
-    assert result.returncode == 1 and said.startswith("keepbooks: Il n'y a pas de dossier") and "\\u" not in said
-    assert f"{nowhere}{colon} aucune entreprise n'y a encore" in said
+    assert result.returncode == 1 and said.startswith("keepbooks: Il n'y a pas de dossier") and "n\\u2019" not in said
+    assert f"{tmp_path}/L\\u2019atelier{colon} aucune entreprise n'y a encore" in said  # review: it read L'atelier
 
 
 def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

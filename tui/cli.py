@@ -25,7 +25,8 @@ from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.errors import KeepbooksError, StorageError, system_reason
 from store.formats import format_datetime, format_number, format_path, format_size
-from store.i18n import _, current_language, detect_language, imposed_language, ngettext, set_language
+from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
+                        set_language)
 from store.preferences import load_preferences
 from store.progress import Progress, ProgressCallback
 from tui.signals import stop_signals
@@ -194,39 +195,6 @@ def say(args: argparse.Namespace, text: str) -> None:
 # --progress json: every line on stderr is a JSON object, the messages among the progress too (a script
 # reading them line by line met "keepbooks: Beta (#2) failed: …" between two objects).
 _json_stderr = False
-
-
-# What French typography uses that a Latin-1 or ASCII locale cannot print, and what stands for it there
-# (followed until the locale can print it: a narrow no-break space, then a no-break space, then a space).
-PLAIN_TYPOGRAPHY = {"\u2019": "'", "\u202f": "\u00a0", "\u00a0": " ", "\u2026": "...", "\u2013": "-",
-                    "\u2014": "-", "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"'}
-PLAINER = "keepbooks-plainer"
-
-
-def _plainer(error: UnicodeError) -> tuple[str, int]:
-    """An encoding error handler for stdout and stderr: "n’y a" came out as "n\\u2019y a" under a bare
-    LANG=fr_FR (Latin-1). Typography is printed plainer; anything else escaped, as backslashreplace does
-    (a file name's letters are not changed into other letters: that would name another file)."""
-    assert isinstance(error, UnicodeEncodeError)
-
-    def printable(text: str) -> bool:
-        try:
-            text.encode(error.encoding)
-            return True
-        except UnicodeEncodeError:
-            return False
-
-    out = []
-    for char in error.object[error.start:error.end]:
-        stand_in = char
-        while stand_in in PLAIN_TYPOGRAPHY and not printable(stand_in := PLAIN_TYPOGRAPHY[stand_in]):
-            pass
-        out.append(stand_in if stand_in != char and printable(stand_in)
-                   else char.encode("ascii", "backslashreplace").decode("ascii"))
-    return "".join(out), error.end
-
-
-codecs.register_error(PLAINER, _plainer)
 
 
 def warn(text: str, event: str = "message", **fields: object) -> None:
@@ -823,10 +791,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # A file name that is not UTF-8 (Python holds its bytes as lone surrogates) is printed escaped, as
     # stderr already does, rather than failing the print after the work is done (prune's deletions);
-    # French punctuation a Latin-1 or ASCII locale cannot print is printed plainer (see _plainer).
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors=PLAINER)
+    # French punctuation a Latin-1 or ASCII locale cannot print is printed plainer (print_plainer_for).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    print_plainer_for(getattr(sys.stderr, "encoding", None) or "utf-8")  # as stdout's, bar redirections
     set_language(_language(argv))  # before help texts are built
     args: argparse.Namespace | None = None
     try:
