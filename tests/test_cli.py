@@ -333,6 +333,18 @@ def test_untrash_puts_a_removed_company_back(tmp_path: Path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["name"] == "Acme"
     assert main(["--data-dir", str(data), "untrash", str(trashed)]) == 1
     assert capsys.readouterr().err.startswith(f"keepbooks: {trashed} is not a removed company: those are the ")
+    # The catalog lost: the next start moved every company to the trash as an orphan, and untrash is how
+    # one comes back (review: it was refused, "no company has been made there").
+    (data / "catalog.sqlite").unlink()
+    for end in ("-wal", "-shm"):
+        (data / f"catalog.sqlite{end}").unlink(missing_ok=True)
+    with Catalog(resolve_folders(data)):
+        pass
+    [orphan] = [folder for folder in (data / "trash").iterdir() if folder.name.startswith("orphan-")]
+    (data / "catalog.sqlite").unlink()  # and no catalog at all any more: untrash makes one
+    assert main(["--data-dir", str(data), "untrash", str(orphan)]) == 0
+    with Catalog(resolve_folders(data)) as catalog:
+        assert [company.name for company in catalog.companies()] == ["Acme"]
 
 
 def test_a_company_whose_books_are_gone_is_listed_as_missing(tmp_path: Path, capsys) -> None:

@@ -116,9 +116,9 @@ def test_a_disk_that_is_not_mounted_fails_the_nightly_job_instead_of_passing_for
         before = sorted(folder.iterdir())
         for command in (["backup", "--all", "--quiet"], ["companies"]):
             assert main(["--data-dir", str(folder), *command]) == 1
-            assert capsys.readouterr().err.strip() == (f"keepbooks: There is no keepbooks data folder at {folder}: "
-                                                       "no company has been made there yet, or its disk is not "
-                                                       "mounted.")
+            assert capsys.readouterr().err.strip() == (
+                f"keepbooks: {folder} is not a keepbooks data folder: it has no catalog.sqlite (no company has "
+                "been made there yet, or its disk is not mounted).")
         assert sorted(folder.iterdir()) == before
 
 

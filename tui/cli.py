@@ -221,7 +221,7 @@ def _last_backup(company) -> str:
 def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     _existing_data(folders)
     # A list writes nothing: read-only, it works where one may only read (or root in a user's folder).
-    with Catalog(folders, readonly=folders.catalog.exists()) as catalog:
+    with Catalog(folders, readonly=True) as catalog:  # the catalog is there (_existing_data)
         companies = catalog.companies()
     if args.json:
         print(as_json([c.as_json() for c in companies], indent=2))
@@ -289,14 +289,17 @@ class _CountingWriter:
         self.stream.flush()
 
 
-def _existing_data(folders: Folders) -> None:
+def _existing_data(folders: Folders, *, catalog: bool = True) -> None:
     """Commands that work on the companies there refuse a folder that is not a data folder yet (no
     catalog), rather than make one: a data disk that is not mounted (its mount point is an empty
     folder, or no folder at all) would look like a server with no companies, and the nightly backup
     like a success."""
-    if not (folders.data.is_dir() and folders.catalog.is_file()):  # the folder first: what fails names it
+    if not folders.data.is_dir():  # the folder first: what fails names it
         raise StorageError(_("There is no keepbooks data folder at {path}: no company has been made there "
                              "yet, or its disk is not mounted.").format(path=folders.data))
+    if catalog and not folders.catalog.is_file():
+        raise StorageError(_("{path} is not a keepbooks data folder: it has no catalog.sqlite (no company has "
+                             "been made there yet, or its disk is not mounted).").format(path=folders.data))
 
 
 def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
@@ -475,7 +478,9 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
 
 
 def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
-    _existing_data(folders)
+    # A catalog is not required: with its catalog lost, a data folder's companies were moved to its
+    # trash as orphans, and untrash is how they come back (it makes the catalog anew).
+    _existing_data(folders, catalog=False)
     with Catalog(folders) as catalog:
         info = catalog.untrash(Path(args.folder))
     if args.json:
