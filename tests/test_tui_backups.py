@@ -270,6 +270,18 @@ async def test_delete_asks_first_and_then_deletes_the_file(folders) -> None:
         assert any("Deleted Lean.manager" in n.message for n in app._notifications)
 
 
+async def test_a_backup_that_is_a_link_can_be_deleted(folders) -> None:
+    # Review: the identity of a link was taken from its target, so it never matched and Delete always
+    # said the file had been replaced.
+    (folders.backups / "Link.manager").symlink_to(folders.backups / "Lean.manager")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask_to_delete(app, pilot, "Link.manager")
+        await pilot.press("y")
+        await wait_for(app, "scan", pilot=pilot)
+    assert not (folders.backups / "Link.manager").is_symlink() and (folders.backups / "Lean.manager").is_file()
+
+
 async def test_delete_spares_a_file_put_under_that_name_while_it_asked(folders) -> None:
     """Found with a second app and the CLI: while "Delete?" was asked, another backup took the file's name
     (backup --force, a new one after a prune); confirming deleted that newer backup."""

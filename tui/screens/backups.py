@@ -67,7 +67,7 @@ def scan(folder: Path, known: dict[Path, BackupFile] | None = None) -> list[Back
                 continue
             path = Path(entry.path)
             status = entry.stat()
-            identity = file_identity(status)
+            identity = file_identity(entry.stat(follow_symlinks=False))  # the entry Delete removes (a link)
             seen = (known or {}).get(path)
             if seen is not None and seen.identity == identity:
                 found.append(seen)
