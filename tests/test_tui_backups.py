@@ -138,6 +138,11 @@ async def test_lists_the_backups_newest_first_from_their_manifests(folders) -> N
         assert str(file_line.content) == f"File: {newest_first[0]}"
         await pilot.press("down")
         assert str(file_line.content) == f"File: {newest_first[1]}"
+        for backup in screen.backups:  # all gone (review: the line kept naming one)
+            backup.path.unlink()
+        await pilot.press("r")
+        await wait_for(app, "scan", pilot=pilot)
+        assert str(file_line.content) == ""
 
 
 async def test_details_of_a_backup_and_of_a_file_that_is_not_one(folders) -> None:

@@ -239,6 +239,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
             empty.update(_("The folder {folder} does not exist yet. Press f to look in another folder.")
                          .format(folder=self.folder))
         self.set_class(not backups, "-empty")
+        self._show_file()  # an emptied table highlights no row: the line would name a file gone
         self.refresh_bindings()
 
     def selected(self) -> BackupFile | None:
