@@ -137,12 +137,14 @@ def test_the_app_with_stderr_redirected_in_a_terminal_says_that_is_why(tmp_path:
     try:
         result = subprocess.run([sys.executable, "-m", "tui.cli", "--data-dir", str(tmp_path)], stdin=terminal,
                                 stdout=terminal, stderr=subprocess.PIPE, timeout=60, text=True)
+        on_screen = os.read(main_fd, 4096).decode() if select.select([main_fd], [], [], 5)[0] else ""
     finally:
         os.close(main_fd)
         os.close(terminal)
-    assert result.returncode == 2
-    assert result.stderr.strip() == ("keepbooks: the app draws on stderr, which goes to a file or a pipe here: "
-                                     "start it without redirecting stderr (2>…)")
+    said = ("keepbooks: the app draws on stderr, which goes to a file or a pipe here: start it without redirecting "
+            "stderr (2>…)")
+    assert result.returncode == 2 and result.stderr.strip() == said
+    assert on_screen.strip() == said  # review: only the redirected file had it, the terminal nothing
 
 
 @pytest.mark.parametrize("encoding, colon", [("latin-1", "\u00a0:"), ("ascii", " :")])

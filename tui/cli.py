@@ -583,8 +583,11 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
     # it would draw into a file or pipe and wait for keys that never come, until killed: from cron,
     # or `ssh server keepbooks` without -t.
     if sys.stdin.isatty() and not sys.stderr.isatty():  # `keepbooks 2>err.log` in a terminal
-        raise UsageError(_("the app draws on stderr, which goes to a file or a pipe here: start it without "
-                           "redirecting stderr (2>…)"))
+        problem = _("the app draws on stderr, which goes to a file or a pipe here: start it without "
+                    "redirecting stderr (2>…)")
+        if sys.stdout.isatty():  # where the person looks: stderr goes into the file
+            print(f"keepbooks: {problem}")
+        raise UsageError(problem)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         raise UsageError(_("the app needs a terminal (over SSH: ssh -t); the commands work without one "
                            "(keepbooks --help)"))
