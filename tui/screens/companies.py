@@ -38,6 +38,11 @@ SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
 
 
+def files_state(companies: list[CompanyInfo]) -> list[tuple[bool, bool]]:
+    """Whether each company's last backup file is gone, and its books missing."""
+    return [(company.last_backup_gone, not company.books_path.is_file()) for company in companies]
+
+
 class CompaniesScreen(TranslatedScreen, Screen[None]):
     CSS_PATH = "companies.tcss"
     AUTO_FOCUS = "#companies"
@@ -71,7 +76,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         super().__init__()
         self._companies: list[CompanyInfo] = []
         self._read_version = -1  # the catalog's data_version when the list was read
-        self._files_seen: list[tuple[bool, bool]] = []  # _files_state() when the list was read
+        self._files_seen: list[tuple[bool, bool]] = []  # files_state() when the list was read
         self._filled_width = -1  # the screen's width when the rows were last made
 
     def compose(self) -> ComposeResult:
@@ -99,13 +104,25 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def _follow_catalog(self) -> None:
         """A backup from cron or a company imported from a shell shows up while the list is open, and so
-        does a last backup deleted or pruned (or books gone) since, which changes no row of the catalog."""
-        if self.is_current and (self.catalog.data_version() != self._read_version
-                                or self._files_state() != self._files_seen):
+        does a last backup deleted or pruned (or books gone) since, which changes no row of the catalog:
+        those files are looked at on a thread (a backups folder on a network disk that hangs must not
+        freeze the app), and the list is read again when they changed."""
+        if not self.is_current:
+            return
+        if self.catalog.data_version() != self._read_version:
+            self.reload()
+        else:
+            self._look_at_files(list(self._companies), self._files_seen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="files")
+    def _look_at_files(self, companies: list[CompanyInfo], seen: list[tuple[bool, bool]]) -> bool:
+        return files_state(companies) != seen
+
+    @on(Worker.StateChanged)
+    def _files_looked_at(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "files" and event.state == WorkerState.SUCCESS and event.worker.result:
             self.reload()
 
-    def _files_state(self) -> list[tuple[bool, bool]]:
-        return [(company.last_backup_gone, not company.books_path.is_file()) for company in self._companies]
 
     async def retranslate(self) -> None:
         """Redrawn in the language just chosen, from the companies already read; the filter is cleared."""
@@ -127,7 +144,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         except KeepbooksError as exc:
             self.notify(exc.message, severity="error", markup=False)
             self._companies = []
-        self._files_seen = self._files_state()
+        self._files_seen = files_state(self._companies)
         self._fill(select_id)
 
     def _fill(self, select_id: int | None = None) -> None:
