@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 from textual.geometry import Region
 from textual.widgets import DataTable, Footer, Input, Label, Static
@@ -176,6 +177,21 @@ async def test_the_list_follows_a_last_backup_deleted_elsewhere(folders, monkeyp
         app.screen._follow_catalog()  # what its timer does every 2 s
         await wait_for(app, "files", pilot=pilot)
         assert cells(table)[0][3] == "2026-05-31 02:00, file gone"
+
+
+async def test_enter_typed_right_after_down_opens_the_row_down_went_to(folders) -> None:
+    """Found by a helper over a slow link (keys come in bursts): "Down Enter" opened the row above, since
+    Enter's action ran as the key arrived, before Down had moved the cursor."""
+    add_sample(folders, name="Alpha")
+    add_sample(folders, name="Beta")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, character in (("down", None), ("enter", "\r")):  # in one burst, as a terminal sends them
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, SummaryScreen)
+        assert app.screen.query_one("#company-name", Label).content == "Beta"
 
 
 async def test_enter_opens_the_summary_and_escape_comes_back(folders) -> None:

@@ -36,7 +36,7 @@ from tui.screens.verify import VerifyScreen
 from tui.contents import contents
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.button_row import ButtonRow
-from tui.widgets.tables import RowTable, cursor_key, keep_cursor_on
+from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on
 
 
 FOLDER_CHECK_SECONDS = 2.0  # how often the view looks for files added or removed by others
@@ -263,6 +263,9 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
 
     @on(DataTable.RowSelected, "#backups")
     def action_details(self) -> None:
+        after_keys_typed(self, self._show_details)
+
+    def _show_details(self) -> None:
         backup = self.selected()
         if backup is not None:
             self.app.push_screen(DetailsScreen(backup))

@@ -26,7 +26,7 @@ from tui import formatting
 from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
-from tui.widgets.tables import RowTable, cursor_key, keep_cursor_on
+from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
@@ -218,6 +218,9 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     @on(DataTable.RowSelected, "#companies")
     def action_open(self) -> None:
+        after_keys_typed(self, self._open_selected)
+
+    def _open_selected(self) -> None:
         company = self.selected_company()
         if company is None:
             return

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 
@@ -30,3 +33,13 @@ def keep_cursor_on(table: DataTable, key: str | None) -> None:
     """Put the cursor back on the row ``key`` after a refill, when that row is still there."""
     if key is not None and key in table.rows:
         table.move_cursor(row=table.get_row_index(key))
+
+
+def after_keys_typed(screen: Screen, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the keys typed before the one that asks for it are handled. A priority
+    binding's action (Enter: open the row) runs as its key arrives, ahead of keys still on their way:
+    over SSH keys come in bursts, and "Down Enter" opened the row the cursor was on before Down. A key
+    goes to the focused widget, then up to the screen and to the app, whose bindings act on it (Down
+    moves the cursor there): ``callback`` follows the same way, one queue after the other."""
+    app = screen.app
+    (screen.focused or screen).call_later(screen.call_later, app.call_later, callback)
