@@ -110,10 +110,15 @@ def format_path(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
+# Letters that are not a base letter and an accent (NFKD leaves them whole), as a keyboard without them
+# types them: "oeuf" finds "Œuf".
+_SPELT_OUT = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
 def searchable(text: str) -> str:
-    """``text`` as a search compares it: case and accents aside ("cafe" finds "Café": a keyboard or
-    terminal without accents must still find every company)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """``text`` as a search compares it: case and accents aside ("cafe" finds "Café", "oeuf" finds "Œuf":
+    a keyboard or terminal without them must still find every company)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPELT_OUT))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
