@@ -27,7 +27,7 @@ from babel.numbers import format_currency, format_decimal, format_percent as _ba
 from babel.numbers import get_currency_precision
 from babel.units import format_unit
 
-from store.i18n import current_language
+from store.i18n import current_language, plainer
 
 # The Babel locale of each interface language (the language's main country for currency placement).
 LOCALES = {"en": Locale.parse("en_US"), "fr": Locale.parse("fr_FR")}
@@ -49,15 +49,15 @@ def _major_units(minor_units: int, currency: str) -> Decimal:
 def format_number(value: int | float | Decimal, decimals: int | None = None) -> str:
     """A number with the language's separators: 1,234,567.5 / 1 234 567,5; ``decimals`` fixes how many."""
     if decimals is None:
-        return format_decimal(value, locale=_locale(), decimal_quantization=False)
+        return plainer(format_decimal(value, locale=_locale(), decimal_quantization=False))
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    return plainer(format_decimal(value, format=pattern, locale=_locale()))
 
 
 def format_money(minor_units: int, currency: str) -> str:
     """An amount kept in minor units (cents), with its currency: €1,234.56 / 1 234,56 €."""
     currency = currency.upper()
-    return format_currency(_major_units(minor_units, currency), currency, locale=_locale())
+    return plainer(format_currency(_major_units(minor_units, currency), currency, locale=_locale()))
 
 
 def format_amount(minor_units: int, currency: str) -> str:
@@ -69,11 +69,11 @@ def format_amount(minor_units: int, currency: str) -> str:
 def format_size(size_bytes: int) -> str:
     """A file size: 512 bytes / 512 octets, 1.5 MB / 1,5 Mo (one decimal, decimal units)."""
     if abs(size_bytes) < 1000:
-        return _unit(size_bytes, "digital-byte", current_language())
+        return plainer(_unit(size_bytes, "digital-byte", current_language()))
     value = size_bytes / 1000
     for unit in _SIZE_UNITS:
         if abs(value) < 999.95 or unit == _SIZE_UNITS[-1]:
-            return _unit(round(value, 1), unit, current_language())
+            return plainer(_unit(round(value, 1), unit, current_language()))
         value /= 1000
     raise AssertionError("not reached")
 
@@ -90,7 +90,7 @@ def _unit(value: float, unit: str, language: str) -> str:
 
 def format_percent(fraction: float, decimals: int = 1) -> str:
     """0.421 -> 42.1% / 42,1 % (the language's spacing)."""
-    return _babel_percent(round(fraction, decimals + 2), locale=_locale(), decimal_quantization=False)
+    return plainer(_babel_percent(round(fraction, decimals + 2), locale=_locale(), decimal_quantization=False))
 
 
 def format_date(value: dt.date) -> str:

@@ -124,7 +124,9 @@ def print_plainer_for(encoding: str) -> None:
     _plain_for = None if _printable("".join(PLAIN_TYPOGRAPHY), encoding) else encoding
 
 
-def _plain(text: str) -> str:
+def plainer(text: str) -> str:
+    """``text`` (a message, a number or size as the language writes it) with the punctuation the output
+    cannot print made plainer (see print_plainer_for); unchanged where it can."""
     if _plain_for is None or not text:  # argparse passes None through for what it has not got
         return text
     out = []
@@ -137,17 +139,17 @@ def _plain(text: str) -> str:
 
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
-    return _plain(_translation.gettext(message))
+    return plainer(_translation.gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate the form of a message that fits the count ``n``: ``ngettext("{n} file", "{n} files", n)``."""
-    return _plain(_translation.ngettext(singular, plural, n))
+    return plainer(_translation.ngettext(singular, plural, n))
 
 
 def pgettext(context: str, message: str) -> str:
     """Translate ``message`` as meant in ``context`` (the same English word may mean two things)."""
-    return _plain(_translation.pgettext(context, message))
+    return plainer(_translation.pgettext(context, message))
 
 
 def NP_(context: str, message: str) -> str:

@@ -159,6 +159,14 @@ def test_french_in_a_latin1_or_ascii_locale_prints_plainer_punctuation(tmp_path:
     said = result.stderr.decode(encoding)
     assert result.returncode == 1 and said.startswith("keepbooks: Il n'y a pas de dossier") and "n\\u2019" not in said
     assert f"{tmp_path}/L\\u2019atelier{colon} aucune entreprise n'y a encore" in said  # review: it read L'atelier
+    # Sizes and numbers too (a second helper: "5,4\\u202fMo", which also broke the list's columns).
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5", "--quiet"]) == 0
+    listed = subprocess.run([sys.executable, "-m", "tui.cli", "--lang", "fr", "--data-dir", str(data), "companies"],
+                            capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding}, timeout=120)
+    size = listed.stdout.decode(encoding).splitlines()[1].split("  ")
+    assert "\\u" not in listed.stdout.decode(encoding) and any(re.fullmatch(r"\d+,\d[ \xa0][kMG]o", cell.strip())
+                                                              for cell in size), size
 
 
 def test_empty_catalog_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
