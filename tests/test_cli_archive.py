@@ -183,13 +183,14 @@ def test_a_reader_that_stops_early_is_said_on_stderr(data: Path) -> None:
         "keepbooks: what reads the output stopped before its end (a closed pipe); what it got is incomplete")
 
 
-@pytest.mark.parametrize("command", [("companies", "--json"), ("inspect", "FILE")])
+@pytest.mark.parametrize("command", [("companies", "--json"), ("inspect", "FILE"),
+                                     ("prune", "FOLDER", "--keep-last", "1", "--dry-run")])
 def test_a_listing_cut_short_by_its_reader_ends_without_a_word(data: Path, tmp_path: Path, command) -> None:
     """`keepbooks companies --json | head -1`: the reader had what it wanted, yet keepbooks said the output
     was incomplete and exited 1, as for a backup streamed to a reader gone away (above)."""
     backup = tmp_path / "one.manager"
     assert main(cli(data, "backup", "1", "-o", str(backup), "--quiet")) == 0
-    args = [str(backup) if arg == "FILE" else arg for arg in command]
+    args = [{"FILE": str(backup), "FOLDER": str(tmp_path)}.get(arg, arg) for arg in command]
     child = subprocess.Popen([sys.executable, "-m", "tui.cli", *cli(data, *args)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     assert child.stdout is not None

@@ -847,7 +847,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        if getattr(args, "handler", None) in LISTING:  # `keepbooks companies | head`: the reader had its part
+        listing = getattr(args, "handler", None) in LISTING or getattr(args, "dry_run", False)  # prune --dry-run
+        if listing:  # `keepbooks companies | head`: the reader had the part it wanted
             return 128 + signal.SIGPIPE  # as a listing tool stopped by the closed pipe, without a word
         warn(_("what reads the output stopped before its end (a closed pipe); what it got is incomplete"))
         return EXIT_FAILED
