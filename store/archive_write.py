@@ -125,40 +125,62 @@ def system_temp_workspace(purpose: str) -> Workspace:
                            .format(folder=folder, reason=system_reason(exc))) from exc
 
 
-def clean_leftovers(folder: Path) -> None:
-    """Remove temporary files and folders that crashed backups, verifies or imports left in ``folder``
-    (those of a run still working hold their lock and stay). Best effort: what cannot be removed (a folder
-    this user may only read) stays for a run that can."""
+def stale_leftovers(folder: Path) -> list[Path]:
+    """The temporary files and folders that crashed backups, verifies or imports left in ``folder``
+    (those of a run still working hold their lock and are not listed), and locks left alone."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return
+        return []
     names = {entry.name for entry in entries}
+    stale = []
     for entry in entries:
         try:
-            _clean_leftover(folder, entry, names)
+            if _is_stale(folder, entry, names):
+                stale.append(Path(entry.path))
         except OSError:
             continue
+    return stale
 
 
-def _clean_leftover(folder: Path, entry: os.DirEntry[str], names: set[str]) -> None:
+def _is_stale(folder: Path, entry: os.DirEntry[str], names: set[str]) -> bool:
     match = _TEMP.match(entry.name)
     if match:
         base = entry.name[:-2] if match.group("dir") else entry.name
-        lock = folder / f"{base}.lock"
-        if owner_is_gone(lock):
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                Path(entry.path).unlink(missing_ok=True)
-            lock.unlink(missing_ok=True)
-    elif entry.name.endswith(".tmp.lock") and _TEMP.match(entry.name[:-5]):
+        return owner_is_gone(folder / f"{base}.lock")
+    if entry.name.endswith(".tmp.lock") and _TEMP.match(entry.name[:-5]):
         base = entry.name[:-5]
         if base not in names and f"{base}.d" not in names:
             # a crash between taking the lock and creating the file: cleaned once it is old
             old = dt.datetime.now().timestamp() - entry.stat().st_mtime > _ORPHAN_LOCK_AGE
-            if old and owner_is_gone(Path(entry.path)):
-                Path(entry.path).unlink(missing_ok=True)
+            return old and owner_is_gone(Path(entry.path))
+    return False
+
+
+def clean_leftovers(folder: Path) -> list[tuple[Path, int]]:
+    """Remove what ``stale_leftovers`` lists; each path removed, with its size. Best effort: what cannot
+    be removed (a folder this user may only read) stays for a run that can."""
+    removed = []
+    for path in stale_leftovers(folder):
+        try:
+            size = tree_size(path)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+            if not path.name.endswith(".lock"):
+                (folder / f"{path.name.removesuffix('.d')}.lock").unlink(missing_ok=True)
+        except OSError:
+            continue
+        removed.append((path, size))
+    return removed
+
+
+def tree_size(path: Path) -> int:
+    """Bytes of a file, or of the files in a folder."""
+    if not path.is_dir() or path.is_symlink():
+        return path.lstat().st_size
+    return sum(child.lstat().st_size for child in path.rglob("*"))
 
 
 def open_output(path: Path) -> BinaryIO:

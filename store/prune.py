@@ -18,7 +18,7 @@ from pathlib import Path
 
 from store.archive_format import EXTENSION, OPTIONAL, ArchiveError, Include, NewerVersion
 from store.archive_read import inspect, is_whole, verify
-from store.archive_write import clean_leftovers
+from store.archive_write import clean_leftovers, stale_leftovers, tree_size
 from store.config import existing_folder
 from store.errors import KeepbooksError, StorageError, system_reason
 from store.i18n import _
@@ -67,6 +67,9 @@ class PruneResult:
     dry_run: bool
     companies: list[CompanyPrune]
     skipped: list[Skipped]
+    # What interrupted backups left (hidden temporary files, as large as a backup), with its size:
+    # removed, or to remove in a dry run.
+    leftovers: list[tuple[Path, int]] = field(default_factory=list)
 
     @property
     def removed_bytes(self) -> int:
@@ -295,9 +298,11 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
 
     As in restic, the rules count periods that have a backup, not calendar periods back from today.
     What interrupted backups left (hidden temporary files, as large as a backup) is removed first."""
-    if not dry_run:
-        clean_leftovers(Path(folder))
+    leftovers = ([(path, tree_size(path)) for path in stale_leftovers(Path(folder))] if dry_run
+                 else clean_leftovers(Path(folder)))
     found, skipped = scan(folder)
+    left = {path for path, _bytes in leftovers}
+    skipped = [item for item in skipped if item.path not in left]  # said as leftovers instead
     _set_aside_future(found, skipped)
     plans, held = _plan_on_sound_backups(Path(folder), found, skipped, policy, dry_run)
     by_path = {f.path: f for f in found}
@@ -322,4 +327,5 @@ def prune(folder: Path, policy: Policy, *, dry_run: bool = False) -> PruneResult
                 result.failed.append(problem)
         companies.append(result)
     companies.sort(key=lambda c: (c.name.casefold(), c.uid, [not c.include.has(k) for k in OPTIONAL]))
-    return PruneResult(folder=Path(folder), policy=policy, dry_run=dry_run, companies=companies, skipped=skipped)
+    return PruneResult(folder=Path(folder), policy=policy, dry_run=dry_run, companies=companies, skipped=skipped,
+                       leftovers=leftovers)

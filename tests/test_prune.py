@@ -390,13 +390,21 @@ def test_what_a_killed_backup_left_is_removed_but_not_what_a_running_one_writes(
     running = archive_write.Workspace(tmp_path, "Beta (2026-11-28).manager")  # holds its lock, as a live run
     running.file.write_bytes(b"in progress")
     left = sorted(p.name for p in tmp_path.iterdir())
+    capsys.readouterr()
+    # A dry run changes nothing and says what a real run will remove (a second helper: it listed it as
+    # "skipped", as it does a running backup's, and the real run removed it without a word).
     assert main(["prune", str(tmp_path), "--keep-last", "3", "--dry-run"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == left  # a dry run changes nothing
-    assert main(["prune", str(tmp_path), "--keep-last", "3"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == left
+    out = capsys.readouterr().out
+    assert f"Would remove {crashed} (24 bytes), left by an interrupted backup." in out
+    assert not any(line.startswith("Skipped") and str(crashed) in line for line in out.splitlines())
+    assert main(["prune", str(tmp_path), "--keep-last", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {item["file"]: item["size"] for item in report["leftovers"]} == {str(crashed): 24,
+                                                                            f"{crashed}.d": 0}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [running.file.name, running.folder.name, running.lock.path.name])
     running.cleanup()
-    capsys.readouterr()
 
 
 def test_usage_and_folder_errors(tmp_path: Path, capsys) -> None:

@@ -517,6 +517,7 @@ def _prune_json(result) -> dict:
                        "failed": [skipped(item) for item in c.failed]} for c in result.companies],
         "skipped": [skipped(item) for item in result.skipped],
         "removed_bytes": result.removed_bytes,
+        "leftovers": [{"file": str(path), "size": size} for path, size in result.leftovers],
     }
 
 
@@ -568,6 +569,10 @@ def _print_prune(result) -> None:
     for item in result.skipped:
         if item not in result.problems:  # those go to stderr
             print(item.message)
+    for path, size in result.leftovers:
+        line = (_("Would remove {file} ({size}), left by an interrupted backup.") if result.dry_run
+                else _("Removed {file} ({size}), left by an interrupted backup."))
+        print(line.format(file=format_path(path), size=format_size(size)))
     count, size = sum(len(c.remove) for c in result.companies), format_size(result.removed_bytes)
     if result.dry_run:
         print(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
