@@ -389,7 +389,8 @@ INSPECT = {"format": str, "format_version": int, "app_version": str, "schema_ver
            "file_size": (int, type(None))}
 BACKUP = {"backups": list, "failed": list, "removed": list}
 BACKUP_ITEM = {"company": dict, "file": str, "size": int, "created_at": str, "include": dict}
-PRUNE = {"folder": str, "dry_run": bool, "policy": dict, "companies": list, "skipped": list, "removed_bytes": int}
+PRUNE = {"folder": str, "dry_run": bool, "policy": dict, "companies": list, "skipped": list, "removed_bytes": int,
+         "leftovers": list}
 PRUNE_COMPANY = {"uid": str, "name": str, "contents": dict, "keep": list, "remove": list, "failed": list}
 
 
