@@ -47,8 +47,7 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
         except DestinationExists as exc:
             yield Outcome(company, None, str(exc), exists=True)
         except NotFound as exc:  # removed meanwhile (someone in the app), or its books are gone (a failure)
-            removed = all(other.id != company.id for other in catalog.companies())
-            yield Outcome(company, None, str(exc), removed=removed)
+            yield Outcome(company, None, str(exc), removed=not catalog.exists(company.id))
         except KeepbooksError as exc:
             yield Outcome(company, None, str(exc))
         except Exception as exc:  # a bug met on one company's data must not cost the others their backup

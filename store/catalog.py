@@ -253,6 +253,10 @@ class Catalog:
         rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY id")
         return sorted((self._info(row) for row in rows), key=lambda info: name_order(info.name))
 
+    def exists(self, company_id: int) -> bool:
+        """Whether the company is (still) in the list: another window may have removed it meanwhile."""
+        return self.conn.execute("SELECT 1 FROM company WHERE id = ?", (company_id,)).fetchone() is not None
+
     def shown_name(self, company: CompanyInfo) -> str:
         """The company's name as the app shows it: with its id when another company has the same name
         (case aside), as the list does, so that "Remove Acme?" says which Acme."""

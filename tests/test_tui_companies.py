@@ -284,7 +284,7 @@ async def test_years_pressed_while_one_loads_all_count(folders, monkeypatch) -> 
 
 @pytest.mark.parametrize("key", ["p", "n", "b"])
 async def test_a_company_removed_elsewhere_sends_its_summary_back_to_the_list(folders, key: str) -> None:
-    # From another window or the command line, while its summary is open: no traceback, a word, the list.
+    # From another window, while its summary is open: no traceback, a word, the list.
     company = add_sample(folders)
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
@@ -296,7 +296,8 @@ async def test_a_company_removed_elsewhere_sends_its_summary_back_to_the_list(fo
         await pilot.press(key)
         await pilot.pause()
         assert isinstance(app.screen, CompaniesScreen)
-        assert list(app._notifications)[-1].message == f"There is no company with id {company}."
+        # Said by name, as the other dialogs say it (a helper: "There is no company with id 2.").
+        assert list(app._notifications)[-1].message == f"{COMPANY} was removed meanwhile, in another window."
 
 
 async def test_slash_filters_by_name_and_escape_clears(folders) -> None:

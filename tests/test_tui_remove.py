@@ -137,12 +137,14 @@ async def test_removed_from_another_window_while_backing_up_first_is_said_so(fol
         await pilot.press("enter")  # back up
         await wait_for(app, "backup", pilot=pilot)
         assert str(dialog.query_one("#error", Label).content) == (
-            f"{COMPANY} has been removed meanwhile (in another window or from the command line): there is "
-            "nothing left to back up.")
-        await pilot.press("escape")
+            f"{COMPANY} has been removed meanwhile, in another window: there is nothing left to back up.")
+        # Nothing left to do but close (a second helper: the form and a live Backup button stayed).
+        assert dialog.query_one("#start", Button).disabled and dialog.query_one("#form").disabled
+        assert app.focused is dialog.query_one("#cancel", Button)
+        await pilot.press("enter")
         await pilot.pause()
         messages = [n.message for n in app._notifications]
-        assert f"{COMPANY} was removed meanwhile, in another window or from the command line." in messages
+        assert f"{COMPANY} was removed meanwhile, in another window." in messages
         assert not any("was not removed" in m for m in messages)
         assert str(app.screen.query_one("#companies", DataTable).get_row_at(0)[0]) == "Atelier Lefèvre"
 

@@ -6,6 +6,7 @@ collects choices, shows progress messages and turns errors into words.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from textual import on, work
@@ -19,7 +20,7 @@ from store import archive
 from store.archive import BackupResult, Estimate, Include
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders, backups_folder, ensure_folder
-from store.errors import InvalidInput, KeepbooksError, NotFound, system_reason
+from store.errors import InvalidInput, system_reason
 from store.i18n import N_, _, ngettext
 from tui import formatting
 from tui.screens.confirm import ConfirmScreen
@@ -243,8 +244,9 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             self.estimate = worker.result
             self._show_choices()
         elif event.state == WorkerState.ERROR:
-            self.query_one("#estimate", Label).update(self._gone_note() or _("The size cannot be estimated: {reason}")
-                                                      .format(reason=formatting.error_text(worker.error)))
+            if not self._gone():
+                self.query_one("#estimate", Label).update(_("The size cannot be estimated: {reason}").format(
+                    reason=formatting.error_text(worker.error)))
 
     def succeeded(self, result: BackupResult) -> None:
         self.dismiss(result)
@@ -257,22 +259,25 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             self.app.notify(_("Backup cancelled; no file was kept."), markup=False)
         self.dismiss(None)
 
-    def _gone_note(self) -> str | None:
-        """What to say when the company was removed since the dialog opened (from another window, from a
-        shell): its books cannot be read, and its backup fails with 'There is no company with id 12'."""
+    def _gone(self) -> bool:
+        """Whether the company was removed since the dialog opened (in another window): its books cannot
+        be read, and its backup failed with 'There is no company with id 12'. If so, the dialog says so
+        and offers nothing but closing."""
         try:
-            self.app.catalog.get(self.company.id)  # type: ignore[attr-defined]
-        except NotFound:
-            return _("{name} has been removed meanwhile (in another window or from the command line): there is "
-                     "nothing left to back up.").format(name=self.company.name)
-        except KeepbooksError:
-            pass
-        return None
+            if self.app.catalog.exists(self.company.id):  # type: ignore[attr-defined]
+                return False
+        except sqlite3.Error:
+            return False
+        self.query_one("#error", Label).update(_("{name} has been removed meanwhile, in another window: there is "
+                                                 "nothing left to back up.").format(name=self.company.name))
+        self.query_one("#estimate", Label).update("")
+        for widget in (self.query_one("#form"), self.query_one("#start", Button)):
+            widget.disabled = True
+        self.query_one("#cancel", Button).focus()
+        return True
 
     def failed(self, reason: str) -> None:
-        gone = self._gone_note()
-        if gone is not None:
-            self.query_one("#error", Label).update(gone)
+        if self._gone():
             return
         self.query_one("#error", Label).update(_("The backup failed: {reason}").format(reason=reason))
         self.validate_filename()

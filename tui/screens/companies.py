@@ -281,9 +281,9 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def _backed_up(self, company: CompanyInfo, result: object | None) -> None:
         if result is None:
-            if all(other.id != company.id for other in self.catalog.companies()):
-                self.notify(_("{name} was removed meanwhile, in another window or from the command line.")
-                            .format(name=company.name), markup=False)
+            if not self.catalog.exists(company.id):
+                self.notify(_("{name} was removed meanwhile, in another window.").format(name=company.name),
+                            markup=False)
                 self.reload()
                 return
             self.notify(_("{name} was not removed: the backup did not finish.").format(name=company.name),

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from store import ledger
 from store.books import Books
 from store.catalog import Catalog, CompanyInfo
-from store.errors import KeepbooksError
+from store.errors import KeepbooksError, NotFound
 from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
@@ -226,11 +226,14 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
 
     def _company(self) -> CompanyInfo | None:
         """This company as the catalog has it; None, back on the list, when it has been removed
-        meanwhile (from another window or the command line)."""
+        meanwhile (in another window)."""
         try:
             return self.catalog.get(self.company_id)
         except KeepbooksError as exc:
-            self.notify(exc.message, title=_("This company is gone"), severity="error", markup=False)
+            name = self.query_one("#company-name", Label).content
+            text = (_("{name} was removed meanwhile, in another window.").format(name=name)
+                    if isinstance(exc, NotFound) and name else exc.message)
+            self.notify(text, title=_("This company is gone"), severity="error", markup=False)
             self.app.pop_screen()
             return None
 
