@@ -460,6 +460,10 @@ async def test_the_keys_panel_closes_from_the_palette_as_it_opened(folders) -> N
             assert app.screen.query("HelpPanel")
             await pilot.press(key)
             assert not app.screen.query("HelpPanel")
+        await pilot.press("i")  # a dialog, where the unusual keys are (a second helper: F1 did nothing)
+        await pilot.pause()
+        await pilot.press("f1")
+        assert app.screen.query("HelpPanel") and app.screen.query_one("#path", Input).value == ""
 
 
 async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(folders, tmp_path,

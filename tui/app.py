@@ -55,7 +55,9 @@ class KeepbooksApp(App[None]):
         Binding("l", "language", N_("Language"), tooltip=N_("Switch the interface between English and French"),
                 show=False, id="app.language"),
         # Where people look for help (a helper pressed both): the keys of the screen, as the palette's Keys.
-        Binding("f1,question_mark", "toggle_keys", N_("Keys"), show=False, id="app.keys"),
+        # F1 has priority, or dialogs (modal screens) would not see it; ? has not: a text field types it.
+        Binding("f1", "toggle_keys", N_("Keys"), priority=True, show=False, id="app.keys"),
+        Binding("question_mark", "toggle_keys", N_("Keys"), show=False, id="app.keys_question"),
     ]
 
     def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None,
