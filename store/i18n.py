@@ -36,9 +36,11 @@ def detect_language(explicit: str | None = None, preferred: str | None = None) -
     KEEPBOOKS_LANG beats the remembered choice so that ``KEEPBOOKS_LANG=en keepbooks`` works for one run
     whatever was saved.
     """
-    for value in (explicit, os.environ.get("KEEPBOOKS_LANG"), preferred):
-        if value and _language_code(value) in LANGUAGES:
-            return _language_code(value)
+    imposed = imposed_language(explicit)
+    if imposed is not None:
+        return imposed[0]
+    if preferred and _language_code(preferred) in LANGUAGES:
+        return _language_code(preferred)
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
         if value:  # the first locale variable that is set decides, as in gettext

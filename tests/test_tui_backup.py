@@ -461,3 +461,4 @@ def test_time_left_is_given_in_the_backups_last_phase_only_and_not_once_done(mon
     assert said[3] == "500.0 MB of 1.0 GB · 500.0 MB/s · 1 s left"
     assert said[4] == "1.0 GB of 1.0 GB · 500.0 MB/s"  # done
     assert formatting.phase_line(books[0]) == "Step 2 of 3: Compressing the books"
+    assert formatting.duration(0.4) == "1 s"  # a helper saw "0 s left" with 85 MB still to write

@@ -120,7 +120,7 @@ async def test_a_last_backup_gone_is_said_whole_at_80_columns(french, folders) -
         await pilot.pause()
         table = app.screen.query_one("#companies", DataTable)
         lines = [table.render_line(y).text for y in range(3)]
-        assert any(line.rstrip().endswith("27/11/2026 14:05, disparue") for line in lines), lines
+        assert any(line.rstrip().endswith("27/11/2026, fichier absent") for line in lines), lines
 
 
 async def test_the_preview_of_a_file_keeps_the_colon_with_its_word(french, folders) -> None:
@@ -328,11 +328,13 @@ async def test_switching_against_lang_says_the_choice_holds_for_this_session(eng
         await pilot.press("l")
         await pilot.pause()
         [said] = [n.message for n in app._notifications]
-        assert said == ("L’interface est désormais en français pour cette session\u202f; keepbooks démarrera en "
-                        "anglais la prochaine fois, comme le veut KEEPBOOKS_LANG=en.")
+        assert said == ("L’interface est désormais en français, et keepbooks démarrera en français la prochaine "
+                        "fois, mais en anglais chaque fois que KEEPBOOKS_LANG=en sera donné.")
     set_language("en")
-    assert cli._language(["--data-dir", str(folders.data)]) == "en"  # as it says
+    assert cli._language(["--data-dir", str(folders.data)]) == "en"  # as it says: KEEPBOOKS_LANG=en is given
     assert imposed_language("fr") == ("fr", "--lang fr") and imposed_language(None) == ("en", "KEEPBOOKS_LANG=en")
+    monkeypatch.delenv("KEEPBOOKS_LANG")
+    assert cli._language(["--data-dir", str(folders.data)]) == "fr"  # and French when it is not
 
 
 async def test_no_language_switch_inside_a_dialog(english_afterwards, folders) -> None:

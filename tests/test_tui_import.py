@@ -245,7 +245,7 @@ async def test_import_with_the_suggested_name_selects_the_new_company(folders) -
         screen = await open_picker(app, pilot)
         await choose(app, pilot, screen, folders.backups / "Lean.manager")
         await pilot.press("enter")
-        again = f"{COMPANY} (restored {TODAY.isoformat()}, 2)"
+        again = f"{COMPANY} (restored {TODAY.isoformat()}, copy 2)"
         assert f"Suggested: {again} (press → to use it)." in str(app.screen.query_one("#name-note", Label).content)
         await pilot.pause()
         await pilot.press("right", "enter")

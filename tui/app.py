@@ -31,11 +31,11 @@ SWITCHED = {
     "en": N_("The interface is now in English; keepbooks will start in English next time."),
     "fr": N_("The interface is now in French; keepbooks will start in French next time."),
 }
-SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at start, and will again
-    "en": N_("The interface is now in English for this session; keepbooks will start in French next time, as "
-             "{option} says."),
-    "fr": N_("The interface is now in French for this session; keepbooks will start in English next time, as "
-             "{option} says."),
+SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at start, and will whenever given
+    "en": N_("The interface is now in English, and keepbooks will start in English next time, but in French "
+             "whenever {option} is given."),
+    "fr": N_("The interface is now in French, and keepbooks will start in French next time, but in English "
+             "whenever {option} is given."),
 }
 
 

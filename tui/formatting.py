@@ -9,6 +9,7 @@ language switched while the app runs shows in everything drawn after it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from rich.cells import cell_len, set_cell_size
 
@@ -63,8 +64,9 @@ def period(start: dt.date, end: dt.date) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A short duration: 45 s, 3 min 05 s, 1 h 02 min (the same in both languages but for the words)."""
-    seconds = max(0, int(round(seconds)))
+    """A short duration: 45 s, 3 min 05 s, 1 h 02 min (the same in both languages but for the words).
+    Rounded up: it is a time left, and "0 s left" with 85 MB still to write reads as done."""
+    seconds = max(0, math.ceil(seconds))
     if seconds < 60:
         return _("{seconds} s").format(seconds=seconds)
     minutes, seconds = divmod(seconds, 60)

@@ -196,8 +196,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         when = company.last_backup_at
         text = formatting.age(when)
         gone = company.last_backup_gone  # deleted or pruned since: the date alone would say it is safe
-        if gone:
-            text = _("{when}, file gone").format(when=text)
+        if gone and when is not None:  # the day alone: the flag takes the room of the time (French's is long)
+            text = _("{when}, file gone").format(when=formatting.date(when.date()))
         stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS or gone
         if stale:
             return Text(text, style=f"bold {self.app.current_theme.warning}")

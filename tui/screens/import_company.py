@@ -39,7 +39,7 @@ def restored_name(name: str, day: str, taken: set[str]) -> str:
     suggestion = _("{name} (restored {date})").format(name=name, date=day)
     number = 2
     while suggestion.casefold() in taken:
-        suggestion = _("{name} (restored {date}, {number})").format(name=name, date=day, number=number)
+        suggestion = _("{name} (restored {date}, copy {number})").format(name=name, date=day, number=number)
         number += 1
     return suggestion
 
