@@ -439,6 +439,9 @@ async def test_a_backup_that_fails_while_ctrl_q_is_asked_says_so_and_does_not_qu
     async with app.run_test(size=SIZE) as pilot:
         await ends_while_asked(app, pilot, (reached, release), "ctrl+q")
         assert app.is_running and isinstance(app.screen, NoticeScreen)
+        # "ended" read as a success (a helper): it says it failed, and the reason comes next.
+        said = str(app.screen.query_one("#notice-text").content)
+        assert said == "The backup failed before you answered; here is why."
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, BackupScreen)

@@ -46,7 +46,8 @@ class BackupScreen(RunningDialog[BackupResult | None]):
     def __init__(self, company: CompanyInfo, *, folder: Path | None = None, then_remove: bool = False) -> None:
         """``then_remove``: opened by Remove's "Back up first": the title says what follows the backup."""
         super().__init__(_("Stop the backup? The unfinished file will be deleted."),
-                         _("The backup ended before you answered: there is nothing left to stop."))
+                         _("The backup ended before you answered: there is nothing left to stop."),
+                         _("The backup failed before you answered; here is why."))
         self.company = company
         self.folder = folder
         self.then_remove = then_remove

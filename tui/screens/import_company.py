@@ -53,7 +53,8 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
 
     def __init__(self, path: Path, manifest: Manifest) -> None:
         super().__init__(_("Stop the import? Nothing will be added."),
-                         _("The import ended before you answered: there is nothing left to stop."))
+                         _("The import ended before you answered: there is nothing left to stop."),
+                         _("The import failed before you answered; here is why."))
         self.path = path
         self.manifest = manifest
 

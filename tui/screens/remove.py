@@ -39,8 +39,8 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
     def compose(self) -> ComposeResult:
         trash = self.app.folders.trash  # type: ignore[attr-defined]
         with Vertical(classes="dialog", id="remove-dialog"):
-            yield Sentence(_("Remove {name}?").format(name=self.app.catalog.shown_name(self.company)),  # type: ignore[attr-defined]
-                           classes="dialog-title")
+            shown = self.app.catalog.shown_name(self.company)  # type: ignore[attr-defined]
+            yield Sentence(_("Remove {name}?").format(name=shown), classes="dialog-title")
             yield Static(self._facts(None), id="facts")
             yield Sentence(_("Its folder will be moved to {trash}, not deleted: keepbooks untrash puts it back.")
                            .format(trash=trash), id="where", classes="muted")

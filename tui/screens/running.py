@@ -30,10 +30,11 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
     WORK_GROUP: ClassVar[str]  # the group of the operation's worker
     # Styles: modals.tcss; the dialog composes a ProgressView and a "#cancel" button.
 
-    def __init__(self, stop_question: str, ended_meanwhile: str) -> None:
-        """``ended_meanwhile``: said when the work ends while its stop question is asked."""
+    def __init__(self, stop_question: str, ended_meanwhile: str, failed_meanwhile: str) -> None:
+        """``ended_meanwhile``, ``failed_meanwhile``: said when the work ends, or fails, while its stop
+        question is asked."""
         super().__init__()
-        self._ended_meanwhile = ended_meanwhile
+        self._ended_meanwhile, self._failed_meanwhile = ended_meanwhile, failed_meanwhile
         self._worker: Worker[Any] | None = None
         self._last_progress: Progress | None = None  # set by the worker's thread (reporter)
         self._stop = StopGuard(self, stop_question, yes=_("Stop"), no=_("Continue"),
@@ -95,7 +96,9 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         elif asked:
             # The keys meant for the question go to a notice in its place, not to the screen behind; the
             # outcome follows once it is read (shown before, it could close the screens under it).
-            await self.app.push_screen(NoticeScreen(self._ended_meanwhile), lambda _closed: self._outcome(event))
+            failed = event.state == WorkerState.ERROR and not isinstance(worker.error, Cancelled)
+            notice = NoticeScreen(self._failed_meanwhile if failed else self._ended_meanwhile)
+            await self.app.push_screen(notice, lambda _closed: self._outcome(event))
         else:
             self._outcome(event)
 

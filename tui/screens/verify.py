@@ -29,7 +29,8 @@ class VerifyScreen(RunningDialog[bool | None]):
 
     def __init__(self, path: Path) -> None:
         super().__init__(_("Stop checking the backup?"),
-                         _("The check ended before you answered: there is nothing left to stop."))
+                         _("The check ended before you answered: there is nothing left to stop."),
+                         _("The check ended before you answered; here is what it found."))
         self.path = path
         self.outcome: bool | None = None
 
