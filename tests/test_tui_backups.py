@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from textual.widgets import DataTable, Input, Label, ProgressBar
 
 from store import archive, ledger, sample
@@ -143,6 +144,24 @@ async def test_lists_the_backups_newest_first_from_their_manifests(folders) -> N
         await pilot.press("r")
         await wait_for(app, "scan", pilot=pilot)
         assert str(file_line.content) == ""
+
+
+async def test_the_file_line_keeps_the_end_of_a_long_name_and_shows_a_line_break(folders) -> None:
+    # A helper: a long name lost its end (".manager", the date) without an ellipsis, and a name holding a
+    # line break showed only what came before it.
+    long_name = "Atelier " + "tres " * 30 + "long (2026-11-28).manager"
+    for name in (long_name, "weird\nnewline.manager"):
+        shutil.copy(folders.backups / "Full.manager", folders.backups / name)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(app, pilot)
+        file_line = screen.query_one("#file-line", Label)
+        await select(pilot, screen, long_name)
+        shown = str(file_line.content)
+        assert shown.startswith("File: Atelier tres") and "…" in shown and shown.endswith("long (2026-11-28).manager")
+        assert cell_len(shown) <= 78
+        await select(pilot, screen, "weird\nnewline.manager")
+        assert str(file_line.content) == "File: weird\\nnewline.manager"
 
 
 async def test_details_of_a_backup_and_of_a_file_that_is_not_one(folders) -> None:

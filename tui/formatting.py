@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 
 from rich.cells import cell_len, set_cell_size
 
@@ -23,6 +24,23 @@ def shortened(text: str, limit: int) -> str:
     """``text`` in at most ``limit`` terminal cells (an emoji or a CJK character takes two), its end
     replaced by "…" when it is longer."""
     return text if cell_len(text) <= limit else set_cell_size(text, limit - 1).rstrip() + "…"
+
+
+def middle_shortened(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` terminal cells, its middle replaced by "…" when it is longer: for a
+    file name, whose end (a date, ".manager") tells one from another."""
+    if cell_len(text) <= limit:
+        return text
+    tail = text[-max(1, limit // 2):]
+    while tail and cell_len(tail) > limit // 2:
+        tail = tail[1:]
+    return set_cell_size(text, max(0, limit - 1 - cell_len(tail))).rstrip() + "…" + tail
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (a file name may hold a line break) written as escapes."""
+    return "".join(char.encode("unicode_escape").decode("ascii") if unicodedata.category(char)[0] == "C" else char
+                   for char in text)
 
 
 def count(value: int) -> str:

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -249,8 +250,13 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     @on(DataTable.RowHighlighted, "#backups")
     def _show_file(self) -> None:
         backup = self.selected()
-        self.query_one("#file-line", Label).update(
-            _("File: {name}").format(name=backup.path.name) if backup is not None else "")
+        line = self.query_one("#file-line", Label)
+        if backup is None:
+            line.update("")
+            return
+        room = self.size.width - 2 - cell_len(_("File: {name}").format(name=""))  # its padding, its words
+        name = formatting.middle_shortened(formatting.printable(backup.path.name), room)
+        line.update(_("File: {name}").format(name=name))
 
     # --- actions ----------------------------------------------------------------------------------
 
