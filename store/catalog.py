@@ -409,22 +409,45 @@ class Catalog:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(path=folder, reason=exc)) from exc
         return self.get(company_id)
 
+    def _undo_removal(self, info: CompanyInfo, trashed: Path, exc: sqlite3.Error) -> None:
+        """The catalog could not record a removal whose folder had gone to the trash: the folder goes back,
+        so that the list and the folders agree again; always raises, saying where things are."""
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may have rolled back already
+        try:
+            os.replace(trashed, info.folder)
+        except OSError:
+            raise StorageError(_("Cannot remove {name}: the companies catalog could not record it ({reason}); its "
+                                 "folder is in {trash}.").format(name=info.name, reason=exc, trash=trashed)) from exc
+        raise StorageError(_("Cannot remove {name}: the companies catalog {path} could not record it ({reason}); "
+                             "nothing was removed.").format(name=info.name, path=self.folders.catalog,
+                                                            reason=exc)) from exc
+
     def remove(self, company_id: int) -> Path:
         """Move the company's folder to the trash and drop it from the list; returns where it went."""
         info = self.get(company_id)
         safe = re.sub(r"[^\w.-]+", "_", info.name)[:40]
         try:
-            with self._write() as conn:
-                conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
-                try:
-                    trashed = self._move_to_trash(info.folder, f"{company_id}-{safe}")
-                except OSError as exc:
-                    raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
-                        path=info.folder, reason=system_reason(exc))) from exc
+            self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:  # another program holds the catalog's write lock: a message, not a crash
             raise StorageError(_("Cannot remove {name}: the companies catalog {path} cannot be changed now ({reason}); "
                                  "try again in a moment.").format(name=info.name, path=self.folders.catalog,
                                                                   reason=exc)) from exc
+        try:
+            self.conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
+            trashed = self._move_to_trash(info.folder, f"{company_id}-{safe}")
+        except BaseException as exc:
+            self.conn.execute("ROLLBACK")
+            if isinstance(exc, OSError):
+                raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
+                    path=info.folder, reason=system_reason(exc))) from exc
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:  # the folder moved, the row not dropped (a full disk): the folder comes back
+            self._undo_removal(info, trashed, exc)
         # What the list knew of it, for untrash (its last backup, its last change): kept beside its books.
         entry = {key: value for key, value in info.as_json().items()
                  if key in ("last_change", "last_backup_at", "last_backup_file", "last_backup_size")}

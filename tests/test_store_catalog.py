@@ -108,6 +108,33 @@ def test_removing_while_another_program_writes_the_catalog_is_a_message_and_chan
     assert info.books_path.is_file() and [c.id for c in catalog.companies()] == [info.id]
 
 
+def test_a_removal_the_catalog_cannot_record_puts_the_folder_back(catalog: Catalog) -> None:
+    """Review: the folder went to the trash, the COMMIT failed (a full disk), and the message said to try
+    again, the company listed with its folder gone."""
+    info = catalog.create("Boulangerie Martin")
+
+    class CommitFails:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def execute(self, sql: str, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.conn.execute(sql, *args)
+
+        def __getattr__(self, name: str):
+            return getattr(self.conn, name)
+
+    real, catalog.conn = catalog.conn, CommitFails(catalog.conn)  # type: ignore[assignment]
+    try:
+        with pytest.raises(StorageError, match=r"could not record it \(database or disk is full\); nothing was"):
+            catalog.remove(info.id)
+    finally:
+        catalog.conn = real
+    assert info.books_path.is_file() and [c.id for c in catalog.companies()] == [info.id]
+    assert not catalog.folders.trash.exists() or not any(catalog.folders.trash.iterdir())
+
+
 def test_a_removed_company_is_put_back_from_the_trash(catalog: Catalog, tmp_path: Path) -> None:
     """'It can be put back by hand' said the app; the README's way (move the folder back under
     companies/) made an orphan that the next start moved to the trash again."""
