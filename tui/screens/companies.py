@@ -293,6 +293,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self._remove(company)
 
     def _remove(self, company: CompanyInfo) -> None:
+        shown = self.catalog.shown_name(company)  # with its id when it shares its name, as the list showed it
         try:
             trash = self.catalog.remove(company.id)
         except KeepbooksError as exc:
@@ -302,7 +303,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         data = self.app.folders.data  # type: ignore[attr-defined]
         command = shlex.join(["keepbooks", "--data-dir", str(data), "untrash", str(trash)])
         self.notify(_("Removed {name}. Its folder was moved to {path}; to put it back: {command}").format(
-            name=company.name, path=trash, command=command), markup=False, timeout=60)  # time to copy it
+            name=shown, path=trash, command=command), markup=False, timeout=60)  # time to copy it
         self.reload()
 
     def action_filter(self) -> None:
