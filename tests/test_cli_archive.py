@@ -106,9 +106,19 @@ def _signal_self_at(monkeypatch, owner: type, method: str, call: int, signum: in
     monkeypatch.setattr(owner, method, wrapper)
 
 
+@pytest.fixture
+def default_stop_signals():
+    """SIGTERM and SIGHUP as a shell leaves them: a test run started under nohup ignores SIGHUP, and
+    keepbooks then rightly lets a hang-up pass (tested below)."""
+    previous = {signum: signal.signal(signum, signal.SIG_DFL) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_backup_stopped_by_a_signal_removes_its_unfinished_file(data: Path, tmp_path: Path, monkeypatch, capsys,
-                                                                  signum: int) -> None:
+                                                                  default_stop_signals, signum: int) -> None:
     from store.archive_write import Frames
 
     _signal_self_at(monkeypatch, Frames, "end_frame", 3, signum)
