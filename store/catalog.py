@@ -409,13 +409,20 @@ class Catalog:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(path=folder, reason=exc)) from exc
         return self.get(company_id)
 
-    def _undo_removal(self, info: CompanyInfo, trashed: Path, exc: sqlite3.Error) -> None:
-        """The catalog could not record a removal whose folder had gone to the trash: the folder goes back,
-        so that the list and the folders agree again; always raises, saying where things are."""
+    def _not_now(self, info: CompanyInfo, exc: sqlite3.Error) -> StorageError:
+        return StorageError(_("Cannot remove {name}: the companies catalog {path} cannot be changed now ({reason}); "
+                              "try again in a moment.").format(name=info.name, path=self.folders.catalog, reason=exc))
+
+    def _rollback(self) -> None:
         try:
             self.conn.execute("ROLLBACK")
         except sqlite3.Error:
-            pass  # SQLite may have rolled back already
+            pass  # SQLite may have rolled back already: what failed is what to report
+
+    def _undo_removal(self, info: CompanyInfo, trashed: Path, exc: sqlite3.Error) -> None:
+        """The catalog could not record a removal whose folder had gone to the trash: the folder goes back,
+        so that the list and the folders agree again; always raises, saying where things are."""
+        self._rollback()
         try:
             os.replace(trashed, info.folder)
         except OSError:
@@ -432,17 +439,17 @@ class Catalog:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:  # another program holds the catalog's write lock: a message, not a crash
-            raise StorageError(_("Cannot remove {name}: the companies catalog {path} cannot be changed now ({reason}); "
-                                 "try again in a moment.").format(name=info.name, path=self.folders.catalog,
-                                                                  reason=exc)) from exc
+            raise self._not_now(info, exc) from exc
         try:
             self.conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
             trashed = self._move_to_trash(info.folder, f"{company_id}-{safe}")
         except BaseException as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             if isinstance(exc, OSError):
                 raise StorageError(_("Cannot move {path} to the trash: {reason}.").format(
                     path=info.folder, reason=system_reason(exc))) from exc
+            if isinstance(exc, sqlite3.Error):  # nothing moved, nothing recorded
+                raise self._not_now(info, exc) from exc
             raise
         try:
             self.conn.execute("COMMIT")

@@ -108,6 +108,16 @@ def test_removing_while_another_program_writes_the_catalog_is_a_message_and_chan
     assert info.books_path.is_file() and [c.id for c in catalog.companies()] == [info.id]
 
 
+def test_a_removal_the_catalog_refuses_is_a_message_and_moves_nothing(catalog: Catalog) -> None:
+    # Review: a failing DELETE (an I/O error; a trigger stands in for it) escaped as sqlite3's error.
+    info = catalog.create("Boulangerie Martin")
+    catalog.conn.execute("CREATE TEMP TRIGGER refuse BEFORE DELETE ON company BEGIN SELECT RAISE(ABORT, 'disk I/O "
+                         "error'); END")
+    with pytest.raises(StorageError, match=r"^Cannot remove Boulangerie Martin: .* \(disk I/O error\); try again"):
+        catalog.remove(info.id)
+    assert info.books_path.is_file() and [c.id for c in catalog.companies()] == [info.id]
+
+
 def test_a_removal_the_catalog_cannot_record_puts_the_folder_back(catalog: Catalog) -> None:
     """Review: the folder went to the trash, the COMMIT failed (a full disk), and the message said to try
     again, the company listed with its folder gone."""
