@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import threading
@@ -182,6 +183,31 @@ async def test_the_list_follows_a_last_backup_deleted_elsewhere(folders, monkeyp
         assert cells(table)[0][3] == "2026-05-31, file gone"  # the day: the flag takes the time's room
 
 
+async def test_the_list_looks_at_its_files_on_one_thread_at_a_time(folders, monkeypatch) -> None:
+    """Review: a thread looking at a disk that hangs cannot be stopped; one more every 2 s took every
+    thread of the pool, and no backup or import could start any more."""
+    add_sample(folders)
+    hung, release, looks = threading.Event(), threading.Event(), []
+
+    def hangs(companies):
+        looks.append(1)
+        hung.set()
+        release.wait(30)
+        return []
+
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(companies_screen, "files_state", hangs)
+        for _tick in range(5):
+            app.screen._follow_catalog()
+            await pilot.pause()
+        assert hung.wait(10)
+        await asyncio.sleep(0.2)  # time for any other thread to have started: none may
+        assert len(looks) == 1
+        release.set()
+        await wait_for(app, "files", pilot=pilot)
+
+
 async def test_enter_typed_right_after_down_opens_the_row_down_went_to(folders) -> None:
     """Found by a helper over a slow link (keys come in bursts): "Down Enter" opened the row above, since
     Enter's action ran as the key arrived, before Down had moved the cursor."""
@@ -189,12 +215,14 @@ async def test_enter_typed_right_after_down_opens_the_row_down_went_to(folders) 
     add_sample(folders, name="Beta")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
-        for key, character in (("down", None), ("enter", "\r")):  # in one burst, as a terminal sends them
+        for key, character in (("down", None), ("enter", "\r"), ("enter", "\r")):  # one burst, Enter twice
             app.post_message(events.Key(key, character))
         await pilot.pause()
         await app.workers.wait_for_complete()
         assert isinstance(app.screen, SummaryScreen)
         assert app.screen.query_one("#company-name", Label).content == "Beta"
+        # Review: the second Enter opened the same summary a second time over the first.
+        assert [type(screen).__name__ for screen in app.screen_stack] == ["Screen", "CompaniesScreen", "SummaryScreen"]
 
 
 async def test_enter_opens_the_summary_and_escape_comes_back(folders) -> None:

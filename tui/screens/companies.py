@@ -111,7 +111,9 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             return
         if self.catalog.data_version() != self._read_version:
             self.reload()
-        else:
+        elif not any(worker.group == "files" and worker.is_running for worker in self.workers):
+            # One at a time: a thread on a disk that hangs cannot be stopped, and a new one every 2 s
+            # would take every thread the app's other work (a backup, an import) needs.
             self._look_at_files(list(self._companies), self._files_seen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="files")

@@ -40,6 +40,12 @@ def after_keys_typed(screen: Screen, callback: Callable[[], object]) -> None:
     binding's action (Enter: open the row) runs as its key arrives, ahead of keys still on their way:
     over SSH keys come in bursts, and "Down Enter" opened the row the cursor was on before Down. A key
     goes to the focused widget, then up to the screen and to the app, whose bindings act on it (Down
-    moves the cursor there): ``callback`` follows the same way, one queue after the other."""
+    moves the cursor there): ``callback`` follows the same way, one queue after the other. Only while
+    ``screen`` is still on top: a second Enter in the same burst opened the same summary twice."""
     app = screen.app
-    (screen.focused or screen).call_later(screen.call_later, app.call_later, callback)
+
+    def if_still_on_top() -> None:
+        if screen.is_active:  # the top of the stack (is_current also counts a screen shown under another)
+            callback()
+
+    (screen.focused or screen).call_later(screen.call_later, app.call_later, if_still_on_top)
