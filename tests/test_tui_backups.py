@@ -114,7 +114,8 @@ def test_listing_again_reads_only_the_files_that_changed(folders, monkeypatch) -
     monkeypatch.setattr(archive, "inspect", lambda path: read.append(path.name) or real(path))
     (folders.backups / "Full.manager").write_bytes((folders.backups / "Full.manager").read_bytes())  # changed
     again = backups_screen.scan(folders.backups, {backup.path: backup for backup in first})
-    assert read == ["Full.manager"]
+    unreadable = sorted(b.path.name for b in first if b.manifest is None)  # read again (review: an error
+    assert unreadable and sorted(read) == sorted(["Full.manager", *unreadable])  # that passed stayed)
     assert [b.path.name for b in again] == [b.path.name for b in first]
 
 

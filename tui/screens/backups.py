@@ -59,8 +59,9 @@ class BackupFile:
 
 def scan(folder: Path, known: dict[Path, BackupFile] | None = None) -> list[BackupFile]:
     """Every .manager file directly in ``folder``, newest first (only the start of each file is read).
-    A file in ``known`` that has not changed since (file_identity) is not read again: a folder of 2,000
-    backups took over a second to list again after each file cron added."""
+    A file in ``known`` read before and not changed since (file_identity) is not read again: a folder of
+    2,000 backups took over a second to list again after each file cron added. One that could not be
+    read is (the reason may have passed: a permission, a network disk)."""
     found: list[BackupFile] = []
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -70,7 +71,7 @@ def scan(folder: Path, known: dict[Path, BackupFile] | None = None) -> list[Back
             status = entry.stat()
             identity = file_identity(entry.stat(follow_symlinks=False))  # the entry Delete removes (a link)
             seen = (known or {}).get(path)
-            if seen is not None and seen.identity == identity:
+            if seen is not None and seen.identity == identity and seen.manifest is not None:  # a failure: again
                 found.append(seen)
                 continue
             modified = dt.datetime.fromtimestamp(status.st_mtime, dt.timezone.utc)
