@@ -68,13 +68,12 @@ def scan(folder: Path, known: dict[Path, BackupFile] | None = None) -> list[Back
             if not entry.name.lower().endswith(EXTENSION) or not entry.is_file():
                 continue
             path = Path(entry.path)
-            status = entry.stat()
             identity = file_identity(entry.stat(follow_symlinks=False))  # the entry Delete removes (a link)
             seen = (known or {}).get(path)
             if seen is not None and seen.identity == identity and seen.manifest is not None:  # a failure: again
                 found.append(seen)
                 continue
-            modified = dt.datetime.fromtimestamp(status.st_mtime, dt.timezone.utc)
+            modified = dt.datetime.fromtimestamp(entry.stat().st_mtime, dt.timezone.utc)
             try:
                 found.append(BackupFile(path, modified, archive.inspect(path), None, identity))
             except KeepbooksError as exc:

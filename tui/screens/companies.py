@@ -76,7 +76,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         super().__init__()
         self._companies: list[CompanyInfo] = []
         self._read_version = -1  # the catalog's data_version when the list was read
-        self._files_seen: list[tuple[bool, bool]] = []  # files_state() when the list was read
+        self._files_seen: list[tuple[bool, bool]] = []  # files_state(): last backup gone, books missing
         self._filled_width = -1  # the screen's width when the rows were last made
 
     def compose(self) -> ComposeResult:
@@ -146,7 +146,9 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         except KeepbooksError as exc:
             self.notify(exc.message, severity="error", markup=False)
             self._companies = []
-        self._files_seen = files_state(self._companies)
+        # One look at each company's files per read: the rows (drawn again at each key of the filter)
+        # and the timer's comparison use these. Books missing: as the catalog just read them.
+        self._files_seen = [(company.last_backup_gone, company.missing) for company in self._companies]
         self._fill(select_id)
 
     def _fill(self, select_id: int | None = None) -> None:
@@ -158,6 +160,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         query = searchable(typed)
         today = self.app.today()  # type: ignore[attr-defined]
         shared = Counter(company.name.casefold() for company in self._companies)
+        gone = {company.id: seen[0] for company, seen in zip(self._companies, self._files_seen)}
         rows: list[tuple[CompanyInfo, str, list[str | Text]]] = []
         for company in self._companies:
             # Companies may share a name (an import keeps the backup's): their ids tell them apart, as
@@ -167,7 +170,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
                 continue
             rows.append((company, suffix, [formatting.date_time(company.last_change),
                                            self._size_cell(company),
-                                           self._last_backup_cell(company, today)]))
+                                           self._last_backup_cell(company, today, gone[company.id])]))
         room = max(SHORTEST_NAME, self.app.size.width - self._other_columns_width(table, [r[2] for r in rows]))
         for company, suffix, others in rows:  # the id is kept whole: it is what tells the rows apart
             name = formatting.shortened(company.name, max(room - len(suffix), SHORTEST_NAME // 2)) + suffix
@@ -194,10 +197,10 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             return Text(_("missing"), style=f"bold {self.app.current_theme.error}", justify="right")
         return Text(formatting.size(company.size_bytes), justify="right")
 
-    def _last_backup_cell(self, company: CompanyInfo, today: dt.date) -> Text:
+    def _last_backup_cell(self, company: CompanyInfo, today: dt.date, gone: bool) -> Text:
+        """``gone``: its file deleted or pruned since; the date alone would say the company is safe."""
         when = company.last_backup_at
         text = formatting.age(when)
-        gone = company.last_backup_gone  # deleted or pruned since: the date alone would say it is safe
         if gone and when is not None:  # the day alone: the flag takes the room of the time (French's is long)
             text = _("{when}, file gone").format(when=formatting.date(when.date()))
         stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS or gone
