@@ -177,10 +177,14 @@ def clean_leftovers(folder: Path) -> list[tuple[Path, int]]:
 
 
 def tree_size(path: Path) -> int:
-    """Bytes of a file, or of the files in a folder."""
-    if not path.is_dir() or path.is_symlink():
-        return path.lstat().st_size
-    return sum(child.lstat().st_size for child in path.rglob("*"))
+    """Bytes of a file, or of the files in a folder; 0 for what is gone meanwhile (another prune, the
+    backups view, removing the same leftovers)."""
+    try:
+        if not path.is_dir() or path.is_symlink():
+            return path.lstat().st_size
+        return sum(child.lstat().st_size for child in path.rglob("*"))
+    except FileNotFoundError:
+        return 0
 
 
 def open_output(path: Path) -> BinaryIO:
