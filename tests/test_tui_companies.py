@@ -225,6 +225,21 @@ async def test_enter_typed_right_after_down_opens_the_row_down_went_to(folders) 
         assert [type(screen).__name__ for screen in app.screen_stack] == ["Screen", "CompaniesScreen", "SummaryScreen"]
 
 
+async def test_letters_typed_right_after_slash_go_to_the_filter(folders) -> None:
+    """Found again over a slow link: "/be" in one burst sent b and e to the list, since the filter took
+    the focus after them; b opened the backups view (/s made a sample company)."""
+    add_sample(folders, name="Alpha")
+    add_sample(folders, name="Beta")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, character in (("slash", "/"), ("b", "b"), ("e", "e"), ("slash", "/"), ("s", "s")):  # one burst
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert isinstance(app.screen, CompaniesScreen)
+        assert app.screen.query_one("#filter", Input).value == "be/s"  # a / in the filter is typed ("A/S")
+        assert [row[0] for row in cells(app.screen.query_one("#companies", DataTable))] == []
+
+
 async def test_enter_opens_the_summary_and_escape_comes_back(folders) -> None:
     add_sample(folders)
     app = app_for(folders)

@@ -9,6 +9,7 @@ from collections import Counter
 from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -57,7 +58,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), priority=True, id="companies.open"),
         Binding("n", "new_company", N_("New"), id="companies.new"),
-        Binding("slash", "filter", N_("Filter"), key_display="/", id="companies.filter"),
+        # Priority, so that it acts as its key arrives: see action_filter.
+        Binding("slash", "filter", N_("Filter"), key_display="/", priority=True, id="companies.filter"),
         # Not in the footer: the empty list, where it is wanted, says to press s (so does the palette).
         Binding("s", "sample", N_("Sample"), show=False, id="companies.sample"),
         Binding("i", "import_company", N_("Import"), tooltip=N_("Import a company from a .manager file"),
@@ -312,8 +314,13 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self.reload()
 
     def action_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if self.focused is filter_input:
+            raise SkipAction()  # typed in the filter: part of a name ("A/S")
         self.set_class(True, "-filtering")
-        self.query_one("#filter", Input).focus()
+        # Over SSH "/be" comes in one burst: the keys after / must find the filter focused as they arrive,
+        # or they go to the list, whose b opened the backups view (focus() would wait for them).
+        self.set_focus(filter_input)
 
     def action_clear_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
