@@ -138,6 +138,19 @@ async def test_tab_order_and_space_toggles_and_the_estimate_follows(folders) -> 
         assert str(estimate_label.content) == everything
 
 
+async def test_in_a_low_terminal_the_dialog_scrolls_to_the_focused_button(folders) -> None:
+    """Found by rereading last session's notes: below 24 lines the dialog cut its buttons off, Backup
+    focused but out of sight."""
+    app = app_for(folders)
+    async with app.run_test(size=(80, 16)) as pilot:
+        screen = await open_dialog(app, pilot)
+        for focused in ("attachments", "emails", "history", "start"):
+            await pilot.press("tab")
+            await pilot.pause()
+            assert app.focused.id == focused
+            assert screen.query_one("#backup-dialog").region.contains_region(app.focused.region), focused
+
+
 @pytest.mark.parametrize("typed, problem", [("", "cannot be empty"), ("a/b", "cannot contain"),
                                             (".hidden", "cannot start with a dot")])
 async def test_filename_validation_as_you_type(folders, typed: str, problem: str) -> None:
