@@ -26,6 +26,7 @@ class BalanceSheet:
     assets: int
     liabilities: int
     equity: int  # includes the accumulated result up to the date
+    result: int  # that accumulated result: income less expenses of every line up to the date
 
     @property
     def balances(self) -> bool:
@@ -66,6 +67,12 @@ class Summary:
     profit_and_loss: ProfitAndLoss
     holdings: Holdings
 
+    @property
+    def prior_result(self) -> int:
+        """The result of the years before this one, part of the equity until it is closed into an account
+        (keepbooks closes no year): a bookkeeper reads it apart from this year's, the net result."""
+        return self.balance_sheet.result - self.profit_and_loss.net_result
+
 
 # A natural sign per kind: debit-positive kinds keep the sign, credit-positive kinds flip it.
 _SIGN = {"asset": 1, "expense": 1, "liability": -1, "equity": -1, "income": -1}
@@ -105,7 +112,8 @@ def balance_sheet(books: Books, as_of: dt.date) -> BalanceSheet:
     assets = sum(g.amount for g in groups if g.kind == "asset")
     liabilities = sum(g.amount for g in groups if g.kind == "liability")
     equity = sum(g.amount for g in groups if g.kind == "equity") + result
-    return BalanceSheet(as_of=as_of, groups=groups, assets=assets, liabilities=liabilities, equity=equity)
+    return BalanceSheet(as_of=as_of, groups=groups, assets=assets, liabilities=liabilities, equity=equity,
+                        result=result)
 
 
 def profit_and_loss(books: Books, start: dt.date, end: dt.date) -> ProfitAndLoss:

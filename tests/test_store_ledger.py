@@ -63,6 +63,8 @@ def test_second_fiscal_year_carries_the_balance_sheet_but_not_the_result(books: 
     assert sheet.assets == 1_130_000 + 30_000  # the computer moved money from bank to fixed assets
     assert {g.name: g.amount for g in sheet.groups}["Fixed assets"] == 80_000
     assert sheet.equity == 1_000_000 + 50_000 + 30_000 and sheet.balances
+    # The first year's result is kept apart from this year's (a helper's bookkeeper read them as one).
+    assert (sheet.result, summary.prior_result, pnl.net_result) == (80_000, 50_000, 30_000)
 
 
 def test_holdings_count_what_the_company_holds(books: Books) -> None:

@@ -122,7 +122,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         self.query_one("#fiscal-year", Label).update(
             _("Fiscal year {period} · {currency}").format(period=formatting.period(start, end),
                                                          currency=summary.currency))
-        self.query_one("#balance-sheet", Static).update(self._balance_sheet(summary.balance_sheet))
+        self.query_one("#balance-sheet", Static).update(self._balance_sheet(summary))
         self.query_one("#profit-and-loss", Static).update(self._profit_and_loss(summary.profit_and_loss))
         self.query_one("#holdings-text", Phrases).show(self._holdings(summary.holdings))
 
@@ -139,8 +139,8 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         table.add_column(justify="right", no_wrap=True)
         return table
 
-    def _balance_sheet(self, sheet: ledger.BalanceSheet) -> Table:
-        table = self._table()
+    def _balance_sheet(self, summary: ledger.Summary) -> Table:
+        sheet, table = summary.balance_sheet, self._table()
         for group in sheet.groups:
             if group.kind == "asset":
                 table.add_row(group.name, self._money(group.amount))
@@ -148,12 +148,12 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         for group in sheet.groups:
             if group.kind == "liability":
                 table.add_row(group.name, self._money(group.amount))
-        equity_groups = 0
         for group in sheet.groups:
             if group.kind == "equity":
-                equity_groups += group.amount
                 table.add_row(group.name, self._money(group.amount))
-        table.add_row(_("Result to date"), self._money(sheet.equity - equity_groups))
+        # No year is ever closed into an account: the prior years' result is shown apart from this one's.
+        table.add_row(_("Prior years' result"), self._money(summary.prior_result))
+        table.add_row(_("Result of the year"), self._money(summary.profit_and_loss.net_result))
         table.add_row(Text(_("Liabilities and equity"), style="bold"),
                       Text(self._money(sheet.liabilities + sheet.equity), style="bold"))
         if not sheet.balances:
