@@ -15,6 +15,7 @@ from textual.geometry import Region
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from store.catalog import Catalog
+from store.errors import StorageError
 from store.i18n import set_language
 from test_tui_support import COMPANY, add_sample, app_for, make_folders, record_backup, wait_for
 from tui.commands import ScreenActions
@@ -255,6 +256,32 @@ async def test_enter_opens_the_summary_and_escape_comes_back(folders) -> None:
         assert "never" in str(screen.query_one("#last-backup", Static).content)
         await pilot.press("escape")
         assert isinstance(app.screen, CompaniesScreen)
+
+
+def shown(app) -> str:
+    """What the screen shows, as text."""
+    return "\n".join("".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips())
+
+
+async def test_a_year_that_cannot_be_read_leaves_no_figures_of_another_year(folders, monkeypatch) -> None:
+    # Found by a helper: the year line said the error, and both panels went on showing the year before.
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(app, "summary", pilot=pilot)
+        screen = app.screen
+        assert "Total assets" in shown(app) and "Net result" in shown(app)
+
+        def fails(books, on=None):
+            raise StorageError("cannot read the books: disk I/O error")
+
+        monkeypatch.setattr(summary_module.ledger, "summary", fails)
+        await pilot.press("p")
+        await wait_for(app, "summary", pilot=pilot)
+        assert "disk I/O error" in str(screen.query_one("#fiscal-year", Label).content)
+        await pilot.pause()
+        assert "Total assets" not in shown(app) and "Net result" not in shown(app)
 
 
 async def test_previous_and_next_fiscal_year(folders) -> None:
