@@ -231,6 +231,21 @@ async def test_a_narrow_summary_breaks_its_holdings_between_phrases_not_inside_a
         assert any(NNBSP in phrase for phrase in holdings.phrases)  # a figure with its thousands space
 
 
+async def test_the_last_backup_line_keeps_its_size_whole(french, folders) -> None:
+    # Found by a helper at 80x24: "…/c3.manager (2,7" ended a line and "ko)" began the next (Rich breaks
+    # at the narrow no-break space). Every length of file name puts the end of the line somewhere else.
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_summary(app, pilot)
+        with Catalog(folders) as catalog:
+            for length in range(1, 80):  # the end of the size goes through every column
+                record_backup(catalog, 1, folders.backups / f"{'c' * length}.manager", 2_345_678)
+                screen.show_last_backup(catalog.get(1))
+                await pilot.pause()
+                lines = ["".join(segment.text for segment in strip) for strip in screen._compositor.render_strips()]
+                assert any(f"(2,3{NNBSP}Mo)" in line for line in lines), length
+
+
 async def test_a_question_keeps_its_question_mark_with_its_last_word(french, folders) -> None:
     # French puts a narrow no-break space before '?': broken there as at any space, a question whose last
     # word reached the dialog's edge ended with a line holding '?' alone.

@@ -24,6 +24,7 @@ from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
 from tui.widgets.phrases import Phrases
+from tui.widgets.sentence import Sentence
 
 
 class SummaryScreen(TranslatedScreen, Screen[None]):
@@ -60,7 +61,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             yield Static("", id="profit-and-loss", classes="panel")
         with Vertical(id="holdings", classes="panel"):
             yield Phrases(id="holdings-text")
-            yield Static("", id="last-backup")
+            yield Sentence("", id="last-backup")  # "(2,7 ko)" kept whole: broken at ordinary spaces only
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -182,18 +183,18 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         ]
 
     def show_last_backup(self, info: CompanyInfo) -> None:
-        label = self.query_one("#last-backup", Static)
+        label = self.query_one("#last-backup", Sentence)
         if info.last_backup_at is None:
-            label.update(Text(_("Last backup: never"), style=f"bold {self.app.current_theme.warning}"))
-            return
-        size = formatting.size(info.last_backup_size or 0)
-        text = _("Last backup: {when} · {file} ({size})").format(
-            when=formatting.date_time(info.last_backup_at), file=info.last_backup_file, size=size)
-        if info.last_backup_gone:  # deleted or pruned since
-            label.update(Text(_("{backup}: this file is gone").format(backup=text),
-                              style=f"bold {self.app.current_theme.warning}"))
+            text, warn = _("Last backup: never"), True
         else:
-            label.update(Text(text))
+            size = formatting.size(info.last_backup_size or 0)
+            text = _("Last backup: {when} · {file} ({size})").format(
+                when=formatting.date_time(info.last_backup_at), file=info.last_backup_file, size=size)
+            warn = info.last_backup_gone  # deleted or pruned since
+            if warn:
+                text = _("{backup}: this file is gone").format(backup=text)
+        label.update(text)
+        label.set_class(warn, "-warning")
 
     # --- actions ---------------------------------------------------------------------------------
 
