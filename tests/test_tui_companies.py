@@ -165,6 +165,27 @@ async def test_the_list_follows_backups_and_companies_made_elsewhere(folders, mo
         assert cursor_key(table) == str(first)
 
 
+async def test_the_summary_follows_a_backup_made_elsewhere(folders, monkeypatch) -> None:
+    # Found by a helper: with the summary open, a backup from a shell left the older one named there.
+    monkeypatch.setattr(companies_screen, "CATALOG_CHECK_SECONDS", 0.05)
+    first = add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(app, "summary", pilot=pilot)
+        last_backup = app.screen.query_one("#last-backup")
+        assert str(last_backup.content) == "Last backup: never"
+        with Catalog(folders) as elsewhere:
+            record_backup(elsewhere, first, folders.backups / "cron.manager", 1000,
+                          when=dt.datetime(2026, 5, 31, 2, 0))
+        for _ in range(200):  # the screen's timer, every 0.05 s here
+            if "cron.manager" in str(last_backup.content):
+                break
+            await pilot.pause(0.05)
+        assert str(last_backup.content).startswith("Last backup: 2026-05-31 02:00 · ")
+        assert str(last_backup.content).endswith("cron.manager (1.0 kB)")
+
+
 async def test_the_list_follows_a_last_backup_deleted_elsewhere(folders, monkeypatch) -> None:
     """Found by a helper: a last backup pruned or deleted from a shell changes no row of the catalog, and
     the open list went on showing the plain date (the company safe) until the hidden r key."""

@@ -44,6 +44,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         self.summary: ledger.Summary | None = None
         self.opened_at = time.perf_counter()
         self.loaded_in: float | None = None  # seconds from creation to the first figures (bench)
+        self._catalog_version = -1  # the catalog's data_version when the last backup was shown
 
     @property
     def catalog(self) -> Catalog:
@@ -76,6 +77,19 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         self.show_last_backup(info)
         self.on_date = self.app.today()  # type: ignore[attr-defined]
         self.load(info.books_path, self.on_date)
+        from tui.screens.companies import CATALOG_CHECK_SECONDS  # the list imports this module
+
+        self._catalog_version = self.catalog.data_version()
+        self.set_interval(CATALOG_CHECK_SECONDS, self._follow_catalog)
+
+    def _follow_catalog(self) -> None:
+        """A backup made meanwhile by cron or in another window shows up, as in the list (a helper saw
+        the older one named here while the list had the new one)."""
+        if not self.is_current or (version := self.catalog.data_version()) == self._catalog_version:
+            return
+        self._catalog_version = version
+        if (info := self._company()) is not None:
+            self.show_last_backup(info)
 
     def _titles(self) -> None:
         self.query_one("#balance-sheet").border_title = _("Balance sheet")
