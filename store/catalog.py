@@ -85,11 +85,12 @@ class CompanyInfo:
 
 
 def folder_size(folder: Path) -> int:
+    """The company's files, but not a -shm index, there only while a connection (the app's) is open."""
     total = 0
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_file(follow_symlinks=False):
+                if entry.is_file(follow_symlinks=False) and not entry.name.endswith("-shm"):
                     total += entry.stat(follow_symlinks=False).st_size
     except FileNotFoundError:
         return 0

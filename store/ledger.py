@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from peewee import fn
 
@@ -136,10 +137,16 @@ def holdings(books: Books) -> Holdings:
         # Peewee converts them with the field's own converter: dates, or None without transactions.
         first_date, last_date = Transaction.select(fn.MIN(Transaction.date), fn.MAX(Transaction.date)).scalar(
             as_tuple=True)
-    database_bytes = sum(p.stat().st_size for p in books.path.parent.glob(books.path.name + "*"))
+    database_bytes = database_size(books.path)
     return Holdings(transactions=transactions, attachments=attachments, attachment_bytes=attachment_bytes,
                     emails=emails, history=history, database_bytes=database_bytes,
                     first_date=first_date, last_date=last_date)
+
+
+def database_size(path: Path) -> int:
+    """The books file with its write-ahead log, as the companies list counts them: not the -shm index,
+    which exists only while a connection is open (the summary's own made it 33 kB larger than the list)."""
+    return sum(part.stat().st_size for part in (path, path.with_name(path.name + "-wal")) if part.exists())
 
 
 def summary(books: Books, on: dt.date | None = None) -> Summary:
