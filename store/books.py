@@ -45,6 +45,10 @@ MAX_NAME_LENGTH = 200
 BOOKS_FILENAME = "books.sqlite"
 
 LineSpec = tuple[int, int]  # (account id, amount in minor units: debit > 0, credit < 0)
+# A line's amount at most, in minor units (ten trillion in a currency with cents): SQLite's integers and
+# sums stop at 2**63, where a larger line failed as a raw OverflowError and a year's totals as an
+# "integer overflow" on the summary.
+MAX_AMOUNT = 10**15
 
 
 def default_user() -> str:
@@ -244,6 +248,8 @@ class Books:
         checked = [(int(account), int(amount)) for account, amount in lines]
         if len(checked) < 2 or all(amount == 0 for _account, amount in checked):
             raise InvalidInput(_("A transaction needs at least two lines with amounts."))
+        if any(abs(amount) > MAX_AMOUNT for _account, amount in checked):
+            raise InvalidInput(_("An amount cannot be larger than {amount} (minor units).").format(amount=MAX_AMOUNT))
         total = sum(amount for _account, amount in checked)
         if total != 0:
             raise InvalidInput(

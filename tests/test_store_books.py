@@ -62,6 +62,9 @@ def test_user_defaults_to_the_os_user(tmp_path: Path) -> None:
     ([("5120", 1000), ("7070", -900)], "does not balance"),
     ([("5120", 1000)], "at least two lines"),
     ([("5120", 0), ("7070", 0)], "at least two lines"),
+    # A helper: 2**63 was a raw OverflowError, and a year's sums past it an "integer overflow" on the summary.
+    ([("5120", 2**63), ("7070", -2**63)], "cannot be larger"),
+    ([("5120", 10**15 + 1), ("7070", -10**15 - 1)], "cannot be larger"),
 ])
 def test_unbalanced_or_empty_transactions_are_refused_and_leave_no_trace(books: Books, lines, message) -> None:
     before = history_rows(books)
