@@ -142,6 +142,15 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
     return found, skipped
 
 
+def by_company(found: list[Found]) -> dict[str, list[Found]]:
+    """The backups found, by the company's identity in their manifests (a renamed company is one), each
+    company's newest first (as the rules count them)."""
+    companies: dict[str, list[Found]] = {}
+    for item in sorted(found, key=lambda f: (f.backup.created_at, f.path.name), reverse=True):
+        companies.setdefault(item.uid, []).append(item)
+    return companies
+
+
 def _series(uid: str, include: Include) -> str:
     """What the rules count backups in: a company's backups of one kind. A backup without attachments
     cannot stand in for a whole one: counted together, two made without them had the last whole ones
@@ -273,12 +282,15 @@ def _now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
 
+def dated_ahead(found: Found) -> bool:
+    """Whether a backup is dated more than a day ahead of this machine's clock (made under a wrong clock)."""
+    return found.backup.created_at > _now() + FUTURE_MARGIN
+
+
 def _set_aside_future(found: list[Found], skipped: list[Skipped]) -> None:
-    """Backups dated more than a day ahead of this machine's clock (made under a wrong clock) leave
-    ``found`` for ``skipped``: counted, such a file would stay the newest for years and push each
-    fresh backup out."""
-    limit = _now() + FUTURE_MARGIN
-    for item in [f for f in found if f.backup.created_at > limit]:
+    """Backups dated ahead (dated_ahead) leave ``found`` for ``skipped``: counted, such a file would stay
+    the newest for years and push each fresh backup out."""
+    for item in [f for f in found if dated_ahead(f)]:
         found.remove(item)
         skipped.append(Skipped(item.path, "future", _("Skipped {file}: it is dated {when}, ahead of this machine's "
                                                       "clock (a clock set wrong?); left in place, not counted.")

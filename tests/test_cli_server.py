@@ -3,6 +3,7 @@ stderr (bar, JSON lines, nothing), --quiet, and the shapes of every --json outpu
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -18,7 +19,7 @@ import store.batch
 import store.prune
 from store import archive
 from store.catalog import Catalog
-from test_archive_support import folders_at, make_company
+from test_archive_support import folders_at, leftovers, make_company
 from tui.cli import main
 
 ROOT = Path(__file__).parent.parent
@@ -521,3 +522,195 @@ def test_a_file_name_that_is_not_utf8_is_used_and_shown_escaped(data: Path, tmp_
     assert {kept, removed} == {str(latin1), str(folder / "older.manager")}
     left = set(os.listdir(os.fsencode(folder))) - {os.fsencode(store.prune.VERIFIED_NAME)}
     assert left == {os.fsencode(kept)[len(os.fsencode(folder)) + 1:]}
+
+
+# --- import --latest DIR: restoring everything on a new machine ---------------------------------------
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of backups as a disaster-recovery drill finds it, each written at a set time (a day apart):
+    Acme: two whole backups, then a newer one without attachments;
+    Bistro: a whole backup, then a newer whole one damaged inside, then the newest cut short;
+    Cave: partial backups only (books only, then a newer one without history); and a file that is no backup."""
+    from store import archive_write
+    from test_archive_support import edit_database, fix, pack, unpack
+    from test_prune import FakeClock
+
+    root = tmp_path_factory.mktemp("nightly")
+    folder = root / "backups"
+    folder.mkdir()
+    clock = FakeClock()
+    no = archive.Include(attachments=False, emails=False, history=False)
+
+    def write(catalog: Catalog, company_id: int, day: int, name: str, include=archive.Include()) -> Path:
+        clock.at = dt.datetime(2026, 3, day, 2, 30, tzinfo=dt.timezone.utc)
+        return archive.backup_company(catalog, company_id, folder / name, include=include).path
+
+    with pytest.MonkeyPatch.context() as patch, Catalog(folders_at(root)) as catalog:
+        patch.setattr(archive_write, "dt", clock.module)
+        acme = make_company(catalog, transactions=8, attachments_mb=0.02, name="Acme").id
+        bistro = make_company(catalog, transactions=8, attachments_mb=0, name="Bistro", seed=2).id
+        cave = make_company(catalog, transactions=8, attachments_mb=0.02, name="Cave", seed=3).id
+        write(catalog, acme, 1, "Acme old.manager")
+        write(catalog, acme, 2, "Acme whole.manager")
+        write(catalog, acme, 3, "Acme partial.manager", archive.Include(attachments=False))
+        write(catalog, bistro, 1, "Bistro good.manager")
+        damaged = write(catalog, bistro, 2, "Bistro damaged.manager")
+        # whole to its end, with a row fewer than its manifest says: only the import's checks see it
+        members = edit_database(unpack(damaged), lambda db: db.execute('DELETE FROM "transaction" WHERE id = 1'))
+        pack(damaged, fix(members))
+        cut = write(catalog, bistro, 3, "Bistro cut.manager")
+        cut.write_bytes(cut.read_bytes()[:-200])
+        write(catalog, cave, 1, "Cave books only.manager", no)
+        write(catalog, cave, 2, "Cave no history.manager", archive.Include(history=False))
+    (folder / "notes.txt").write_text("not a backup")
+    return folder
+
+
+def restore(tmp_path: Path, folder: Path, *args: str) -> list[str]:
+    """import --latest on a new machine: a data folder of its own, empty."""
+    return ["--data-dir", str(folders_at(tmp_path / "new").data), "import", "--latest", str(folder), *args]
+
+
+def restored_from(tmp_path: Path) -> dict[str, str]:
+    """Each company of the new machine, with the file its books say they were restored from."""
+    import sqlite3
+
+    result = {}
+    with Catalog(folders_at(tmp_path / "new")) as catalog:
+        for company in catalog.companies():
+            with sqlite3.connect(company.books_path) as db:
+                [after] = db.execute("SELECT after FROM history WHERE action = 'restore'").fetchone()
+            result[company.name] = json.loads(after)["restored_from"]
+    return result
+
+
+def test_import_latest_takes_each_company_s_newest_backup_that_holds_everything_and_imports(
+        nightly: Path, tmp_path: Path, capsys) -> None:
+    assert main(restore(tmp_path, nightly)) == 0
+    out, err = capsys.readouterr()
+    # Acme: its newest whole backup, not the newer one without attachments (said, on stdout).
+    # Bistro: the newest cut short and the next damaged inside: each named on stderr, the good one taken.
+    # Cave: partial backups only: the newest, and what it holds said on stderr.
+    assert restored_from(tmp_path) == {"Acme": "Acme whole.manager", "Bistro": "Bistro good.manager",
+                                       "Cave": "Cave no history.manager"}
+    assert f"Passed over {nightly / 'Acme partial.manager'}: newer, but it does not hold everything" in out
+    assert f"Skipped {nightly / 'notes.txt'}: not a .manager file." in out
+    assert re.search(r"Imported company \d: Acme, from .*Acme whole\.manager", out)
+    assert out.strip().splitlines()[-1] == "Imported 3 of 3 companies."
+    assert err.strip().splitlines() == [
+        f"keepbooks: {nightly / 'Bistro cut.manager'} is cut short (keepbooks verify says more); not imported.",
+        f"keepbooks: {nightly / 'Bistro damaged.manager'} is damaged: " + err.split("damaged.manager is damaged: ")[1]
+        .splitlines()[0],
+        "keepbooks: Cave has no whole backup here that can be imported; what was restored: books, attachments, "
+        "emails."]
+    assert "not imported." in err.splitlines()[1]
+    # Importing always adds: a second run makes a second company of each, the first ones untouched.
+    assert main(restore(tmp_path, nightly, "--quiet")) == 0
+    assert capsys.readouterr().out == ""
+    with Catalog(folders_at(tmp_path / "new")) as catalog:
+        assert sorted(c.name for c in catalog.companies()) == ["Acme", "Acme", "Bistro", "Bistro", "Cave", "Cave"]
+
+
+def test_import_latest_dry_run_checks_every_choice_and_imports_nothing(nightly: Path, tmp_path: Path,
+                                                                      capsys) -> None:
+    assert main(restore(tmp_path, nightly, "--dry-run")) == 0
+    out, err = capsys.readouterr()
+    assert [line.split(" from ")[1] for line in out.splitlines() if line.startswith("Would import")] == [
+        str(nightly / name) for name in ("Acme whole.manager", "Bistro good.manager", "Cave no history.manager")]
+    assert "Bistro damaged.manager is damaged" in err  # verified, as the import would
+    assert "what would be restored: books, attachments, emails." in err
+    assert out.strip().splitlines()[-1] == "Dry run: 3 of 3 companies would be imported; nothing was imported."
+    new = folders_at(tmp_path / "new").data
+    assert not (new / "companies").exists() or not any((new / "companies").iterdir())
+    with Catalog(folders_at(tmp_path / "new")) as catalog:
+        assert catalog.companies() == []
+
+
+def test_import_latest_json(nightly: Path, tmp_path: Path, capsys) -> None:
+    assert main(restore(tmp_path, nightly, "--json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    check(report, {"folder": str, "dry_run": bool, "imported": list, "failed": list, "skipped": list})
+    assert report["dry_run"] is False and report["failed"] == []
+    assert [item["source"]["name"] for item in report["imported"]] == ["Acme", "Bistro", "Cave"]
+    for item in report["imported"]:
+        check(item, {"company": dict, "source": dict, "file": str, "created_at": str, "size": int, "include": dict,
+                     "passed_over": list})
+        check(item["company"], COMPANY)  # as import FILE --json gives it
+        check(item["source"], {"uid": str, "name": str})
+        check(item["include"], {"attachments": bool, "emails": bool, "history": bool})
+        assert item["size"] == Path(item["file"]).stat().st_size
+    acme, bistro, cave = report["imported"]
+    assert Path(acme["file"]).name == "Acme whole.manager"
+    assert dt.datetime.fromisoformat(acme["created_at"]) == dt.datetime(2026, 3, 2, 2, 30, tzinfo=dt.timezone.utc)
+    assert [(Path(p["file"]).name, p["reason"]) for p in acme["passed_over"]] == [("Acme partial.manager", "partial")]
+    assert [(Path(p["file"]).name, p["reason"]) for p in bistro["passed_over"]] == [
+        ("Bistro cut.manager", "incomplete"), ("Bistro damaged.manager", "damaged")]
+    assert cave["include"] == {"attachments": True, "emails": True, "history": False}
+    assert [(Path(s["file"]).name, s["reason"]) for s in report["skipped"]] == [("notes.txt", "not-manager")]
+
+    assert main(restore(tmp_path / "again", nightly, "--json", "--dry-run")) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert dry["dry_run"] is True and [item["company"] for item in dry["imported"]] == [None, None, None]
+
+
+def test_import_latest_goes_on_after_a_company_that_fails_and_exits_1(nightly: Path, tmp_path: Path,
+                                                                      monkeypatch, capsys) -> None:
+    import store.restore
+    from store.errors import StorageError
+
+    real, tried = store.restore.import_backup, []
+
+    def import_backup(catalog, path, **kwargs):
+        tried.append(Path(path).name)
+        if Path(path).name.startswith("Bistro"):  # the machine's fault (a full disk): no older backup would do
+            raise StorageError(f"Cannot import {path}: the disk is full.")
+        return real(catalog, path, **kwargs)
+
+    monkeypatch.setattr(store.restore, "import_backup", import_backup)
+    assert main(restore(tmp_path, nightly, "--progress", "json")) == 1
+    out, err = capsys.readouterr()
+    assert restored_from(tmp_path) == {"Acme": "Acme whole.manager", "Cave": "Cave no history.manager"}
+    assert [name for name in tried if name.startswith("Bistro")] == ["Bistro damaged.manager"]
+    assert out.strip().splitlines()[-1] == "Imported 2 of 3 companies."
+    events = [json.loads(line) for line in err.splitlines()]  # every line parses
+    [failed] = [e for e in events if e["event"] == "failed"]
+    assert failed["company"] == "Bistro" and "the disk is full" in failed["error"] and failed["uid"]
+    assert events[-1] == {"event": "message", "message": "1 company failed: Bistro"}
+
+
+def test_import_latest_stopped_keeps_the_companies_done_and_half_of_none(nightly: Path, tmp_path: Path,
+                                                                         monkeypatch, capsys) -> None:
+    import store.restore
+
+    real = store.restore.import_backup
+
+    def import_backup(catalog, path, **kwargs):
+        if Path(path).name.startswith("Bistro"):
+            kwargs["progress"] = lambda _progress: (_ for _ in ()).throw(KeyboardInterrupt)  # ctrl+c mid-import
+        return real(catalog, path, **kwargs)
+
+    monkeypatch.setattr(store.restore, "import_backup", import_backup)
+    assert main(restore(tmp_path, nightly)) == 130
+    err = capsys.readouterr().err
+    assert restored_from(tmp_path) == {"Acme": "Acme whole.manager"}
+    assert leftovers(folders_at(tmp_path / "new").data) == []
+    assert err.strip().splitlines()[-2:] == [
+        "keepbooks: Stopped after importing 1 company: Acme; the one under way was not added.",
+        "keepbooks: interrupted"]
+
+
+def test_import_latest_usage_errors(nightly: Path, tmp_path: Path, capsys) -> None:
+    new = ["--data-dir", str(tmp_path / "new")]
+    assert main([*new, "import", str(nightly / "Acme whole.manager"), "--latest", str(nightly)]) == 2
+    assert "not allowed with argument FILE" in capsys.readouterr().err
+    assert main([*new, "import"]) == 2
+    assert main([*new, "import", "--latest", str(nightly), "--name", "Acme"]) == 2
+    assert main([*new, "import", str(nightly / "Acme whole.manager"), "--dry-run"]) == 2
+    capsys.readouterr()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(restore(tmp_path, empty)) == 1
+    assert capsys.readouterr().err == f"keepbooks: No keepbooks backups in {empty}.\n"
+    assert not (tmp_path / "new" / "data" / "companies").exists() or not any(
+        (tmp_path / "new" / "data" / "companies").iterdir())

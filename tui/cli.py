@@ -122,6 +122,9 @@ class JsonReporter(Reporter):
                 self.stream = None
         return report
 
+    def end_company(self, company: str | None, company_id: int | None = None) -> None:
+        self._last.pop(company_id, None)  # the next company under the same key starts its phases afresh
+
 
 class BarReporter(Reporter):
     """A Rich progress bar on stderr (a terminal): one line per company at work, gone when it ends.
@@ -466,6 +469,8 @@ def cmd_verify(args: argparse.Namespace, folders: Folders) -> int:
 
 
 def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
+    if args.latest is not None or args.dry_run:
+        return _import_latest(args, folders)
     from store import archive
 
     with Catalog(folders) as catalog, reporter(args) as progress:
@@ -487,6 +492,124 @@ def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
         print(as_json(info.as_json(), indent=2))
     else:
         say(args, _("Put back company {id}: {name}").format(id=info.id, name=info.name))
+    return EXIT_OK
+
+
+# --- import --latest DIR ------------------------------------------------------------------------
+
+def _add_import_sources(parser: argparse.ArgumentParser) -> None:
+    """import FILE, or import --latest DIR: one of the two (argparse's own usage line puts FILE last, apart)."""
+    parser.usage = "%(prog)s [-h] (FILE [--name NAME] | --latest DIR [--dry-run]) [--json] [-q] [--progress MODE]"
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", metavar="FILE", help=_("the backup to import"))
+    source.add_argument("--latest", metavar="DIR", help=_("import every company backed up in DIR, each from its "
+                                                          "newest backup that holds everything and imports"))
+    parser.add_argument("--dry-run", action="store_true",
+                        help=_("with --latest: list what would be imported (each backup checked); import nothing"))
+
+
+def _skipped_json(item) -> dict:
+    return {"file": str(item.path), "reason": item.reason, "message": item.message}
+
+
+def _restored_json(restored) -> dict:
+    """One company of ``import --latest --json`` (README, "JSON outputs")."""
+    source = {"uid": restored.uid, "name": restored.name}
+    passed_over = [_skipped_json(item) for item in restored.passed_over]
+    if restored.failed:
+        return {"source": source, "error": restored.error, "passed_over": passed_over}
+    found = restored.backup
+    return {"company": restored.company.as_json() if restored.company else None, "source": source,
+            "file": str(found.path), "created_at": found.backup.created_at.isoformat(), "size": found.size,
+            "include": {"attachments": found.include.attachments, "emails": found.include.emails,
+                        "history": found.include.history},
+            "passed_over": passed_over}
+
+
+# What is worth a word on stderr even with --quiet: a backup that will not restore, and a company that
+# comes back without part of its data. The rest (other files, a newer partial backup left) is the report.
+_RESTORE_PROBLEMS = ("unreadable", "no-access", "incomplete", "damaged", "newer")
+
+
+def _note(args: argparse.Namespace, item) -> None:
+    if item.reason in _RESTORE_PROBLEMS:
+        warn(item.message)
+    elif not args.json:
+        say(args, item.message)
+
+
+def _report_restored(args: argparse.Namespace, restored) -> None:
+    from tui.contents import holds
+
+    for item in restored.passed_over:
+        _note(args, item)
+    if restored.failed:
+        warn(_("{name} failed: {error}").format(name=restored.name, error=restored.error),
+             event="failed", company=restored.name, uid=restored.uid, error=restored.error)
+        return
+    if not restored.whole:
+        text = (_("{name} has no whole backup here that can be imported; what would be restored: {holds}.")
+                if args.dry_run else
+                _("{name} has no whole backup here that can be imported; what was restored: {holds}."))
+        warn(text.format(name=restored.name, holds=holds(restored.backup.include)))
+    if args.json:
+        return
+    if restored.company is None:
+        say(args, _("Would import {name} from {file}").format(name=restored.name, file=restored.backup.path))
+    else:
+        say(args, _("Imported company {id}: {name}, from {file}").format(
+            id=restored.company.id, name=restored.company.name, file=restored.backup.path))
+
+
+def _restore_summary(args: argparse.Namespace, done: list, failed: list) -> None:
+    count = len(done) + len(failed)
+    if args.dry_run:
+        say(args, ngettext("Dry run: {done} of {count} company would be imported; nothing was imported.",
+                           "Dry run: {done} of {count} companies would be imported; nothing was imported.", count)
+            .format(done=len(done), count=count))
+    else:
+        say(args, ngettext("Imported {done} of {count} company.", "Imported {done} of {count} companies.", count)
+            .format(done=len(done), count=count))
+
+
+def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
+    from store.restore import find_latest, import_latest
+
+    if args.latest is None:
+        raise UsageError(_("--dry-run goes with --latest DIR; to check one backup without importing it: "
+                           "keepbooks verify FILE"))
+    if args.name is not None:
+        raise UsageError(_("--name names one company: it cannot go with --latest."))
+    latest = find_latest(Path(args.latest).expanduser())
+    for item in latest.skipped:
+        _note(args, item)
+    done, failed = [], []
+    try:
+        with Catalog(folders) as catalog, reporter(args) as progress:
+            for restored in import_latest(catalog, latest, dry_run=args.dry_run,
+                                          progress_for=lambda company: progress.for_company(company.name)):
+                progress.end_company(restored.name)
+                (failed if restored.failed else done).append(restored)
+                _report_restored(args, restored)
+    except KeyboardInterrupt:
+        if done and not args.dry_run:  # whoever stopped it needs to know what is already there
+            warn(ngettext("Stopped after importing {count} company: {names}; the one under way was not added.",
+                          "Stopped after importing {count} companies: {names}; the one under way was not added.",
+                          len(done)).format(count=len(done), names=", ".join(r.company.name for r in done)))
+        raise
+    if args.json:
+        print(as_json({"folder": str(latest.folder), "dry_run": args.dry_run,
+                       "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
+                       "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
+    if not latest.companies:
+        warn(_("No keepbooks backups in {folder}.").format(folder=latest.folder))
+        return EXIT_FAILED
+    if not args.json:
+        _restore_summary(args, done, failed)
+    if failed:
+        warn(ngettext("{count} company failed: {names}", "{count} companies failed: {names}", len(failed))
+             .format(count=len(failed), names=", ".join(r.name for r in failed)))
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -739,7 +862,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=cmd_verify)
 
     import_ = commands.add_parser("import", help=_("add a backup as a new company"))
-    import_.add_argument("file", metavar="FILE")
+    _add_import_sources(import_)
     import_.add_argument("--name", help=_("the new company's name (default: the name in the backup)"))
     import_.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     _add_output_options(import_, top=False)
