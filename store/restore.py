@@ -1,6 +1,6 @@
 """Restore every company found in a folder of backups: for each, the newest backup that imports and holds
 everything (else the newest that imports), added as a new company; a company that fails does not stop
-the others.
+the others, and one that a run before restored from one of these backups is not added again.
 
 The folder is read and grouped by company as prune reads it (store.prune: the company's identity in
 each manifest, so a renamed company is one). Each backup is checked by the import itself, which adds
@@ -9,7 +9,11 @@ nothing before every check has passed: a damaged one is passed over for the next
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import sqlite3
 import threading
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,6 +21,7 @@ from typing import Callable, Iterator
 from store.archive_format import OPTIONAL, ArchiveError, Include, NewerVersion
 from store.archive_read import import_backup, is_whole, verify
 from store.catalog import Catalog, CompanyInfo
+from store.db import connect
 from store.errors import Cancelled, KeepbooksError
 from store.i18n import _, ngettext
 from store.progress import ProgressCallback, check_cancel, no_progress
@@ -51,6 +56,7 @@ class Restored:
     company: CompanyInfo | None = None  # the company it made; None in a dry run or when it failed
     passed_over: list[Skipped] = field(default_factory=list)  # backups not taken, with why
     error: str | None = None  # one sentence for people when it failed
+    already: bool = False  # restored before from ``backup`` (as ``company``): not imported again
 
     @property
     def failed(self) -> bool:
@@ -83,6 +89,27 @@ def find_latest(folder: Path) -> Latest:
     return Latest(Path(folder), companies, skipped)
 
 
+def restored_here(catalog: Catalog) -> dict[tuple[str, dt.datetime], CompanyInfo]:
+    """The companies of the catalog that a restore made, by what they came from: the original's identity
+    and the date of the backup (their books' "restore" entry). A run stopped half-way (a full disk, ctrl+c)
+    is run again: what it restored must not be added a second time."""
+    restored: dict[tuple[str, dt.datetime], CompanyInfo] = {}
+    for company in catalog.companies():
+        try:
+            with closing(connect(company.books_path, readonly=True)) as books:
+                entries = books.execute("SELECT after FROM history WHERE action = 'restore'").fetchall()
+        except sqlite3.Error:
+            continue  # books that cannot be read were not restored from this folder as far as can be told
+        for (after,) in entries:
+            try:
+                origin = json.loads(after)
+                key = (origin["source_uid"], dt.datetime.fromisoformat(origin["backup_created_at"]))
+            except (TypeError, ValueError, KeyError):
+                continue
+            restored.setdefault(key, company)
+    return restored
+
+
 def _cut_short(found: Found) -> Skipped | None:
     """A backup cut short, told from its frames' headers alone (~20 ms per GB) before an import reads it."""
     try:
@@ -112,10 +139,15 @@ def _left_newer(company: CompanyBackups, chosen: Found, tried: int) -> list[Skip
 
 
 def restore_company(catalog: Catalog, company: CompanyBackups, *, dry_run: bool = False,
+                    restored: dict[tuple[str, dt.datetime], CompanyInfo] | None = None,
                     progress: ProgressCallback = no_progress, cancel: threading.Event | None = None) -> Restored:
     """Import the first of the company's backups that imports (verify it, in a dry run), passing over the
     damaged ones; a failure of this machine (a full disk) ends the company there: the next backup would
-    fare no better."""
+    fare no better. A company already restored from one of its backups here (``restored``: restored_here)
+    is not imported again."""
+    for found in company.backups:
+        if (earlier := (restored or {}).get((company.uid, found.backup.created_at))) is not None:
+            return Restored(company.uid, company.name, found, earlier, already=True)
     passed_over: list[Skipped] = []
     for tried, found in enumerate(company.backups, start=1):
         check_cancel(cancel)
@@ -154,7 +186,8 @@ def import_latest(catalog: Catalog, latest: Latest, *, dry_run: bool = False,
                   cancel: threading.Event | None = None) -> Iterator[Restored]:
     """Restore each company of ``latest`` in turn (restore_company), yielding as each ends; cancelling
     stops everything (the import under way adds nothing; those done stay)."""
+    restored = restored_here(catalog)
     for company in latest.companies:
         check_cancel(cancel)
-        yield restore_company(catalog, company, dry_run=dry_run,
+        yield restore_company(catalog, company, dry_run=dry_run, restored=restored,
                               progress=progress_for(company) if progress_for else no_progress, cancel=cancel)

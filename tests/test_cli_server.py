@@ -605,11 +605,15 @@ def test_import_latest_takes_each_company_s_newest_backup_that_holds_everything_
         "keepbooks: Cave has no whole backup here that can be imported; what was restored: books, attachments, "
         "emails."]
     assert "not imported." in err.splitlines()[1]
-    # Importing always adds: a second run makes a second company of each, the first ones untouched.
-    assert main(restore(tmp_path, nightly, "--quiet")) == 0
-    assert capsys.readouterr().out == ""
+    # A second run (after a run stopped half-way) adds none of them again, and says so.
+    assert main(restore(tmp_path, nightly)) == 0
+    out = capsys.readouterr().out
     with Catalog(folders_at(tmp_path / "new")) as catalog:
-        assert sorted(c.name for c in catalog.companies()) == ["Acme", "Acme", "Bistro", "Bistro", "Cave", "Cave"]
+        assert sorted(c.name for c in catalog.companies()) == ["Acme", "Bistro", "Cave"]
+    assert re.search(r"Acme is already here, as company \d, restored from .*Acme whole\.manager; not imported again\.",
+                     out)
+    assert out.strip().splitlines()[-1] == (
+        "3 companies were already restored here from these backups: not imported again.")
 
 
 def test_import_latest_dry_run_checks_every_choice_and_imports_nothing(nightly: Path, tmp_path: Path,
@@ -630,7 +634,7 @@ def test_import_latest_dry_run_checks_every_choice_and_imports_nothing(nightly: 
 def test_import_latest_json(nightly: Path, tmp_path: Path, capsys) -> None:
     assert main(restore(tmp_path, nightly, "--json")) == 0
     report = json.loads(capsys.readouterr().out)
-    check(report, {"folder": str, "dry_run": bool, "imported": list, "failed": list, "skipped": list})
+    check(report, {"folder": str, "dry_run": bool, "imported": list, "failed": list, "already": list, "skipped": list})
     assert report["dry_run"] is False and report["failed"] == []
     assert [item["source"]["name"] for item in report["imported"]] == ["Acme", "Bistro", "Cave"]
     for item in report["imported"]:
@@ -648,6 +652,12 @@ def test_import_latest_json(nightly: Path, tmp_path: Path, capsys) -> None:
         ("Bistro cut.manager", "incomplete"), ("Bistro damaged.manager", "damaged")]
     assert cave["include"] == {"attachments": True, "emails": True, "history": False}
     assert [(Path(s["file"]).name, s["reason"]) for s in report["skipped"]] == [("notes.txt", "not-manager")]
+    # Run again: each is there already, as the company the first run made, from the same file.
+    assert main(restore(tmp_path, nightly, "--json")) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["imported"] == [] and again["failed"] == []
+    assert [(item["company"]["id"], item["file"]) for item in again["already"]] == [
+        (item["company"]["id"], item["file"]) for item in report["imported"]]
 
     assert main(restore(tmp_path / "again", nightly, "--json", "--dry-run")) == 0
     dry = json.loads(capsys.readouterr().out)

@@ -541,6 +541,11 @@ def _note(args: argparse.Namespace, item) -> None:
 def _report_restored(args: argparse.Namespace, restored) -> None:
     from tui.contents import holds
 
+    if restored.already:
+        if not args.json:
+            say(args, _("{name} is already here, as company {id}, restored from {file}; not imported again.").format(
+                name=restored.name, id=restored.company.id, file=restored.backup.path))
+        return
     for item in restored.passed_over:
         _note(args, item)
     if restored.failed:
@@ -561,8 +566,14 @@ def _report_restored(args: argparse.Namespace, restored) -> None:
             id=restored.company.id, name=restored.company.name, file=restored.backup.path))
 
 
-def _restore_summary(args: argparse.Namespace, done: list, failed: list) -> None:
+def _restore_summary(args: argparse.Namespace, done: list, failed: list, already: list) -> None:
     count = len(done) + len(failed)
+    if already:
+        say(args, ngettext("{count} company was already restored here from these backups: not imported again.",
+                           "{count} companies were already restored here from these backups: not imported again.",
+                           len(already)).format(count=len(already)))
+    if not count:
+        return  # every company was already here
     if args.dry_run:
         say(args, ngettext("Dry run: {done} of {count} company would be imported; nothing was imported.",
                            "Dry run: {done} of {count} companies would be imported; nothing was imported.", count)
@@ -583,13 +594,13 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
     latest = find_latest(Path(args.latest).expanduser())
     for item in latest.skipped:
         _note(args, item)
-    done, failed = [], []
+    done, failed, already = [], [], []
     try:
         with Catalog(folders) as catalog, reporter(args) as progress:
             for restored in import_latest(catalog, latest, dry_run=args.dry_run,
                                           progress_for=lambda company: progress.for_company(company.name)):
                 progress.end_company(restored.name)
-                (failed if restored.failed else done).append(restored)
+                (already if restored.already else failed if restored.failed else done).append(restored)
                 _report_restored(args, restored)
     except KeyboardInterrupt:
         if done and not args.dry_run:  # whoever stopped it needs to know what is already there
@@ -600,12 +611,13 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
     if args.json:
         print(as_json({"folder": str(latest.folder), "dry_run": args.dry_run,
                        "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
+                       "already": [_restored_json(r) for r in already],
                        "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
     if not latest.companies:
         warn(_("No keepbooks backups in {folder}.").format(folder=latest.folder))
         return EXIT_FAILED
     if not args.json:
-        _restore_summary(args, done, failed)
+        _restore_summary(args, done, failed, already)
     if failed:
         warn(ngettext("{count} company failed: {names}", "{count} companies failed: {names}", len(failed))
              .format(count=len(failed), names=", ".join(r.name for r in failed)))
