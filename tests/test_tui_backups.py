@@ -380,6 +380,23 @@ async def test_tab_completes_a_typed_folder_lists_several_then_moves_on(folders,
         assert app.focused is not field
 
 
+async def test_tab_on_a_typed_folder_nothing_matches_keeps_the_focus(folders, tmp_path: Path) -> None:
+    """As in the import picker (found by a disaster-recovery drill): Tab on a typo left the field, and
+    the Backspace meant for the typo went elsewhere."""
+    (tmp_path / "usb-2026").mkdir()
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(app, pilot)
+        await pilot.press("f")
+        field = app.screen.query_one("#folder", Input)
+        note = app.screen.query_one("#folder-note", Label)
+        field.value = str(tmp_path / "usx")
+        await pilot.press("tab")
+        assert app.focused is field and str(note.content) == "No match." and note.has_class("error")
+        await pilot.press("backspace", "b", "tab")
+        assert field.value == f"{tmp_path / 'usb-2026'}/" and app.focused is field
+
+
 async def test_a_folder_the_system_refuses_is_a_note_not_a_crash(folders, tmp_path: Path) -> None:
     """Typing a folder inside one this user may not enter crashed the app as the text changed."""
     too_long = tmp_path / ("x" * 300)

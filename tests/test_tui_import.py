@@ -100,6 +100,36 @@ async def test_tab_lists_several_candidates_then_moves_on(folders) -> None:
         assert app.focused is not screen.query_one("#path", Input)
 
 
+async def test_tab_on_a_typo_keeps_the_focus_so_backspace_fixes_it(folders, monkeypatch) -> None:
+    """Found by a disaster-recovery drill: Tab on a path nothing matched moved the focus to the tree, so
+    the Backspace meant for the typo was the tree's "parent folder", and the tree climbed to /."""
+    app = app_for(folders)
+    bells: list[None] = []
+    monkeypatch.setattr(app, "bell", lambda: bells.append(None))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        field = screen.query_one("#path", Input)
+        note = screen.query_one("#path-note", Label)
+        for typo in (f"{folders.backups}/Fulx", f"{folders.backups.parent}/backupz/Full"):  # a name, a folder
+            field.value = typo
+            await pilot.press("tab")
+            assert app.focused is field and field.value == typo and len(bells) == 1
+            assert str(note.content) == "No match." and note.has_class("error")
+            await pilot.press("backspace")
+            assert field.value == typo[:-1] and screen.folder == folders.backups
+            assert str(note.content) == ""  # it was said of the text before
+            bells.clear()
+        field.value = f"{folders.backups}/Fu"
+        await pilot.press("tab")  # completes as before
+        assert field.value == str(folders.backups / "Full.manager") and app.focused is field
+        await pilot.press("tab")  # complete already: on to the tree, as from an empty field
+        assert app.focused is screen.query_one("#tree", BackupTree)
+        field.value = ""
+        field.focus()
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#tree", BackupTree) and not bells
+
+
 async def test_tree_starts_in_the_backups_folder_and_goes_up_home_and_to_a_typed_folder(
         folders, tmp_path: Path, monkeypatch) -> None:
     home = tmp_path / "home"

@@ -62,6 +62,7 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 class Completion:
     text: str  # the new content of the field
     candidates: list[str]  # names that still match when there is more than one
+    unmatched: bool = False  # nothing starts with what was typed, or its folder cannot be read: a typo
 
 
 def complete(text: str, base: Path, *, folders_only: bool = False, limit: int = 200) -> Completion:
@@ -69,7 +70,8 @@ def complete(text: str, base: Path, *, folders_only: bool = False, limit: int = 
 
     One match: completed (with a ``/`` after a folder). Several: extended to what they have in common,
     and the candidates listed. Case is respected first; without an exact-case match, ignored.
-    ``folders_only``: files are not candidates.
+    ``folders_only``: files are not candidates. No match: ``unmatched`` (a typo), unless nothing was typed
+    after the last ``/`` (a folder with nothing in it is complete).
     """
     typed = clean(text)
     if typed.startswith("~") and os.sep not in typed:
@@ -80,14 +82,14 @@ def complete(text: str, base: Path, *, folders_only: bool = False, limit: int = 
     try:
         names = sorted(entry.name for entry in os.scandir(folder) if not folders_only or _is_folder(entry))
     except OSError:
-        return Completion(typed, [])
+        return Completion(typed, [], unmatched=True)
     matches = [name for name in names if name.startswith(prefix)]
     if not matches:
         matches = [name for name in names if name.casefold().startswith(prefix.casefold())]
     if not prefix.startswith("."):
         matches = [name for name in matches if not name.startswith(".")] or matches
     if not matches:
-        return Completion(typed, [])
+        return Completion(typed, [], unmatched=bool(prefix))
     if len(matches) == 1:
         [name] = matches
         suffix = os.sep if (folder / name).is_dir() else ""
