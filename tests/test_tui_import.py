@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,27 @@ async def test_typed_path_completes_on_tab_and_enter_previews_the_backup(folders
         assert f"Company: {COMPANY}" in text and "Transactions: 400" in text
         assert f"keepbooks {manifest.app_version}" in text
         assert not screen.query_one("#import", Button).disabled
+
+
+async def test_a_path_pasted_as_bash_escapes_it_is_found(folders) -> None:
+    """Found by a disaster-recovery drill: the path bash's Tab completion writes (``Café\\ Élysée\\ \\(…\\)``),
+    pasted, was "There is no file or folder…"; quoted paths and file:// URLs were already understood."""
+    name = "Café Élysée (2026-11-28).manager"
+    shutil.copy(folders.backups / "Full.manager", folders.backups / name)
+    escaped = f"{folders.backups}/Café\\ Élysée\\ \\(2026-11-28\\).manager"
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        field = screen.query_one("#path", Input)
+        field.post_message(events.Paste(escaped))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(app, "preview", pilot=pilot)
+        assert screen.selected == folders.backups / name and field.value == str(folders.backups / name)
+        assert f"Company: {COMPANY}" in preview_text(screen) and not screen.query_one("#import", Button).disabled
+        field.value = f"{folders.backups}/Café\\ Él"  # half of it, then Tab
+        await pilot.press("tab")
+        assert field.value == str(folders.backups / name) and app.focused is field
 
 
 async def test_tab_lists_several_candidates_then_moves_on(folders) -> None:
