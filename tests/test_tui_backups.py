@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar
 from store import archive, ledger, sample
 from store.catalog import Catalog
 from store.config import Folders
+from store.i18n import set_language
 from store.progress import Progress
 from test_tui_support import COMPANY, add_sample, app_for, copy_of, make_folders, prepare, wait_for
 from tui import formatting
@@ -422,6 +423,26 @@ async def test_an_empty_or_missing_folder_says_so_and_escape_goes_back(tmp_path:
         assert "does not exist yet" in str(screen.query_one("#empty", Label).content)
         await pilot.press("escape")
         assert isinstance(app.screen, CompaniesScreen)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_a_missing_folder_is_said_whole_at_80_columns(tmp_path: Path, language: str) -> None:
+    """Found by a disaster-recovery drill: "The folder /tmp/drill/new/backups does not exist yet. Press f to
+    look in anothe" was cut at the screen's edge, in English and more so in French."""
+    folders = make_folders(tmp_path)
+    set_language(language)
+    try:
+        app = app_for(folders)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_view(app, pilot)
+            empty = screen.query_one("#empty", Label)
+            text = str(empty.content)
+            assert str(folders.backups) in text and text.endswith(("another folder.", "un autre dossier."))
+            shown = [empty.render_line(y).text.strip() for y in range(empty.size.height)]
+            assert " ".join(line for line in shown if line) == text  # every word, none cut at the edge
+            assert empty.region.right <= 80
+    finally:
+        set_language("en")
 
 
 async def test_a_backups_folder_the_system_refuses_is_no_crash_anywhere(tmp_path: Path) -> None:
