@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -150,6 +151,27 @@ async def test_tab_on_a_typo_keeps_the_focus_so_backspace_fixes_it(folders, monk
         field.focus()
         await pilot.press("tab")
         assert app.focused is screen.query_one("#tree", BackupTree) and not bells
+
+
+async def test_tab_lists_as_many_candidates_as_the_note_shows_and_says_how_many_more(folders) -> None:
+    """Found by a disaster-recovery drill: the names Tab listed were cut after the note's two lines, so the
+    one wanted could be hidden, with nothing to say there were more."""
+    names = [f"Café Élysée (2026-11-{day:02}).manager" for day in range(1, 13)]
+    for name in names:
+        shutil.copy(folders.backups / "Full.manager", folders.backups / name)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_picker(app, pilot)
+        field = screen.query_one("#path", Input)
+        field.value = f"{folders.backups}/Ca"
+        await pilot.press("tab")
+        assert field.value == f"{folders.backups}/Café Élysée (2026-11-"  # what they share, completed
+        note = screen.query_one("#path-note", Label)
+        text = str(note.content)
+        assert [note.render_line(y).text.rstrip() for y in range(note.size.height)] == text.split("\n")  # all seen
+        listed = [name for name in names if name in text]
+        more = re.search(r"… and (\d+) more$", text)
+        assert listed == names[:len(listed)] and listed and more and len(listed) + int(more[1]) == len(names)
 
 
 async def test_tree_starts_in_the_backups_folder_and_goes_up_home_and_to_a_typed_folder(

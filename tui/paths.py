@@ -90,11 +90,11 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 @dataclass(frozen=True)
 class Completion:
     text: str  # the new content of the field
-    candidates: list[str]  # names that still match when there is more than one
+    candidates: list[str]  # names that still match when there is more than one (every one)
     unmatched: bool = False  # nothing starts with what was typed, or its folder cannot be read: a typo
 
 
-def complete(text: str, base: Path, *, folders_only: bool = False, limit: int = 200) -> Completion:
+def complete(text: str, base: Path, *, folders_only: bool = False) -> Completion:
     """Complete the last part of a typed path the way a shell does on Tab.
 
     One match: completed (with a ``/`` after a folder). Several: extended to what they have in common,
@@ -103,15 +103,15 @@ def complete(text: str, base: Path, *, folders_only: bool = False, limit: int = 
     after the last ``/`` (a folder with nothing in it is complete).
     """
     typed = clean(text)
-    completion = _complete(typed, base, folders_only, limit)
+    completion = _complete(typed, base, folders_only)
     if completion.unmatched and "\\" in typed:  # pasted as bash's Tab writes it (see resolve)
         unescaped = shell_unescaped(typed)
-        if unescaped is not None and not (other := _complete(unescaped, base, folders_only, limit)).unmatched:
+        if unescaped is not None and not (other := _complete(unescaped, base, folders_only)).unmatched:
             return other
     return completion
 
 
-def _complete(typed: str, base: Path, folders_only: bool, limit: int) -> Completion:
+def _complete(typed: str, base: Path, folders_only: bool) -> Completion:
     if typed.startswith("~") and os.sep not in typed:
         return Completion(typed + os.sep if typed == "~" else typed, [])
     head, sep, prefix = typed.rpartition(os.sep)
@@ -135,4 +135,4 @@ def _complete(typed: str, base: Path, folders_only: bool, limit: int) -> Complet
     common = os.path.commonprefix(matches)
     if not common.startswith(prefix):  # matched ignoring case: keep what was typed
         common = prefix
-    return Completion(folder_text + common, matches[:limit])
+    return Completion(folder_text + common, matches)  # all: how many are not shown is said

@@ -17,7 +17,7 @@ from store.i18n import N_, _
 from tui import paths
 from tui.language import TranslatedScreen
 from tui.widgets.button_row import ButtonRow
-from tui.widgets.path_field import PathField, no_match_text
+from tui.widgets.path_field import PathField, listing, no_match_text
 from tui.widgets.sentence import Sentence
 
 
@@ -87,11 +87,11 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
 
     @on(PathField.Listed)
     def _candidates_listed(self, event: PathField.Listed) -> None:
-        if not event.text:
+        if not event.candidates:
             self._show_problem(event.field.value)
             return
         label = self.query_one("#folder-note", Label)
-        label.update(event.text)
+        label.update(listing(event.candidates, label.content_region.width or self.size.width))
         label.remove_class("error")
 
     @on(PathField.NoMatch)

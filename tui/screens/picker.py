@@ -32,7 +32,7 @@ from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.button_row import ButtonRow
-from tui.widgets.path_field import PathField, no_match_text
+from tui.widgets.path_field import PathField, listing, no_match_text
 from tui.widgets.sentence import Sentence
 
 class BackupTree(DirectoryTree):
@@ -201,7 +201,8 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
 
     @on(PathField.Listed, "#path")
     def _candidates_listed(self, event: PathField.Listed) -> None:
-        self._note(event.text)
+        note = self.query_one("#path-note", Label)
+        self._note(listing(event.candidates, note.content_region.width or self.size.width))
 
     @on(PathField.NoMatch, "#path")
     def _no_match(self) -> None:
