@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar
 from store import archive, ledger, sample
 from store.catalog import Catalog
 from store.config import Folders
+from store.i18n import set_language
 from store.progress import Progress
 from test_tui_support import COMPANY, add_sample, app_for, copy_of, make_folders, prepare, wait_for
 from tui import formatting
@@ -380,6 +381,23 @@ async def test_tab_completes_a_typed_folder_lists_several_then_moves_on(folders,
         assert app.focused is not field
 
 
+async def test_tab_on_a_typed_folder_nothing_matches_keeps_the_focus(folders, tmp_path: Path) -> None:
+    """As in the import picker (found by a disaster-recovery drill): Tab on a typo left the field, and
+    the Backspace meant for the typo went elsewhere."""
+    (tmp_path / "usb-2026").mkdir()
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(app, pilot)
+        await pilot.press("f")
+        field = app.screen.query_one("#folder", Input)
+        note = app.screen.query_one("#folder-note", Label)
+        field.value = str(tmp_path / "usx")
+        await pilot.press("tab")
+        assert app.focused is field and str(note.content) == "No match." and note.has_class("error")
+        await pilot.press("backspace", "b", "tab")
+        assert field.value == f"{tmp_path / 'usb-2026'}/" and app.focused is field
+
+
 async def test_a_folder_the_system_refuses_is_a_note_not_a_crash(folders, tmp_path: Path) -> None:
     """Typing a folder inside one this user may not enter crashed the app as the text changed."""
     too_long = tmp_path / ("x" * 300)
@@ -405,6 +423,26 @@ async def test_an_empty_or_missing_folder_says_so_and_escape_goes_back(tmp_path:
         assert "does not exist yet" in str(screen.query_one("#empty", Label).content)
         await pilot.press("escape")
         assert isinstance(app.screen, CompaniesScreen)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_a_missing_folder_is_said_whole_at_80_columns(tmp_path: Path, language: str) -> None:
+    """Found by a disaster-recovery drill: "The folder /tmp/drill/new/backups does not exist yet. Press f to
+    look in anothe" was cut at the screen's edge, in English and more so in French."""
+    folders = make_folders(tmp_path)
+    set_language(language)
+    try:
+        app = app_for(folders)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_view(app, pilot)
+            empty = screen.query_one("#empty", Label)
+            text = str(empty.content)
+            assert str(folders.backups) in text and text.endswith(("another folder.", "un autre dossier."))
+            shown = [empty.render_line(y).text.strip() for y in range(empty.size.height)]
+            assert " ".join(line for line in shown if line) == text  # every word, none cut at the edge
+            assert empty.region.right <= 80
+    finally:
+        set_language("en")
 
 
 async def test_a_backups_folder_the_system_refuses_is_no_crash_anywhere(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,27 @@ async def test_typed_path_completes_on_tab_and_enter_previews_the_backup(folders
         assert not screen.query_one("#import", Button).disabled
 
 
+async def test_a_path_pasted_as_bash_escapes_it_is_found(folders) -> None:
+    """Found by a disaster-recovery drill: the path bash's Tab completion writes (``Café\\ Élysée\\ \\(…\\)``),
+    pasted, was "There is no file or folder…"; quoted paths and file:// URLs were already understood."""
+    name = "Café Élysée (2026-11-28).manager"
+    shutil.copy(folders.backups / "Full.manager", folders.backups / name)
+    escaped = f"{folders.backups}/Café\\ Élysée\\ \\(2026-11-28\\).manager"
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        field = screen.query_one("#path", Input)
+        field.post_message(events.Paste(escaped))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(app, "preview", pilot=pilot)
+        assert screen.selected == folders.backups / name and field.value == str(folders.backups / name)
+        assert f"Company: {COMPANY}" in preview_text(screen) and not screen.query_one("#import", Button).disabled
+        field.value = f"{folders.backups}/Café\\ Él"  # half of it, then Tab
+        await pilot.press("tab")
+        assert field.value == str(folders.backups / name) and app.focused is field
+
+
 async def test_tab_lists_several_candidates_then_moves_on(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
@@ -98,6 +121,57 @@ async def test_tab_lists_several_candidates_then_moves_on(folders) -> None:
         assert app.focused is screen.query_one("#path", Input)
         await pilot.press("tab")  # nothing more to complete: Tab goes on to the next field
         assert app.focused is not screen.query_one("#path", Input)
+
+
+async def test_tab_on_a_typo_keeps_the_focus_so_backspace_fixes_it(folders, monkeypatch) -> None:
+    """Found by a disaster-recovery drill: Tab on a path nothing matched moved the focus to the tree, so
+    the Backspace meant for the typo was the tree's "parent folder", and the tree climbed to /."""
+    app = app_for(folders)
+    bells: list[None] = []
+    monkeypatch.setattr(app, "bell", lambda: bells.append(None))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_picker(app, pilot)
+        field = screen.query_one("#path", Input)
+        note = screen.query_one("#path-note", Label)
+        for typo in (f"{folders.backups}/Fulx", f"{folders.backups.parent}/backupz/Full"):  # a name, a folder
+            field.value = typo
+            await pilot.press("tab")
+            assert app.focused is field and field.value == typo and len(bells) == 1
+            assert str(note.content) == "No match." and note.has_class("error")
+            await pilot.press("backspace")
+            assert field.value == typo[:-1] and screen.folder == folders.backups
+            assert str(note.content) == ""  # it was said of the text before
+            bells.clear()
+        field.value = f"{folders.backups}/Fu"
+        await pilot.press("tab")  # completes as before
+        assert field.value == str(folders.backups / "Full.manager") and app.focused is field
+        await pilot.press("tab")  # complete already: on to the tree, as from an empty field
+        assert app.focused is screen.query_one("#tree", BackupTree)
+        field.value = ""
+        field.focus()
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#tree", BackupTree) and not bells
+
+
+async def test_tab_lists_as_many_candidates_as_the_note_shows_and_says_how_many_more(folders) -> None:
+    """Found by a disaster-recovery drill: the names Tab listed were cut after the note's two lines, so the
+    one wanted could be hidden, with nothing to say there were more."""
+    names = [f"Café Élysée (2026-11-{day:02}).manager" for day in range(1, 13)]
+    for name in names:
+        shutil.copy(folders.backups / "Full.manager", folders.backups / name)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_picker(app, pilot)
+        field = screen.query_one("#path", Input)
+        field.value = f"{folders.backups}/Ca"
+        await pilot.press("tab")
+        assert field.value == f"{folders.backups}/Café Élysée (2026-11-"  # what they share, completed
+        note = screen.query_one("#path-note", Label)
+        text = str(note.content)
+        assert [note.render_line(y).text.rstrip() for y in range(note.size.height)] == text.split("\n")  # all seen
+        listed = [name for name in names if name in text]
+        more = re.search(r"… and (\d+) more$", text)
+        assert listed == names[:len(listed)] and listed and more and len(listed) + int(more[1]) == len(names)
 
 
 async def test_tree_starts_in_the_backups_folder_and_goes_up_home_and_to_a_typed_folder(

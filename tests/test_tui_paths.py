@@ -31,3 +31,21 @@ def test_a_name_pasted_from_a_mac_finds_the_file_made_here(tmp_path: Path) -> No
     assert paths.resolve(pasted, Path("/")) == made_here
     missing = unicodedata.normalize("NFD", str(tmp_path / "absent é.manager"))
     assert str(paths.resolve(missing, Path("/"))) == missing  # neither spelling exists: as typed
+
+
+def test_a_path_escaped_as_a_shell_writes_it_is_unescaped_only_when_that_is_what_exists(tmp_path: Path) -> None:
+    """bash's Tab writes ``Café\\ \\(1\\).manager``; a file name may also hold a backslash: what exists as
+    typed comes first, and a path that exists in neither spelling stays as typed (for the error to name)."""
+    plain = tmp_path / "Café (1).manager"
+    plain.write_bytes(b"x")
+    escaped = str(tmp_path / "Café\\ \\(1\\).manager")
+    assert paths.resolve(escaped, Path("/")) == plain
+    assert paths.resolve("Café\\ \\(1\\).manager", tmp_path) == plain  # relative, too
+    literal = tmp_path / "a\\ b.manager"  # a real name holding a backslash, beside "a b.manager"
+    literal.write_bytes(b"x")
+    (tmp_path / "a b.manager").write_bytes(b"x")
+    assert paths.resolve(str(literal), Path("/")) == literal
+    assert str(paths.resolve(str(tmp_path / "gone\\ x.manager"), Path("/"))) == str(tmp_path / "gone\\ x.manager")
+    unbalanced = tmp_path / "l'été\\ 2026.manager"  # not one word to a shell: as typed
+    (tmp_path / "l'été 2026.manager").write_bytes(b"x")
+    assert paths.resolve(str(unbalanced), Path("/")) == unbalanced

@@ -37,6 +37,7 @@ from tui.screens.verify import VerifyScreen
 from tui.contents import contents
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.button_row import ButtonRow
+from tui.widgets.sentence import Sentence
 from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on
 
 
@@ -149,7 +150,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         table.add_column(_("Size"), key="size")
         table.add_column(_("Contents"), key="contents")
         yield table
-        yield Label("", id="empty", classes="muted", markup=False)
+        yield Sentence("", id="empty", classes="muted")
         # The file of the row the cursor is on: rows of one company's backups can read alike (two the
         # same day, a manual one and the nightly one, files written with -o).
         yield Label("", id="file-line", classes="muted", markup=False)

@@ -17,7 +17,7 @@ from store.i18n import N_, _
 from tui import paths
 from tui.language import TranslatedScreen
 from tui.widgets.button_row import ButtonRow
-from tui.widgets.path_field import PathField
+from tui.widgets.path_field import PathField, listing, no_match_text
 from tui.widgets.sentence import Sentence
 
 
@@ -87,12 +87,18 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
 
     @on(PathField.Listed)
     def _candidates_listed(self, event: PathField.Listed) -> None:
-        if not event.text:
+        if not event.candidates:
             self._show_problem(event.field.value)
             return
         label = self.query_one("#folder-note", Label)
-        label.update(event.text)
+        label.update(listing(event.candidates, label.content_region.width or self.size.width))
         label.remove_class("error")
+
+    @on(PathField.NoMatch)
+    def _no_match(self) -> None:  # the next key typed says what it said before
+        label = self.query_one("#folder-note", Label)
+        label.update(no_match_text())
+        label.add_class("error")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#use")

@@ -32,7 +32,7 @@ from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.button_row import ButtonRow
-from tui.widgets.path_field import PathField
+from tui.widgets.path_field import PathField, listing, no_match_text
 from tui.widgets.sentence import Sentence
 
 class BackupTree(DirectoryTree):
@@ -90,6 +90,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         self.selected: Path | None = None
         self.manifest: Manifest | None = None
         self.tree_loaded = asyncio.Event()  # set when the tree shows the folder asked for (tests wait on it)
+        self._no_match_shown = False  # the path note says Tab found no match
 
     def _start_folder(self) -> tuple[Path, str]:
         """The backups folder (or the folder given); the nearest existing folder above it when missing."""
@@ -193,16 +194,25 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
     # --- the path field ----------------------------------------------------------------------------
 
     def _note(self, text: str, *, error: bool = False) -> None:
+        self._no_match_shown = False
         note = self.query_one("#path-note", Label)
         note.update(text)
         note.set_class(error, "error")
 
     @on(PathField.Listed, "#path")
     def _candidates_listed(self, event: PathField.Listed) -> None:
-        self._note(event.text)
+        note = self.query_one("#path-note", Label)
+        self._note(listing(event.candidates, note.content_region.width or self.size.width))
+
+    @on(PathField.NoMatch, "#path")
+    def _no_match(self) -> None:
+        self._note(no_match_text(), error=True)
+        self._no_match_shown = True
 
     @on(Input.Changed, "#path")
     def _path_changed(self, event: Input.Changed) -> None:
+        if self._no_match_shown:  # said of the text before this change
+            self._note("")
         if self.selected is not None and paths.resolve(event.value, self.folder) != self.selected:
             self._unselect()  # else Import (or Enter on it) would import the file no longer shown
 
