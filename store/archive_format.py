@@ -142,6 +142,14 @@ class NewerVersion(ArchiveError):
     """The backup was made by a newer keepbooks than this one."""
 
 
+class NotABackup(ArchiveError):
+    """The file is not a keepbooks backup at all (text, another zstd or tar file, empty)."""
+
+
+class Damaged(ArchiveError):
+    """The file is a keepbooks backup, or starts as one, but is corrupt or cut short."""
+
+
 class DestinationExists(KeepbooksError):
     """The backup's target file exists and replacing it was not asked for."""
 
@@ -150,12 +158,20 @@ class DestinationExists(KeepbooksError):
         self.path = path
 
 
-def damaged(path: Path | str, problem: str) -> ArchiveError:
-    return ArchiveError(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+class NotReplaceable(KeepbooksError):
+    """The backup's target file exists and is not this company's backup: even a forced backup keeps it."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
-def not_a_backup(path: Path | str, problem: str) -> ArchiveError:
-    return ArchiveError(_("{file} is not a keepbooks backup: {problem}.").format(file=path, problem=problem))
+def damaged(path: Path | str, problem: str) -> Damaged:
+    return Damaged(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+
+
+def not_a_backup(path: Path | str, problem: str) -> NotABackup:
+    return NotABackup(_("{file} is not a keepbooks backup: {problem}.").format(file=path, problem=problem))
 
 
 def newer_version(path: Path | str, version: str) -> NewerVersion:

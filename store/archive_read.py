@@ -40,7 +40,9 @@ from store.archive_format import (
     SUMS_NAME,
     ZSTD_MAGIC,
     ArchiveError,
+    Damaged,
     Manifest,
+    NotReplaceable,
     attachment_member,
     attachment_rows,
     damaged,
@@ -84,7 +86,7 @@ def _write(target: BinaryIO, data: bytes | memoryview) -> None:
     target.write(data)
 
 
-class _Truncated(ArchiveError):
+class _Truncated(Damaged):
     """The file stops before the end of the backup."""
 
 
@@ -531,6 +533,32 @@ def inspect(path: Path) -> Manifest:
         except OSError as exc:
             raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
     return dataclasses.replace(manifest, file_size=size)
+
+
+def check_replaceable(path: Path, company_uid: str) -> None:
+    """Raise NotReplaceable unless a backup of the company ``company_uid`` may replace the file at ``path``
+    (--force, the app's Replace): a backup of that same company, an empty file, or a keepbooks backup too
+    damaged to say whose it is (worth nothing as it is) may be replaced. Another company's backup is kept
+    (file names carry catalog ids, which a restore renumbers), and so is whatever cannot be told to be
+    ours: a file that is not a keepbooks backup, one made by a newer version, one this user cannot read."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            return
+        manifest = inspect(path)
+    except FileNotFoundError:
+        return  # gone meanwhile: nothing is replaced
+    except Damaged:
+        return
+    except (ArchiveError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, ArchiveError) else _("{file} cannot be read: {reason}.").format(
+            file=path, reason=system_reason(exc))
+        raise NotReplaceable(path, _("{reason} It was left as it is; choose another file or folder.")
+                             .format(reason=reason)) from None
+    if manifest.company_uid != company_uid:
+        raise NotReplaceable(path, _("{file} holds a backup of another company ({name}): it was left as it is; "
+                                     "choose another file or folder.").format(file=path,
+                                                                             name=shown(manifest.company_name)))
 
 
 def is_whole(path: Path) -> bool:

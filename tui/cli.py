@@ -723,7 +723,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--no-attachments", action="store_true", help=_("leave the attachments out"))
     backup.add_argument("--no-emails", action="store_true", help=_("leave the emails out"))
     backup.add_argument("--no-history", action="store_true", help=_("leave the history out"))
-    backup.add_argument("--force", action="store_true", help=_("replace an existing file"))
+    backup.add_argument("--force", action="store_true", help=_("replace an existing backup of the same company"))
     backup.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     _add_output_options(backup, top=False)
     backup.set_defaults(handler=cmd_backup)
