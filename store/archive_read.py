@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 import zstandard
 
@@ -60,6 +60,9 @@ from store.migrations import upgrade
 from store.errors import StorageError, system_reason
 from store.i18n import N_, _
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
+
+if TYPE_CHECKING:
+    from store.catalog import CompanyInfo
 
 RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
 KEEP_MARGIN = 4 << 20  # pages kept in the page cache beyond the largest attachment's (_Filler)
@@ -873,8 +876,22 @@ def verify(path: Path, *, progress: ProgressCallback = no_progress,
         work.cleanup()
 
 
+@dataclasses.dataclass(frozen=True)
+class Imported:
+    """The company an import added, and the manifest of the backup it came from (what that held)."""
+
+    company: CompanyInfo
+    manifest: Manifest
+
+
 def import_backup(catalog, path: Path, *, name: str | None = None, progress: ProgressCallback = no_progress,
-                  cancel: threading.Event | None = None):
+                  cancel: threading.Event | None = None) -> CompanyInfo:
+    """import_company's new company alone."""
+    return import_company(catalog, path, name=name, progress=progress, cancel=cancel).company
+
+
+def import_company(catalog, path: Path, *, name: str | None = None, progress: ProgressCallback = no_progress,
+                   cancel: threading.Event | None = None) -> Imported:
     """Check the whole backup, then add it as one new company, or add nothing.
 
     The new company gets a new id and a new books uid (its history records the backup and the uid it
@@ -900,4 +917,4 @@ def import_backup(catalog, path: Path, *, name: str | None = None, progress: Pro
     except BaseException:
         staging.discard()
         raise
-    return catalog.add_prepared(staging, name or manifest.company_name)
+    return Imported(catalog.add_prepared(staging, name or manifest.company_name), manifest)

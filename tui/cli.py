@@ -467,13 +467,21 @@ def cmd_verify(args: argparse.Namespace, folders: Folders) -> int:
 
 def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     from store import archive
+    from tui.contents import CATEGORIES, left_out
 
     with Catalog(folders) as catalog, reporter(args) as progress:
-        info = archive.import_backup(catalog, args.file, name=args.name, progress=progress.for_company(None))
+        imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
+    info, include = imported.company, imported.manifest.include
     if args.json:
-        print(as_json(info.as_json(), indent=2))
-    else:
+        contents = {category: include.has(category) for category in CATEGORIES}  # as prune --json names them
+        print(as_json({**info.as_json(), "contents": contents}, indent=2))
+        return EXIT_OK
+    missing = left_out(include)
+    if missing is None:
         say(args, _("Imported company {id}: {name}").format(id=info.id, name=info.name))
+    else:  # a backup made with --no-attachments (…): the new company lacks them, and one should know it
+        say(args, _("Imported company {id}: {name}; the backup left out {categories}, so the company has none.")
+            .format(id=info.id, name=info.name, categories=missing))
     return EXIT_OK
 
 
