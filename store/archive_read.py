@@ -97,6 +97,17 @@ def _truncated(path: Path, problem: str) -> _Truncated:
     return _Truncated(damaged(path, problem).message)
 
 
+class _Corrupt(Damaged):
+    """The zstd frames do not decode (a checksum that fails, a corrupt block): whatever they hold, the
+    file is damaged, even in its first frame, where "not a backup" would send a person the wrong way."""
+
+
+def _corrupt(path: Path, reason: object = None) -> _Corrupt:
+    if reason is None:
+        return _Corrupt(damaged(path, _("its compressed data is corrupt")).message)
+    return _Corrupt(damaged(path, _("its compressed data is corrupt ({reason})").format(reason=reason)).message)
+
+
 # --- the compressed stream -------------------------------------------------------------------------
 
 def _frame_header_size(descriptor: int) -> int:
@@ -220,7 +231,7 @@ class _Stream:
             if not self._read_raw():
                 raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
         if self.raw[:len(ZSTD_MAGIC)] != ZSTD_MAGIC:  # skippable frames and anything else: refused
-            raise damaged(self.path, _("its compressed data is corrupt"))
+            raise _corrupt(self.path)
         self.dobj = self.dctx.decompressobj()
         self.blocks = _Blocks(BLOCKS_PER_CALL)
         return True
@@ -232,21 +243,18 @@ class _Stream:
             if self.dobj.eof and not (next_frame and self._next_frame()):
                 return False
             if self.blocks.ended:  # the headers say the frame is over, the decompressor does not
-                raise damaged(self.path, _("its compressed data is corrupt"))
+                raise _corrupt(self.path)
             end = self.blocks.cut(self.raw) if self.raw else 0
             if end < 0:
-                raise damaged(self.path, _("its compressed data is corrupt"))
+                raise _corrupt(self.path)
             if end == 0:
                 self._more()
                 continue
             piece, self.raw = self.raw[:end], self.raw[end:]
             try:
                 data = self.dobj.decompress(piece)
-            except zstandard.ZstdError as exc:
-                if self.produced == 0 and not self.pending:
-                    raise not_a_backup(self.path, _("its compressed data cannot be read ({reason})")
-                                       .format(reason=exc)) from None
-                raise damaged(self.path, _("its compressed data is corrupt ({reason})").format(reason=exc)) from None
+            except zstandard.ZstdError as exc:  # past the zstd magic: a damaged file, first frame too
+                raise _corrupt(self.path, exc) from None
             if data:
                 self.pending = memoryview(data)
                 return True
@@ -512,10 +520,11 @@ def _open(path: Path) -> tuple[BinaryIO, int | None, bytes]:
 
 
 def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
-    """The manifest and its sha256. Another zstd file or another tar fails here as "not a backup"."""
+    """The manifest and its sha256. Another zstd file or another tar fails here as "not a backup"; frames
+    that do not decode or stop short, as damaged."""
     try:
         name, size = _member(stream)
-    except _Truncated:
+    except (_Truncated, _Corrupt):
         raise
     except (ArchiveError, _EndOfArchive):
         raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest")) from None

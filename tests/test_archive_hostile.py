@@ -133,6 +133,34 @@ def test_bit_flips_never_give_other_data(catalog: Catalog, good: Path, tmp_path:
     assert_refused(catalog, flipped, capsys, ArchiveError, "damaged")
 
 
+def test_a_damaged_manifest_frame_is_said_damaged_not_a_foreign_file(catalog: Catalog, good: Path, tmp_path: Path,
+                                                                      capsys) -> None:
+    """Found by a disaster-recovery drill: a byte damaged in the first zstd frame (the manifest's) made
+    inspect, verify and import say the file "is not a keepbooks backup: it does not start with a keepbooks
+    manifest", which sends a person looking for another file rather than for another copy of this one."""
+    data = good.read_bytes()
+    reader = zstandard.ZstdDecompressor().decompressobj()  # one frame: the rest stays in unused_data
+    reader.decompress(data)
+    first_end = len(data) - len(reader.unused_data)
+    for position in (first_end // 2, first_end - 2):  # inside the manifest's data; in the frame's checksum
+        changed = bytearray(data)
+        changed[position] ^= 0x20
+        bad = tmp_path / f"flip{position}.manager"
+        bad.write_bytes(changed)
+        with pytest.raises(ArchiveError) as raised:
+            archive.inspect(bad)
+        message = str(raised.value)
+        assert message.startswith(f"{bad} is damaged: its compressed data is corrupt"), message
+        assert "not a keepbooks backup" not in message
+        assert_refused(catalog, bad, capsys, ArchiveError, f"{bad} is damaged: its compressed data is corrupt")
+        assert main(["--data-dir", str(catalog.folders.data), "inspect", str(bad)]) == 1
+        assert capsys.readouterr().err.startswith(f"keepbooks: {bad} is damaged: its compressed data is corrupt")
+        # Worth nothing as it is: a forced backup may take its name (a file not a backup it would keep).
+        company = catalog.companies()[0]
+        assert archive.backup_company(catalog, company.id, bad, force=True).path == bad
+        assert archive.verify(bad).company_name == company.name
+
+
 @pytest.mark.parametrize("after", [b"garbage", b"\0" * 64, compress(b"a second frame"),
                                    zstandard.ZstdCompressor().compress(b"")])
 def test_data_after_the_end_is_refused(catalog: Catalog, good: Path, tmp_path: Path, capsys, after: bytes) -> None:
