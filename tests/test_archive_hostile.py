@@ -20,6 +20,7 @@ from store import archive, archive_format, archive_read, migrations
 from store.archive import ArchiveError, NewerVersion
 from store.catalog import Catalog
 from store.errors import KeepbooksError
+from store.models import SCHEMA_VERSION
 from test_archive_support import (compress, decompress, edit_database, edit_manifest, fix, folders_at, leftovers,
                                   make_company, pack, state, system_temp_leftovers, table_rows, tar_bytes, unpack)
 from tui.cli import main
@@ -270,12 +271,29 @@ def test_wrong_or_newer_manifests_are_refused(catalog: Catalog, good: Path, tmp_
 
 
 def test_newer_version_message_names_the_version(good: Path, tmp_path: Path) -> None:
-    def newer(manifest: dict) -> None:
-        manifest["format_version"], manifest["app_version"] = 3, "4.2.0"
+    """Found by a disaster-recovery drill: the message named only the manifest's app_version, which says
+    nothing when the format is newer and the app version is not ("a newer version (0.1.0)" to keepbooks
+    0.1.0). It names what is newer, the file's format or schema, and what this keepbooks reads."""
+    ours = archive_format.APP_VERSION
 
-    bad = pack(tmp_path / "newer.manager", edit_manifest(unpack(good), newer))
-    with pytest.raises(NewerVersion, match=r"made by a newer version of keepbooks \(4\.2\.0\); upgrade to import it"):
+    def newer(**fields) -> Path:
+        def change(manifest: dict) -> None:
+            manifest.update(fields)
+        return pack(tmp_path / "newer.manager", edit_manifest(unpack(good), change))
+
+    bad = newer(format_version=archive_format.FORMAT_VERSION + 1, app_version=ours)
+    with pytest.raises(NewerVersion) as raised:
         archive.inspect(bad)
+    assert str(raised.value) == (
+        f"{bad} was made by a newer version of keepbooks ({ours}): it is in backup format "
+        f"{archive_format.FORMAT_VERSION + 1}, and this keepbooks ({ours}) reads formats up to "
+        f"{archive_format.FORMAT_VERSION}; upgrade to import it.")
+    bad = newer(schema_version=99, app_version="4.2.0")
+    with pytest.raises(NewerVersion) as raised:
+        archive.inspect(bad)
+    assert str(raised.value) == (
+        f"{bad} was made by a newer version of keepbooks (4.2.0): its books have schema 99, and this keepbooks "
+        f"({ours}) reads schemas up to {SCHEMA_VERSION}; upgrade to import it.")
 
 
 def test_manifest_that_is_not_json_is_refused(catalog: Catalog, good: Path, tmp_path: Path, capsys) -> None:
