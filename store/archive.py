@@ -22,10 +22,11 @@ from store.archive_format import (
     Include,
     Manifest,
     NewerVersion,
+    NotReplaceable,
     check_backup_filename,
     default_backup_name,
 )
-from store.archive_read import import_backup, inspect, verify
+from store.archive_read import Imported, check_replaceable, import_backup, import_company, inspect, verify
 from store.archive_write import backup, backup_to_stream, clean_leftovers, estimate
 from store.catalog import Catalog, CompanyInfo
 from store.config import backups_folder
@@ -33,9 +34,10 @@ from store.progress import ProgressCallback, no_progress
 
 __all__ = [
     "EXTENSION", "FORMAT_NAME", "FORMAT_VERSION", "ArchiveError", "BackupResult", "DestinationExists",
-    "Estimate", "Include", "Manifest", "NewerVersion", "backup", "backup_company", "backup_to_stream",
-    "check_backup_filename", "clean_leftovers", "company_backup_name", "default_backup_name", "estimate",
-    "file_names", "import_backup", "inspect", "verify",
+    "Estimate", "Imported", "Include", "Manifest", "NewerVersion", "NotReplaceable", "backup", "backup_company",
+    "backup_to_stream", "check_backup_filename", "check_replaceable", "clean_leftovers", "company_backup_name",
+    "default_backup_name", "estimate", "file_names", "import_backup", "import_company", "inspect",
+    "verify",
 ]
 
 

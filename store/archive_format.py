@@ -142,6 +142,14 @@ class NewerVersion(ArchiveError):
     """The backup was made by a newer keepbooks than this one."""
 
 
+class NotABackup(ArchiveError):
+    """The file is not a keepbooks backup at all (text, another zstd or tar file, empty)."""
+
+
+class Damaged(ArchiveError):
+    """The file is a keepbooks backup, or starts as one, but is corrupt or cut short."""
+
+
 class DestinationExists(KeepbooksError):
     """The backup's target file exists and replacing it was not asked for."""
 
@@ -150,17 +158,34 @@ class DestinationExists(KeepbooksError):
         self.path = path
 
 
-def damaged(path: Path | str, problem: str) -> ArchiveError:
-    return ArchiveError(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+class NotReplaceable(KeepbooksError):
+    """The backup's target file exists and is not this company's backup: even a forced backup keeps it."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
-def not_a_backup(path: Path | str, problem: str) -> ArchiveError:
-    return ArchiveError(_("{file} is not a keepbooks backup: {problem}.").format(file=path, problem=problem))
+def damaged(path: Path | str, problem: str) -> Damaged:
+    return Damaged(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
 
 
-def newer_version(path: Path | str, version: str) -> NewerVersion:
-    return NewerVersion(_("{file} was made by a newer version of keepbooks ({version}); upgrade to import it.")
-                        .format(file=path, version=version))
+def not_a_backup(path: Path | str, problem: str) -> NotABackup:
+    return NotABackup(_("{file} is not a keepbooks backup: {problem}.").format(file=path, problem=problem))
+
+
+def newer_version(path: Path | str, version: str, format_version: int, schema_version: int) -> NewerVersion:
+    """Names what is newer, the format or the books' schema, beside what this keepbooks reads: the app
+    version alone said nothing when it was not newer than this one (a development build)."""
+    if format_version > FORMAT_VERSION:
+        message = _("{file} was made by a newer version of keepbooks ({version}): it is in backup format "
+                    "{format}, and this keepbooks ({ours}) reads formats up to {supported}; upgrade to import it.")
+        return NewerVersion(message.format(file=path, version=version, format=format_version, ours=APP_VERSION,
+                                           supported=FORMAT_VERSION))
+    message = _("{file} was made by a newer version of keepbooks ({version}): its books have schema {schema}, "
+                "and this keepbooks ({ours}) reads schemas up to {supported}; upgrade to import it.")
+    return NewerVersion(message.format(file=path, version=version, schema=schema_version, ours=APP_VERSION,
+                                       supported=SCHEMA_VERSION))
 
 
 def shown(text: str, limit: int = 80) -> str:
@@ -247,7 +272,7 @@ def parse_manifest(data: bytes, path: Path | str) -> Manifest:
     if format_version is None or schema_version is None:
         raise damaged(path, _("the manifest has no valid format or schema version"))
     if format_version > FORMAT_VERSION or schema_version > SCHEMA_VERSION:
-        raise newer_version(path, app_version)
+        raise newer_version(path, app_version, format_version, schema_version)
     if format_version < 1 or schema_version not in known_schemas():
         raise ArchiveError(_("{file} uses format {format} and schema {schema}, which this release cannot read.")
                            .format(file=path, format=format_version, schema=schema_version))

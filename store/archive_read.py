@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 import zstandard
 
@@ -40,7 +40,9 @@ from store.archive_format import (
     SUMS_NAME,
     ZSTD_MAGIC,
     ArchiveError,
+    Damaged,
     Manifest,
+    NotReplaceable,
     attachment_member,
     attachment_rows,
     damaged,
@@ -58,6 +60,9 @@ from store.migrations import upgrade
 from store.errors import StorageError, system_reason
 from store.i18n import N_, _
 from store.progress import Progress, ProgressCallback, check_cancel, no_progress
+
+if TYPE_CHECKING:
+    from store.catalog import CompanyInfo
 
 RAW_CHUNK = 1 << 20  # compressed bytes read from the file at a time
 KEEP_MARGIN = 4 << 20  # pages kept in the page cache beyond the largest attachment's (_Filler)
@@ -84,12 +89,23 @@ def _write(target: BinaryIO, data: bytes | memoryview) -> None:
     target.write(data)
 
 
-class _Truncated(ArchiveError):
+class _Truncated(Damaged):
     """The file stops before the end of the backup."""
 
 
 def _truncated(path: Path, problem: str) -> _Truncated:
     return _Truncated(damaged(path, problem).message)
+
+
+class _Corrupt(Damaged):
+    """The zstd frames do not decode (a checksum that fails, a corrupt block): whatever they hold, the
+    file is damaged, even in its first frame, where "not a backup" would send a person the wrong way."""
+
+
+def _corrupt(path: Path, reason: object = None) -> _Corrupt:
+    if reason is None:
+        return _Corrupt(damaged(path, _("its compressed data is corrupt")).message)
+    return _Corrupt(damaged(path, _("its compressed data is corrupt ({reason})").format(reason=reason)).message)
 
 
 # --- the compressed stream -------------------------------------------------------------------------
@@ -215,7 +231,7 @@ class _Stream:
             if not self._read_raw():
                 raise _truncated(self.path, _("it is truncated (the compressed data stops before its end)"))
         if self.raw[:len(ZSTD_MAGIC)] != ZSTD_MAGIC:  # skippable frames and anything else: refused
-            raise damaged(self.path, _("its compressed data is corrupt"))
+            raise _corrupt(self.path)
         self.dobj = self.dctx.decompressobj()
         self.blocks = _Blocks(BLOCKS_PER_CALL)
         return True
@@ -227,21 +243,18 @@ class _Stream:
             if self.dobj.eof and not (next_frame and self._next_frame()):
                 return False
             if self.blocks.ended:  # the headers say the frame is over, the decompressor does not
-                raise damaged(self.path, _("its compressed data is corrupt"))
+                raise _corrupt(self.path)
             end = self.blocks.cut(self.raw) if self.raw else 0
             if end < 0:
-                raise damaged(self.path, _("its compressed data is corrupt"))
+                raise _corrupt(self.path)
             if end == 0:
                 self._more()
                 continue
             piece, self.raw = self.raw[:end], self.raw[end:]
             try:
                 data = self.dobj.decompress(piece)
-            except zstandard.ZstdError as exc:
-                if self.produced == 0 and not self.pending:
-                    raise not_a_backup(self.path, _("its compressed data cannot be read ({reason})")
-                                       .format(reason=exc)) from None
-                raise damaged(self.path, _("its compressed data is corrupt ({reason})").format(reason=exc)) from None
+            except zstandard.ZstdError as exc:  # past the zstd magic: a damaged file, first frame too
+                raise _corrupt(self.path, exc) from None
             if data:
                 self.pending = memoryview(data)
                 return True
@@ -507,10 +520,11 @@ def _open(path: Path) -> tuple[BinaryIO, int | None, bytes]:
 
 
 def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
-    """The manifest and its sha256. Another zstd file or another tar fails here as "not a backup"."""
+    """The manifest and its sha256. Another zstd file or another tar fails here as "not a backup"; frames
+    that do not decode or stop short, as damaged."""
     try:
         name, size = _member(stream)
-    except _Truncated:
+    except (_Truncated, _Corrupt):
         raise
     except (ArchiveError, _EndOfArchive):
         raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest")) from None
@@ -531,6 +545,32 @@ def inspect(path: Path) -> Manifest:
         except OSError as exc:
             raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
     return dataclasses.replace(manifest, file_size=size)
+
+
+def check_replaceable(path: Path, company_uid: str) -> None:
+    """Raise NotReplaceable unless a backup of the company ``company_uid`` may replace the file at ``path``
+    (--force, the app's Replace): a backup of that same company, an empty file, or a keepbooks backup too
+    damaged to say whose it is (worth nothing as it is) may be replaced. Another company's backup is kept
+    (file names carry catalog ids, which a restore renumbers), and so is whatever cannot be told to be
+    ours: a file that is not a keepbooks backup, one made by a newer version, one this user cannot read."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            return
+        manifest = inspect(path)
+    except FileNotFoundError:
+        return  # gone meanwhile: nothing is replaced
+    except Damaged:
+        return
+    except (ArchiveError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, ArchiveError) else _("{file} cannot be read: {reason}.").format(
+            file=path, reason=system_reason(exc))
+        raise NotReplaceable(path, _("{reason} It was left as it is; choose another file or folder.")
+                             .format(reason=reason)) from None
+    if manifest.company_uid != company_uid:
+        raise NotReplaceable(path, _("{file} holds a backup of another company ({name}): it was left as it is; "
+                                     "choose another file or folder.").format(file=path,
+                                                                             name=shown(manifest.company_name)))
 
 
 def is_whole(path: Path) -> bool:
@@ -845,8 +885,22 @@ def verify(path: Path, *, progress: ProgressCallback = no_progress,
         work.cleanup()
 
 
+@dataclasses.dataclass(frozen=True)
+class Imported:
+    """The company an import added, and the manifest of the backup it came from (what that held)."""
+
+    company: CompanyInfo
+    manifest: Manifest
+
+
 def import_backup(catalog, path: Path, *, name: str | None = None, progress: ProgressCallback = no_progress,
-                  cancel: threading.Event | None = None):
+                  cancel: threading.Event | None = None) -> CompanyInfo:
+    """import_company's new company alone."""
+    return import_company(catalog, path, name=name, progress=progress, cancel=cancel).company
+
+
+def import_company(catalog, path: Path, *, name: str | None = None, progress: ProgressCallback = no_progress,
+                   cancel: threading.Event | None = None) -> Imported:
     """Check the whole backup, then add it as one new company, or add nothing.
 
     The new company gets a new id and a new books uid (its history records the backup and the uid it
@@ -872,4 +926,4 @@ def import_backup(catalog, path: Path, *, name: str | None = None, progress: Pro
     except BaseException:
         staging.discard()
         raise
-    return catalog.add_prepared(staging, name or manifest.company_name)
+    return Imported(catalog.add_prepared(staging, name or manifest.company_name), manifest)

@@ -840,15 +840,22 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
 
 # --- public entry points (re-exported by store.archive) ------------------------------------------
 
-def _settings_name(books_path: Path) -> str:
+def _settings_company(books_path: Path) -> tuple[str, str]:
+    """The company's uid and name, from its books."""
     try:
         conn = connect(books_path, readonly=True)
         try:
-            return _company(conn)[1]
+            return _company(conn)
         finally:
             conn.close()
     except sqlite3.Error as exc:
         raise _read_error(books_path, exc) from exc
+
+
+def _check_replaceable(destination: Path, company_uid: str) -> None:
+    from store.archive_read import check_replaceable  # archive_read imports this module
+
+    check_replaceable(destination, company_uid)
 
 
 def _storage_error(path: Path, exc: OSError) -> StorageError:
@@ -856,10 +863,11 @@ def _storage_error(path: Path, exc: OSError) -> StorageError:
     return StorageError(_("Cannot write the backup {path}: {reason}.").format(path=path, reason=reason))
 
 
-def resolve_destination(destination: Path, company_name: Callable[[], str], force: bool) -> Path:
+def resolve_destination(destination: Path, company: Callable[[], tuple[str, str]], force: bool) -> Path:
+    """The file to write; ``company`` gives the company's uid and name when they are needed."""
     destination = Path(destination).expanduser()
     if destination.is_dir():  # the name made from the company's passes the same check as one typed
-        destination = destination / check_backup_filename(default_backup_name(company_name()))
+        destination = destination / check_backup_filename(default_backup_name(company()[1]))
     elif destination.exists() and not destination.is_file():  # /dev/null, a pipe: not a backup's place
         raise StorageError(_("{path} is neither a folder nor a file.").format(path=destination))
     else:
@@ -871,14 +879,18 @@ def resolve_destination(destination: Path, company_name: Callable[[], str], forc
         raise StorageError(_("The folder {folder} does not exist.").format(folder=destination.parent))
     if destination.is_dir():
         raise StorageError(_("{path} is a folder.").format(path=destination))
-    if destination.exists() and not force:
-        raise DestinationExists(destination)
+    if destination.exists():
+        if not force:
+            raise DestinationExists(destination)
+        _check_replaceable(destination, company()[0])  # before the work, not only after it
     return destination
 
 
-def _publish(temp: Path, destination: Path, force: bool) -> None:
-    """Give the complete temporary file its final name; never replace a file unless forced."""
+def _publish(temp: Path, destination: Path, force: bool, company_uid: str) -> None:
+    """Give the complete temporary file its final name; never replace a file unless forced, nor another
+    company's backup even then (checked again: the file may have come meanwhile)."""
     if force:
+        _check_replaceable(destination, company_uid)
         os.replace(temp, destination)
         return
     try:
@@ -900,7 +912,7 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
     """Write a backup of the company at ``books_path`` to ``destination`` (a file, or a folder to put
     the default name in). The file appears complete and durable, or not at all."""
     books_path = Path(books_path)
-    destination = resolve_destination(destination, lambda: _settings_name(books_path), force)
+    destination = resolve_destination(destination, lambda: _settings_company(books_path), force)
     folder = destination.parent
     clean_leftovers(folder)
     try:
@@ -913,7 +925,7 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
             out.flush()
             os.fsync(out.fileno())
         check_cancel(cancel)
-        _publish(work.file, destination, force)
+        _publish(work.file, destination, force, manifest.company_uid)
         fsync_path(folder)
         size = destination.stat().st_size
     except OSError as exc:

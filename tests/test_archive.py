@@ -21,7 +21,7 @@ from store import archive, archive_read, archive_write, ledger
 from store.archive import DestinationExists, Include
 from store.books import Books
 from store.catalog import Catalog, CompanyInfo
-from store.errors import Cancelled, InvalidInput, StorageError
+from store.errors import Cancelled, InvalidInput, KeepbooksError, StorageError
 from test_archive_support import (decompress, folders_at, leftovers, make_company, original_rows, restored_rows, state,
                                   sweep_backup_failures, system_temp_leftovers)
 
@@ -141,6 +141,36 @@ def test_backup_destinations_folder_file_and_existing_files(catalog: Catalog, co
     assert replaced.size < len(before)
     with pytest.raises(StorageError, match="does not exist"):
         archive.backup(company.books_path, tmp_path / "missing" / "x.manager")
+    assert leftovers(folder) == []
+
+
+def test_forced_backup_replaces_only_what_is_its_own_or_worthless(catalog: Catalog, company, tmp_path: Path) -> None:
+    """Found by a disaster-recovery drill: --force (and the app's Replace) replaced another company's backup.
+    A forced backup replaces its own company's backup, an empty file or a keepbooks backup too damaged to
+    say whose it is; it keeps another company's backup and any file that is not a keepbooks backup."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    other = make_company(catalog, transactions=10, attachments_mb=0, name="Other", seed=2)
+    theirs = archive.backup_company(catalog, other.id, folder / "theirs").path
+    notes = folder / "notes.manager"
+    notes.write_text("my own notes, not a backup")
+    kept = {path: path.read_bytes() for path in (theirs, notes)}
+    for path, problem in ((theirs, f"{theirs} holds a backup of another company ('Other')"),
+                          (notes, f"{notes} is not a keepbooks backup")):
+        with pytest.raises(KeepbooksError) as refused:  # NotReplaceable; DestinationExists would say --force
+            archive.backup_company(catalog, company.id, path, force=True)
+        assert str(refused.value).startswith(problem)
+        assert "it was left as it is" in str(refused.value).lower()
+    assert {path: path.read_bytes() for path in kept} == kept
+    assert catalog.get(company.id).last_backup_at is None
+    ours = archive.backup_company(catalog, company.id, folder / "ours").path
+    cut = folder / "cut.manager"  # a copy cut short within the manifest: whose it was cannot be told
+    cut.write_bytes(ours.read_bytes()[:30])
+    empty = folder / "empty.manager"
+    empty.touch()
+    for path in (ours, cut, empty):
+        result = archive.backup_company(catalog, company.id, path, force=True, include=Include(attachments=False))
+        assert archive.verify(path).company_uid == result.manifest.company_uid
     assert leftovers(folder) == []
 
 

@@ -20,6 +20,7 @@ from store import archive, archive_format, archive_read, migrations
 from store.archive import ArchiveError, NewerVersion
 from store.catalog import Catalog
 from store.errors import KeepbooksError
+from store.models import SCHEMA_VERSION
 from test_archive_support import (compress, decompress, edit_database, edit_manifest, fix, folders_at, leftovers,
                                   make_company, pack, state, system_temp_leftovers, table_rows, tar_bytes, unpack)
 from tui.cli import main
@@ -133,6 +134,34 @@ def test_bit_flips_never_give_other_data(catalog: Catalog, good: Path, tmp_path:
     assert_refused(catalog, flipped, capsys, ArchiveError, "damaged")
 
 
+def test_a_damaged_manifest_frame_is_said_damaged_not_a_foreign_file(catalog: Catalog, good: Path, tmp_path: Path,
+                                                                      capsys) -> None:
+    """Found by a disaster-recovery drill: a byte damaged in the first zstd frame (the manifest's) made
+    inspect, verify and import say the file "is not a keepbooks backup: it does not start with a keepbooks
+    manifest", which sends a person looking for another file rather than for another copy of this one."""
+    data = good.read_bytes()
+    reader = zstandard.ZstdDecompressor().decompressobj()  # one frame: the rest stays in unused_data
+    reader.decompress(data)
+    first_end = len(data) - len(reader.unused_data)
+    for position in (first_end // 2, first_end - 2):  # inside the manifest's data; in the frame's checksum
+        changed = bytearray(data)
+        changed[position] ^= 0x20
+        bad = tmp_path / f"flip{position}.manager"
+        bad.write_bytes(changed)
+        with pytest.raises(ArchiveError) as raised:
+            archive.inspect(bad)
+        message = str(raised.value)
+        assert message.startswith(f"{bad} is damaged: its compressed data is corrupt"), message
+        assert "not a keepbooks backup" not in message
+        assert_refused(catalog, bad, capsys, ArchiveError, f"{bad} is damaged: its compressed data is corrupt")
+        assert main(["--data-dir", str(catalog.folders.data), "inspect", str(bad)]) == 1
+        assert capsys.readouterr().err.startswith(f"keepbooks: {bad} is damaged: its compressed data is corrupt")
+        # Worth nothing as it is: a forced backup may take its name (a file not a backup it would keep).
+        company = catalog.companies()[0]
+        assert archive.backup_company(catalog, company.id, bad, force=True).path == bad
+        assert archive.verify(bad).company_name == company.name
+
+
 @pytest.mark.parametrize("after", [b"garbage", b"\0" * 64, compress(b"a second frame"),
                                    zstandard.ZstdCompressor().compress(b"")])
 def test_data_after_the_end_is_refused(catalog: Catalog, good: Path, tmp_path: Path, capsys, after: bytes) -> None:
@@ -242,12 +271,29 @@ def test_wrong_or_newer_manifests_are_refused(catalog: Catalog, good: Path, tmp_
 
 
 def test_newer_version_message_names_the_version(good: Path, tmp_path: Path) -> None:
-    def newer(manifest: dict) -> None:
-        manifest["format_version"], manifest["app_version"] = 3, "4.2.0"
+    """Found by a disaster-recovery drill: the message named only the manifest's app_version, which says
+    nothing when the format is newer and the app version is not ("a newer version (0.1.0)" to keepbooks
+    0.1.0). It names what is newer, the file's format or schema, and what this keepbooks reads."""
+    ours = archive_format.APP_VERSION
 
-    bad = pack(tmp_path / "newer.manager", edit_manifest(unpack(good), newer))
-    with pytest.raises(NewerVersion, match=r"made by a newer version of keepbooks \(4\.2\.0\); upgrade to import it"):
+    def newer(**fields) -> Path:
+        def change(manifest: dict) -> None:
+            manifest.update(fields)
+        return pack(tmp_path / "newer.manager", edit_manifest(unpack(good), change))
+
+    bad = newer(format_version=archive_format.FORMAT_VERSION + 1, app_version=ours)
+    with pytest.raises(NewerVersion) as raised:
         archive.inspect(bad)
+    assert str(raised.value) == (
+        f"{bad} was made by a newer version of keepbooks ({ours}): it is in backup format "
+        f"{archive_format.FORMAT_VERSION + 1}, and this keepbooks ({ours}) reads formats up to "
+        f"{archive_format.FORMAT_VERSION}; upgrade to import it.")
+    bad = newer(schema_version=99, app_version="4.2.0")
+    with pytest.raises(NewerVersion) as raised:
+        archive.inspect(bad)
+    assert str(raised.value) == (
+        f"{bad} was made by a newer version of keepbooks (4.2.0): its books have schema 99, and this keepbooks "
+        f"({ours}) reads schemas up to {SCHEMA_VERSION}; upgrade to import it.")
 
 
 def test_manifest_that_is_not_json_is_refused(catalog: Catalog, good: Path, tmp_path: Path, capsys) -> None:

@@ -258,6 +258,33 @@ def test_inspect_verify_and_import(data: Path, tmp_path: Path, capsys) -> None:
     assert capsys.readouterr().out.strip() == "Imported company 4: Atelier Lefèvre"
 
 
+def test_import_says_what_the_backup_left_out(data: Path, tmp_path: Path, capsys) -> None:
+    """Found by a disaster-recovery drill: a backup made with --no-attachments imported with only "Imported
+    company 6: Boulangerie Martin", and the restored company lacked its attachments without a word."""
+    partial = tmp_path / "partial.manager"
+    assert main(cli(data, "backup", "1", "-o", str(partial), "--no-attachments", "--quiet")) == 0
+    assert main(cli(data, "import", str(partial))) == 0
+    assert capsys.readouterr().out.strip() == ("Imported company 3: Atelier Lefèvre; the backup left out "
+                                               "attachments, so the company has none.")
+    assert main(cli(data, "backup", "1", "-o", str(partial), "--no-emails", "--no-history", "--force",
+                    "--quiet")) == 0
+    assert main(cli(data, "import", str(partial), "--name", "Two left out")) == 0
+    assert capsys.readouterr().out.strip() == ("Imported company 4: Two left out; the backup left out emails "
+                                               "and history, so the company has none.")
+    assert main(cli(data, "backup", "1", "-o", str(partial), "--no-attachments", "--no-emails", "--no-history",
+                    "--force", "--quiet")) == 0
+    assert main(cli(data, "import", str(partial), "--name", "Books only")) == 0
+    assert capsys.readouterr().out.strip() == ("Imported company 5: Books only; the backup left out attachments, "
+                                               "emails and history, so the company has none.")
+    assert main(cli(data, "import", str(partial), "--json")) == 0
+    assert json.loads(capsys.readouterr().out)["contents"] == {"attachments": False, "emails": False,
+                                                              "history": False}
+    assert main(cli(data, "backup", "1", "-o", str(partial), "--no-emails", "--force", "--quiet")) == 0
+    assert main(cli(data, "import", str(partial), "--json")) == 0
+    assert json.loads(capsys.readouterr().out)["contents"] == {"attachments": True, "emails": False,
+                                                              "history": True}
+
+
 def test_errors_in_a_subprocess_are_one_line_with_exit_1(data: Path, tmp_path: Path) -> None:
     bad = tmp_path / "notes.manager"
     bad.write_text("not a backup")

@@ -179,6 +179,36 @@ def test_one_company_sharing_its_name_is_backed_up_to_a_file_of_its_own(tmp_path
     assert [archive.inspect(tmp_path / "backups" / name).company_name for name in names] == ["Acme", "Acme"]
 
 
+def test_backup_all_with_force_never_replaces_another_companys_backup(tmp_path: Path, capsys) -> None:
+    """Found by a disaster-recovery drill: two "Acme" restored on a new machine were numbered the other way
+    round, and `backup --all --force -o OLD_BACKUPS` replaced old #2's backup with the other company's (exit 0).
+    The file names carry the catalog id; the company inside is told by its uid in the manifest."""
+    old = tmp_path / "old"
+    with Catalog(folders_at(old)) as catalog:
+        make_company(catalog, transactions=5, attachments_mb=0, name="Acme")
+        make_company(catalog, transactions=8, attachments_mb=0, name="Acme", seed=2)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert main(cli(folders_at(old).data, "backup", "--all", "-o", str(usb), "--quiet")) == 0
+    first, second = (usb / archive.default_backup_name(f"Acme #{i}") for i in (1, 2))
+    before = {p.name: p.read_bytes() for p in usb.iterdir()}
+    new = folders_at(tmp_path / "new").data
+    for restored in (second, first):  # old #2 becomes #1 here, old #1 becomes #2
+        assert main(cli(new, "import", str(restored), "--quiet")) == 0
+    assert main(cli(new, "backup", "--all", "-o", str(usb), "--force", "--json")) == 1
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["backups"] == []
+    assert [f["company"]["id"] for f in report["failed"]] == [1, 2]
+    for failed, file in zip(report["failed"], (first, second)):
+        assert failed["error"] == (f"{file} holds a backup of another company ('Acme'): it was left as it is; "
+                                   "choose another file or folder.")
+    assert "2 companies failed: Acme (#1), Acme (#2)" in err and "--force replaces" not in err
+    assert {p.name: p.read_bytes() for p in usb.iterdir()} == before  # both old backups, byte for byte
+    with Catalog(folders_at(tmp_path / "new")) as catalog:
+        assert all(c.last_backup_at is None for c in catalog.companies())
+
+
 def test_names_that_give_the_same_file_name_get_one_file_each(tmp_path: Path, capsys) -> None:
     with Catalog(folders_at(tmp_path)) as catalog:
         for seed, name in enumerate(("A/B", "A:B", "Acme", "Acme."), start=1):
@@ -436,7 +466,8 @@ def test_json_shapes(data: Path, tmp_path: Path, capsys) -> None:
     check(inspected["sizes"], {"books.sqlite": int, "attachments": int})
 
     imported = json_of(capsys, *cli(data, "import", item["file"], "--name", "Copie", "--json"))
-    check(imported, COMPANY)
+    check(imported, {**COMPANY, "contents": dict})
+    check(imported["contents"], {"attachments": bool, "emails": bool, "history": bool})
     assert imported["name"] == "Copie" and imported["last_backup_at"] is None
 
     (folder / "notes.txt").write_text("hello")

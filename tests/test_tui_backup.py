@@ -166,9 +166,17 @@ async def test_filename_validation_as_you_type(folders, typed: str, problem: str
     assert backups(folders) == []
 
 
+def earlier_backup(folders: Folders, company_id: int = 1) -> bytes:
+    """A backup of the company already under today's name (a replaced file must be one: see below)."""
+    folders.backups.mkdir(parents=True, exist_ok=True)
+    with Catalog(folders) as catalog:
+        path = archive.backup(catalog.get(company_id).books_path, folders.backups / DEFAULT_NAME,
+                              include=archive.Include(attachments=False)).path
+    return path.read_bytes()
+
+
 async def test_existing_file_is_flagged_and_replacing_asks_first(folders) -> None:
-    folders.backups.mkdir(parents=True)
-    (folders.backups / DEFAULT_NAME).write_bytes(b"an older backup")
+    older = earlier_backup(folders)
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dialog(app, pilot)
@@ -177,19 +185,34 @@ async def test_existing_file_is_flagged_and_replacing_asks_first(folders) -> Non
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")  # keep it
         assert app.screen is screen and not screen.running
-        assert (folders.backups / DEFAULT_NAME).read_bytes() == b"an older backup"
+        assert (folders.backups / DEFAULT_NAME).read_bytes() == older
         await pilot.press("enter")
         await pilot.press("y")  # replace
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
-    archive.verify(folders.backups / DEFAULT_NAME)
+    assert archive.verify(folders.backups / DEFAULT_NAME).include == archive.Include()
+
+
+async def test_replace_keeps_another_companys_backup_and_says_whose_it_is(folders) -> None:
+    """Found by a disaster-recovery drill (on the command line: the app shares the check, store's)."""
+    other = add_sample(folders, name="Other")
+    theirs = earlier_backup(folders, other)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        await pilot.press("enter", "y")  # replace
+        await wait_for(app, "backup", pilot=pilot)
+        assert app.screen is screen and not screen.running
+        error = str(screen.query_one("#error", Label).content)
+        assert error == (f"The backup failed: {folders.backups / DEFAULT_NAME} holds a backup of another company "
+                         "('Other'): it was left as it is; choose another file or folder.")
+    assert (folders.backups / DEFAULT_NAME).read_bytes() == theirs
 
 
 async def test_a_replacing_backup_cancelled_says_the_earlier_file_is_as_it_was(folders, monkeypatch) -> None:
     """'Backup cancelled; no file was kept.' read as if the earlier backup had gone too."""
-    folders.backups.mkdir(parents=True)
-    (folders.backups / DEFAULT_NAME).write_bytes(b"an older backup")
+    older = earlier_backup(folders)
     reached, release = hold_at_first_report(monkeypatch, archive, "backup_company")
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
@@ -201,7 +224,7 @@ async def test_a_replacing_backup_cancelled_says_the_earlier_file_is_as_it_was(f
         await wait_for(app, "backup", pilot=pilot)
         assert [n.message for n in app._notifications] == [
             f"Backup cancelled; the earlier {DEFAULT_NAME} is as it was."]
-    assert (folders.backups / DEFAULT_NAME).read_bytes() == b"an older backup"
+    assert (folders.backups / DEFAULT_NAME).read_bytes() == older
 
 
 async def test_a_backup_that_verifies_with_the_boxes_chosen(folders) -> None:

@@ -472,13 +472,21 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     if args.latest is not None or args.dry_run:
         return _import_latest(args, folders)
     from store import archive
+    from tui.contents import CATEGORIES, left_out
 
     with Catalog(folders) as catalog, reporter(args) as progress:
-        info = archive.import_backup(catalog, args.file, name=args.name, progress=progress.for_company(None))
+        imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
+    info, include = imported.company, imported.manifest.include
     if args.json:
-        print(as_json(info.as_json(), indent=2))
-    else:
+        contents = {category: include.has(category) for category in CATEGORIES}  # as prune --json names them
+        print(as_json({**info.as_json(), "contents": contents}, indent=2))
+        return EXIT_OK
+    missing = left_out(include)
+    if missing is None:
         say(args, _("Imported company {id}: {name}").format(id=info.id, name=info.name))
+    else:  # a backup made with --no-attachments (…): the new company lacks them, and one should know it
+        say(args, _("Imported company {id}: {name}; the backup left out {categories}, so the company has none.")
+            .format(id=info.id, name=info.name, categories=missing))
     return EXIT_OK
 
 
@@ -858,7 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--no-attachments", action="store_true", help=_("leave the attachments out"))
     backup.add_argument("--no-emails", action="store_true", help=_("leave the emails out"))
     backup.add_argument("--no-history", action="store_true", help=_("leave the history out"))
-    backup.add_argument("--force", action="store_true", help=_("replace an existing file"))
+    backup.add_argument("--force", action="store_true", help=_("replace an existing backup of the same company"))
     backup.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     _add_output_options(backup, top=False)
     backup.set_defaults(handler=cmd_backup)

@@ -27,6 +27,22 @@ def contents(include: Include) -> str:
     return _("without {first} and {second}").format(first=left_out[0], second=left_out[1])
 
 
+def listed(names: list[str]) -> str:
+    """Up to three names as one list in words: "a", "a and b", "a, b and c"."""
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return _("{first} and {second}").format(first=names[0], second=names[1])
+    return _("{first}, {second} and {third}").format(first=names[0], second=names[1], third=names[2])
+
+
+def left_out(include: Include) -> str | None:
+    """The optional categories a backup left out, in words ("attachments and emails"); None: none."""
+    names = category_names()
+    missing = [names[c] for c in CATEGORIES if not include.has(c)]
+    return listed(missing) if missing else None
+
+
 def holds(include: Include) -> str:
     """Everything a backup holds, in words: "books, attachments, emails"."""
     present = [name for category, name in category_names().items() if include.has(category)]
