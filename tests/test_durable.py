@@ -139,9 +139,9 @@ def test_the_backup_is_on_disk_before_it_gets_its_name(catalog: Catalog, tmp_pat
         events.append("fsync " + Path(os.readlink(f"/proc/self/fd/{fd}")).name)
         real_fsync(fd)
 
-    def publish(temp: Path, destination: Path, force: bool) -> None:
+    def publish(temp: Path, *args) -> None:
         events.append("publish " + temp.name)
-        real_publish(temp, destination, force)
+        real_publish(temp, *args)
 
     monkeypatch.setattr(archive_write.os, "fsync", fsync)
     monkeypatch.setattr(archive_write, "_publish", publish)
