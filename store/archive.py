@@ -41,12 +41,13 @@ __all__ = [
 ]
 
 
-def file_names(companies: list[CompanyInfo], on: dt.date | None = None) -> dict[int, str]:
+def file_names(companies: list[CompanyInfo], on: dt.date | None = None,
+               include: Include | None = None) -> dict[int, str]:
     """The default backup name of each company; companies whose names give the same file name (the
     same name ignoring case, as some file systems do, or names that differ only in characters a file
     name cannot hold) get their id in it, so that one never takes, or replaces, the other's file."""
-    names = {c.id: default_backup_name(c.name, on) for c in companies}
-    with_id = {c.id: default_backup_name(f"{c.name} #{c.id}", on) for c in companies}
+    names = {c.id: default_backup_name(c.name, on, include) for c in companies}
+    with_id = {c.id: default_backup_name(f"{c.name} #{c.id}", on, include) for c in companies}
     while True:  # again: a name with an id may meet another company's plain one ("Acme #2" and Acme #2)
         taken = Counter(name.casefold() for name in names.values())
         clashing = [i for i, name in names.items() if taken[name.casefold()] > 1 and name != with_id[i]]
@@ -56,10 +57,12 @@ def file_names(companies: list[CompanyInfo], on: dt.date | None = None) -> dict[
             names[i] = with_id[i]
 
 
-def company_backup_name(catalog: Catalog, company: CompanyInfo, on: dt.date | None = None) -> str:
+def company_backup_name(catalog: Catalog, company: CompanyInfo, on: dt.date | None = None,
+                        include: Include | None = None) -> str:
     """The default backup name of one company of the catalog (see file_names); its own name alone if
     it has just been removed from the catalog (its backup then fails, saying so)."""
-    return file_names(catalog.companies(), on).get(company.id) or default_backup_name(company.name, on)
+    named = file_names(catalog.companies(), on, include)
+    return named.get(company.id) or default_backup_name(company.name, on, include)
 
 
 def backup_company(catalog: Catalog, company_id: int, destination: Path | None = None, *,
@@ -71,9 +74,9 @@ def backup_company(catalog: Catalog, company_id: int, destination: Path | None =
     name inside it; anything else: that file (``.manager`` added when missing)."""
     info = catalog.get(company_id)
     if destination is None:
-        destination = backups_folder(catalog.folders) / company_backup_name(catalog, info)
+        destination = backups_folder(catalog.folders) / company_backup_name(catalog, info, include=include)
     elif Path(destination).is_dir():
-        destination = Path(destination) / company_backup_name(catalog, info)
+        destination = Path(destination) / company_backup_name(catalog, info, include=include)
     result = backup(info.books_path, Path(destination), include=include, force=force, progress=progress,
                     cancel=cancel)
     catalog.record_backup(company_id, result.path, result.size)

@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 from store import __version__
 from store.books import check_company_name
+from store.contents import contents
 from store.errors import InvalidInput, KeepbooksError
 from store.i18n import _
 from store.models import SCHEMA_VERSION
@@ -202,16 +203,25 @@ def _cut_to_bytes(text: str, limit: int) -> str:
     return text
 
 
-def default_backup_name(company_name: str, on: dt.date | None = None) -> str:
-    """``<company name> (YYYY-MM-DD).manager`` with the characters file systems refuse replaced."""
+def default_backup_name(company_name: str, on: dt.date | None = None, include: Include | None = None) -> str:
+    """``<company name> (YYYY-MM-DD).manager`` with the characters file systems refuse replaced; a backup
+    that leaves something out says what after the date: ``Acme (2026-11-28, without attachments).manager``
+    (a drill found a backup made by hand without attachments taking the nightly whole backup's name, and
+    the companies list naming it as the last backup as if it held everything)."""
     day = (on or dt.date.today()).isoformat()
-    # What the encoding can write first: "／" (full width) becomes "/" on its way to ASCII, and the refused
-    # characters are then replaced in what came out (a name could otherwise lead out of the folder).
-    writable = "".join(_writable(ch) for ch in company_name)
-    cleaned = "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else ch for ch in writable)
-    cleaned = re.sub(r"^[\s.]+|[\s.]+$", "", cleaned) or "company"  # never hidden (". .Acme"), never "x."
-    suffix = f" ({day}){EXTENSION}"
-    return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix)).rstrip() + suffix
+    if include is not None and (held := contents(include)) != contents(Include()):
+        day = _("{date}, {contents}").format(date=day, contents=held)
+    suffix = f" ({_file_name_part(day)}){EXTENSION}"
+    cleaned = re.sub(r"^[\s.]+|[\s.]+$", "", _file_name_part(company_name)) or "company"  # never hidden, never "x."
+    return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix.encode("utf-8"))).rstrip() + suffix
+
+
+def _file_name_part(text: str) -> str:
+    """``text`` as a file name can hold it. What the encoding can write first: "／" (full width) becomes
+    "/" on its way to ASCII, and the refused characters are then replaced in what came out (a name could
+    otherwise lead out of the folder)."""
+    writable = "".join(_writable(ch) for ch in text)
+    return "".join("_" if ch in REFUSED_CHARS or ord(ch) < 32 else ch for ch in writable)
 
 
 def _writable(ch: str) -> str:

@@ -863,11 +863,12 @@ def _storage_error(path: Path, exc: OSError) -> StorageError:
     return StorageError(_("Cannot write the backup {path}: {reason}.").format(path=path, reason=reason))
 
 
-def resolve_destination(destination: Path, company: Callable[[], tuple[str, str]], force: bool) -> Path:
+def resolve_destination(destination: Path, company: Callable[[], tuple[str, str]], force: bool,
+                        include: Include | None = None) -> Path:
     """The file to write; ``company`` gives the company's uid and name when they are needed."""
     destination = Path(destination).expanduser()
     if destination.is_dir():  # the name made from the company's passes the same check as one typed
-        destination = destination / check_backup_filename(default_backup_name(company()[1]))
+        destination = destination / check_backup_filename(default_backup_name(company()[1], include=include))
     elif destination.exists() and not destination.is_file():  # /dev/null, a pipe: not a backup's place
         raise StorageError(_("{path} is neither a folder nor a file.").format(path=destination))
     else:
@@ -912,7 +913,7 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
     """Write a backup of the company at ``books_path`` to ``destination`` (a file, or a folder to put
     the default name in). The file appears complete and durable, or not at all."""
     books_path = Path(books_path)
-    destination = resolve_destination(destination, lambda: _settings_company(books_path), force)
+    destination = resolve_destination(destination, lambda: _settings_company(books_path), force, include)
     folder = destination.parent
     clean_leftovers(folder)
     try:

@@ -36,7 +36,7 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
         folder = backups_folder(catalog.folders)
     folder = existing_folder(Path(folder).expanduser())
     companies = catalog.companies()
-    names = file_names(companies)
+    names = file_names(companies, include=include)
     for company in companies:
         progress = progress_for(company) if progress_for else no_progress
         try:

@@ -49,9 +49,14 @@ def test_backup_by_name_or_id_prints_the_file_and_its_size(data: Path, capsys) -
     err = capsys.readouterr().err
     assert "already exists" in err and str(written) in err and len(err.strip().splitlines()) == 1
     assert "--force" in err  # how to replace it, from a shell
-    assert main(cli(data, "backup", "1", "--force", "--no-attachments", "--no-emails", "--no-history")) == 0
-    manifest = archive.inspect(written)
-    assert manifest.include == archive.Include(False, False, False)
+    assert main(cli(data, "backup", "1", "--force")) == 0  # its own company's: replaced
+    assert main(cli(data, "backup", "1", "--no-attachments", "--no-emails", "--no-history")) == 0
+    # Leaving things out, it has a name of its own (a drill: it took the day's whole backup's name).
+    lean = data.parent / "backups" / archive.default_backup_name("Atelier Lefèvre", include=archive.Include(
+        False, False, False))
+    assert lean.name.endswith(", books only).manager") and str(lean) in capsys.readouterr().out
+    assert archive.inspect(lean).include == archive.Include(False, False, False)
+    assert archive.inspect(written).include == archive.Include()
     assert main(cli(data, "backup", "Nobody")) == 1
     assert "Nobody" in capsys.readouterr().err
 

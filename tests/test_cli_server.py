@@ -91,6 +91,13 @@ def test_backup_all_to_a_folder_twice_and_with_force(data: Path, tmp_path: Path,
     assert main(cli(data, "backup", "--all", "-o", str(folder), "--force", "--quiet")) == 1
     out, err = capsys.readouterr()
     assert out == "" and "Broken (#2)" in err and "already exists" not in err and "--force" not in err
+    # Without attachments the same day: files of their own, beside the whole ones (a drill: it failed).
+    assert main(cli(data, "backup", "--all", "-o", str(folder), "--no-attachments", "--quiet")) == 1
+    assert "already exists" not in capsys.readouterr().err
+    lean = {p.name for p in folder.iterdir()} - set(before)
+    assert lean == {archive.default_backup_name(name, include=archive.Include(attachments=False))
+                    for name in ("Atelier Lefèvre", "Cave Dubois")}
+    assert all(name.endswith(", without attachments).manager") for name in lean)
 
 
 def test_a_disk_that_is_not_mounted_fails_the_nightly_job_instead_of_passing_for_an_empty_one(

@@ -138,6 +138,24 @@ async def test_tab_order_and_space_toggles_and_the_estimate_follows(folders) -> 
         assert str(estimate_label.content) == everything
 
 
+async def test_the_default_name_says_what_is_left_out_until_it_is_edited(folders) -> None:
+    # A disaster-recovery drill: a backup made by hand without attachments took the name of the day's
+    # whole one (the nightly job's then failed), and was named as the last backup as if it held everything.
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        field = screen.query_one("#filename", Input)
+        assert field.value == DEFAULT_NAME
+        await pilot.press("tab", "space")  # untick Attachments
+        assert field.value == f"{COMPANY} ({TODAY.isoformat()}, without attachments).manager"
+        await pilot.press("tab", "space", "tab", "space")  # and Emails, History
+        assert field.value == f"{COMPANY} ({TODAY.isoformat()}, books only).manager"
+        await pilot.press("space", "shift+tab", "space", "shift+tab", "space")  # all ticked again
+        assert field.value == DEFAULT_NAME
+        await pilot.press("shift+tab", "end", "backspace", *"x", "tab", "space")  # edited: left as typed
+        assert field.value == DEFAULT_NAME[:-1] + "x" and not screen.include.attachments
+
+
 async def test_in_a_low_terminal_the_dialog_scrolls_to_the_focused_button(folders) -> None:
     """Found by rereading last session's notes: below 24 lines the dialog cut its buttons off, Backup
     focused but out of sight."""
@@ -236,11 +254,13 @@ async def test_a_backup_that_verifies_with_the_boxes_chosen(folders) -> None:
         await pilot.pause()
         summary = app.screen
         assert isinstance(summary, SummaryScreen)
+        # Its default name says what it leaves out, so the summary's "last backup" does too.
+        name = f"{COMPANY} ({TODAY.isoformat()}, without emails).manager"
         last = str(summary.query_one("#last-backup").content)
-        assert DEFAULT_NAME in last and "never" not in last
+        assert name in last and "never" not in last
         [notification] = list(app._notifications)
-        assert DEFAULT_NAME in notification.message and not notification.markup
-    path = folders.backups / DEFAULT_NAME
+        assert name in notification.message and not notification.markup
+    path = folders.backups / name
     manifest = archive.verify(path)
     assert manifest.include == archive.Include(attachments=True, emails=False, history=True)
     assert manifest.counts["emails"] == 0

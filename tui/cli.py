@@ -472,7 +472,7 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     if args.latest is not None or args.dry_run:
         return _import_latest(args, folders)
     from store import archive
-    from tui.contents import CATEGORIES, left_out
+    from store.contents import CATEGORIES, left_out
 
     with Catalog(folders) as catalog, reporter(args) as progress:
         imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
@@ -547,7 +547,7 @@ def _note(args: argparse.Namespace, item) -> None:
 
 
 def _report_restored(args: argparse.Namespace, restored) -> None:
-    from tui.contents import holds
+    from store.contents import holds
 
     if restored.already:
         if not args.json:
@@ -641,7 +641,7 @@ def _reason(code: str) -> str:
 
 
 def _prune_json(result) -> dict:
-    from tui.contents import CATEGORIES
+    from store.contents import CATEGORIES
 
     def backup(found) -> dict:
         return {"file": str(found.path), "created_at": found.backup.created_at.isoformat(), "size": found.size}
@@ -684,7 +684,7 @@ def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
 def _print_prune(result) -> None:
     from rich.cells import cell_len  # names line up by the cells they take (rich: only when needed)
 
-    from tui.contents import CATEGORIES, contents
+    from store.contents import CATEGORIES, contents
 
     keep_word, remove_word = _("keep"), (_("would remove") if result.dry_run else _("remove"))
     width = max(len(keep_word), len(remove_word))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -53,6 +54,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         self.then_remove = then_remove
         self.estimate: Estimate | None = None
         self._replacing: Path | None = None  # the earlier file a running backup will replace
+        self._suggested = ""  # the default file name shown, which follows the boxes until edited
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -66,6 +68,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                 yield Label(_("File name"), classes="field-label")
                 catalog = self.app.catalog  # type: ignore[attr-defined]
                 name = archive.company_backup_name(catalog, self.company, on=today)
+                self._suggested = name  # the name the boxes' choices give, while it is not edited
                 yield TextField(name, id="filename", select_on_focus=False)
                 yield Sentence("", id="filename-note")
                 with Horizontal(id="folder-row"):
@@ -137,6 +140,13 @@ class BackupScreen(RunningDialog[BackupResult | None]):
     @on(Checkbox.Changed)
     def _box_changed(self) -> None:
         self._show_choices()
+        field = self.query_one("#filename", Input)
+        if field.value == self._suggested:  # not edited: the default name says what the backup leaves out
+            app: Any = self.app
+            self._suggested = archive.company_backup_name(app.catalog, self.company, on=app.today(),
+                                                          include=self.include)
+            field.value = self._suggested
+            field.cursor_position = len(field.value)
 
     def _show_folder(self) -> None:
         self.query_one("#folder", Label).update(str(self.folder))

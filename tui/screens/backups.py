@@ -34,7 +34,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.import_company import ImportScreen
 from tui.screens.verify import VerifyScreen
-from tui.contents import contents
+from store.contents import contents
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.button_row import ButtonRow
 from tui.widgets.sentence import Sentence

@@ -26,7 +26,7 @@ from store.config import Folders
 from store.errors import InvalidInput, KeepbooksError
 from store.i18n import N_, _
 from tui.screens.running import RunningDialog
-from tui.contents import holds
+from store.contents import holds
 from tui.widgets.button_row import ButtonRow
 from tui.widgets.progress import ProgressView
 from tui.widgets.sentence import Sentence

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from store.archive import Manifest
 from store.i18n import _
 from tui import formatting
-from tui.contents import CATEGORIES
+from store.contents import CATEGORIES
 from tui.widgets.sentence import wrap
 
 def rows(manifest: Manifest) -> list[tuple[str, str]]:

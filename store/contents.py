@@ -1,10 +1,14 @@
-"""What a backup holds, in words (the backups view, the import dialog, prune's report); no Textual here:
-the command line uses it too."""
+"""What a backup holds, in words (the backups view, the import dialog, prune's report, the default names
+of backups that leave something out)."""
 
 from __future__ import annotations
 
-from store.archive_format import Include
+from typing import TYPE_CHECKING
+
 from store.i18n import _
+
+if TYPE_CHECKING:  # store.archive_format names its files with these words
+    from store.archive_format import Include
 
 CATEGORIES = ("attachments", "emails", "history")
 
