@@ -41,6 +41,17 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert run("--data-dir", str(tmp_path), "demo", "--transactions", "0").returncode == 2
 
 
+@pytest.mark.parametrize("progress", [["--progress", "json"], ["--progress=json"]])
+def test_usage_errors_under_progress_json_are_json_lines_too(tmp_path: Path, capsys, progress) -> None:
+    # Left as found by earlier sessions: argparse's usage and message came as plain text, which a script
+    # reading stderr as JSON lines failed on.
+    assert main(["--data-dir", str(tmp_path), "backup", *progress, "--bogus"]) == 2
+    assert main(["--data-dir", str(tmp_path), *progress, "import"]) == 2
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [event["event"] for event in events] == ["message", "message"]
+    assert "unrecognized arguments: --bogus" in events[0]["message"]
+
+
 def test_demo_then_companies_json(tmp_path: Path) -> None:
     created = run("--data-dir", str(tmp_path), "demo", "--name", "Boulangerie Martin", "--transactions", "50",
                   "--attachments-mb", "0.2")

@@ -803,8 +803,15 @@ def _catch_stop_signals() -> dict[int, Any]:
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
+        if not _json_stderr:  # under --progress json, every line of stderr is an event: the message says it
+            self.print_usage(sys.stderr)
         raise UsageError(message)
+
+
+def _asks_json_progress(argv: list[str]) -> bool:
+    """Whether the command line asks for --progress json, read before argparse: its own errors (a
+    mistyped option) must be JSON lines too for the script reading stderr."""
+    return "--progress=json" in argv or any(a == "--progress" and b == "json" for a, b in zip(argv, argv[1:]))
 
 
 def _count(text: str) -> int:
@@ -952,6 +959,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="backslashreplace")
     print_plainer_for(getattr(sys.stderr, "encoding", None) or "utf-8")  # as stdout's, bar redirections
     set_language(_language(argv))  # before help texts are built
+    _json_stderr = _asks_json_progress(argv)
     args: argparse.Namespace | None = None
     try:
         parser = build_parser()
