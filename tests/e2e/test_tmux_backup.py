@@ -96,7 +96,7 @@ def test_back_up_a_company_without_history_using_only_keys(tmp_path: Path) -> No
         terminal.keys("C-q")
     finally:
         terminal.close()
-    name = f"{COMPANY} ({dt.date.today().isoformat()}).manager"
+    name = f"{COMPANY} ({dt.date.today().isoformat()}, without history).manager"  # its name says so
     manifest = archive.inspect(backups / name)
     assert manifest.company_name == COMPANY
     assert manifest.include == archive.Include(attachments=True, emails=True, history=False)
