@@ -127,7 +127,9 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         elif event.state == WorkerState.ERROR:
             text = formatting.error_text(event.worker.error)
             self.query_one("#fiscal-year", Label).update(Text(text, style="bold red"))
-            # Not the year shown before under the year that failed (a helper read them as its figures).
+            # Not the year shown before under the year that failed (a helper read them as its figures), nor
+            # when the language changes (retranslate draws self.summary).
+            self.summary = None
             self.query_one("#balance-sheet", Static).update("")
             self.query_one("#profit-and-loss", Static).update("")
             self.notify(text, title=_("Cannot read the books"), severity="error", markup=False)
