@@ -47,7 +47,7 @@ def file_names(companies: list[CompanyInfo], on: dt.date | None = None,
     same name ignoring case, as some file systems do, or names that differ only in characters a file
     name cannot hold) get their id in it, so that one never takes, or replaces, the other's file."""
     names = {c.id: default_backup_name(c.name, on, include) for c in companies}
-    with_id = {c.id: default_backup_name(f"{c.name} #{c.id}", on, include) for c in companies}
+    with_id = {c.id: default_backup_name(c.name, on, include, tag=f" #{c.id}") for c in companies}
     while True:  # again: a name with an id may meet another company's plain one ("Acme #2" and Acme #2)
         taken = Counter(name.casefold() for name in names.values())
         clashing = [i for i, name in names.items() if taken[name.casefold()] > 1 and name != with_id[i]]

@@ -203,15 +203,17 @@ def _cut_to_bytes(text: str, limit: int) -> str:
     return text
 
 
-def default_backup_name(company_name: str, on: dt.date | None = None, include: Include | None = None) -> str:
+def default_backup_name(company_name: str, on: dt.date | None = None, include: Include | None = None,
+                        tag: str = "") -> str:
     """``<company name> (YYYY-MM-DD).manager`` with the characters file systems refuse replaced; a backup
     that leaves something out says what after the date: ``Acme (2026-11-28, without attachments).manager``
     (a drill found a backup made by hand without attachments taking the nightly whole backup's name, and
-    the companies list naming it as the last backup as if it held everything)."""
+    the summary naming it as the last backup as if it held everything). ``tag`` (" #7") follows the name,
+    which alone is cut to fit: two long names differing at their ends must keep their ids apart."""
     day = (on or dt.date.today()).isoformat()
     if include is not None and (held := contents(include)) != contents(Include()):
         day = _("{date}, {contents}").format(date=day, contents=held)
-    suffix = f" ({_file_name_part(day)}){EXTENSION}"
+    suffix = f"{_file_name_part(tag)} ({_file_name_part(day)}){EXTENSION}"
     cleaned = re.sub(r"^[\s.]+|[\s.]+$", "", _file_name_part(company_name)) or "company"  # never hidden, never "x."
     return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix.encode("utf-8"))).rstrip() + suffix
 

@@ -22,6 +22,7 @@ from store.archive import DestinationExists, Include
 from store.books import Books
 from store.catalog import Catalog, CompanyInfo
 from store.errors import Cancelled, InvalidInput, KeepbooksError, StorageError
+from store.i18n import set_language
 from test_archive_support import (decompress, folders_at, leftovers, make_company, original_rows, restored_rows, state,
                                   sweep_backup_failures, system_temp_leftovers)
 
@@ -64,6 +65,18 @@ def test_companies_whose_names_would_give_one_file_get_their_ids_until_none_does
                                dt.date(2025, 3, 9))
     assert len({name.casefold() for name in names.values()}) == 4
     assert names[4] == "Other (2025-03-09).manager"
+    # Review: names too long for a file, differing only at their ends, lost their ids to the cut too (and
+    # the second company's nightly backup failed every day); the name alone is cut, and the French words
+    # of a backup without attachments and emails take more room still.
+    long = "é" * 100
+    without = archive.Include(attachments=False, emails=False)
+    set_language("fr")
+    try:
+        names = archive.file_names([company(1, long + "A"), company(2, long + "B")], dt.date(2025, 3, 9), without)
+    finally:
+        set_language("en")
+    assert names[1] != names[2] and " #1 (2025-03-09, sans pièces jointes ni courriels)" in names[1]
+    assert all(len(name.encode()) <= 200 for name in names.values())
 
 
 def test_file_names_get_the_extension_and_bad_ones_are_refused() -> None:
