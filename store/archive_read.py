@@ -549,10 +549,10 @@ def inspect(path: Path) -> Manifest:
 
 def check_replaceable(path: Path, company_uid: str) -> None:
     """Raise NotReplaceable unless a backup of the company ``company_uid`` may replace the file at ``path``
-    (--force, the app's Replace): a backup of that same company, an empty file, or a keepbooks backup too
-    damaged to say whose it is (worth nothing as it is) may be replaced. Another company's backup is kept
-    (file names carry catalog ids, which a restore renumbers), and so is whatever cannot be told to be
-    ours: a file that is not a keepbooks backup, one made by a newer version, one this user cannot read."""
+    (--force, the app's Replace): a backup of that same company, or an empty file. Another company's backup
+    is kept (file names carry catalog ids, which a restore renumbers), and so is whatever cannot be told to
+    be ours: a file that is not a keepbooks backup, one damaged before its manifest's end (another
+    program's zstd file reads as damaged too), one made by a newer version, one this user cannot read."""
     path = Path(path)
     try:
         if path.stat().st_size == 0:
@@ -560,8 +560,6 @@ def check_replaceable(path: Path, company_uid: str) -> None:
         manifest = inspect(path)
     except FileNotFoundError:
         return  # gone meanwhile: nothing is replaced
-    except Damaged:
-        return
     except (ArchiveError, OSError) as exc:
         reason = str(exc) if isinstance(exc, ArchiveError) else _("{file} cannot be read: {reason}.").format(
             file=path, reason=system_reason(exc))

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from store import archive, archive_read, archive_write, ledger
 from store.archive import DestinationExists, Include
@@ -159,8 +160,8 @@ def test_backup_destinations_folder_file_and_existing_files(catalog: Catalog, co
 
 def test_forced_backup_replaces_only_what_is_its_own_or_worthless(catalog: Catalog, company, tmp_path: Path) -> None:
     """Found by a disaster-recovery drill: --force (and the app's Replace) replaced another company's backup.
-    A forced backup replaces its own company's backup, an empty file or a keepbooks backup too damaged to
-    say whose it is; it keeps another company's backup and any file that is not a keepbooks backup."""
+    A forced backup replaces its own company's backup or an empty file; it keeps another company's backup,
+    any file that is not a keepbooks backup, and one damaged before whose it is can be told."""
     folder = tmp_path / "elsewhere"
     folder.mkdir()
     other = make_company(catalog, transactions=10, attachments_mb=0, name="Other", seed=2)
@@ -179,9 +180,16 @@ def test_forced_backup_replaces_only_what_is_its_own_or_worthless(catalog: Catal
     ours = archive.backup_company(catalog, company.id, folder / "ours").path
     cut = folder / "cut.manager"  # a copy cut short within the manifest: whose it was cannot be told
     cut.write_bytes(ours.read_bytes()[:30])
+    foreign = folder / "foreign.manager"  # another program's zstd file (review: it was replaced)
+    foreign.write_bytes(zstandard.ZstdCompressor().compress(b"hi\n"))
+    for path in (cut, foreign):
+        kept = path.read_bytes()
+        with pytest.raises(archive.NotReplaceable, match="It was left as it is"):
+            archive.backup_company(catalog, company.id, path, force=True)
+        assert path.read_bytes() == kept
     empty = folder / "empty.manager"
     empty.touch()
-    for path in (ours, cut, empty):
+    for path in (ours, empty):
         result = archive.backup_company(catalog, company.id, path, force=True, include=Include(attachments=False))
         assert archive.verify(path).company_uid == result.manifest.company_uid
     assert leftovers(folder) == []
