@@ -62,7 +62,9 @@ class FolderScreen(TranslatedScreen, ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="folder-dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield PathField(str(self.folder), base=Path.cwd, folders_only=True, id="folder", select_on_focus=False)
+            # A folder that does not exist yet is an answer where the dialog makes it (review: Tab stuck there).
+            yield PathField(str(self.folder), base=Path.cwd, folders_only=True, id="folder", select_on_focus=False,
+                            answers=lambda text: folder_problem(text, must_exist=self.must_exist)[0] is not None)
             yield Sentence("", id="folder-note", classes="muted")
             with ButtonRow():
                 yield Button(_("Use this folder"), id="use", variant="primary")

@@ -55,11 +55,14 @@ class PathField(TextField):
             return self.field
 
     def __init__(self, value: str = "", *, base: Callable[[], Path], folders_only: bool = False,
-                 **kwargs) -> None:
+                 answers: Callable[[str], bool] = lambda _text: False, **kwargs) -> None:
+        """``answers``: whether a path nothing matches is an answer all the same (a folder the dialog makes):
+        Tab then moves on, without a word."""
         super().__init__(value, **kwargs)
         self.base = base
         self.folders_only = folders_only
-        self._listed_for: str | None = None  # the text whose candidates are listed: a second Tab moves on
+        self.answers = answers
+        self._listed_for: str | None = None  # the text whose candidates (or no match) were said: Tab moves on
 
     def watch_value(self) -> None:
         self._listed_for = None
@@ -70,6 +73,10 @@ class PathField(TextField):
             return
         completion = paths.complete(self.value, self.base(), folders_only=self.folders_only)
         if completion.unmatched:
+            if self._listed_for == self.value or self.answers(self.value):  # said already, or nothing to say
+                self.screen.focus_next()
+                return
+            self._listed_for = self.value
             self.app.bell()
             self.post_message(self.NoMatch(self))
             return
