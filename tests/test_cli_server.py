@@ -9,6 +9,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -746,6 +747,24 @@ def test_import_latest_stopped_keeps_the_companies_done_and_half_of_none(nightly
     assert err.strip().splitlines()[-2:] == [
         "keepbooks: Stopped after importing 1 company: Acme; the one under way was not added.",
         "keepbooks: interrupted"]
+
+
+def test_import_latest_with_a_backup_it_cannot_read_exits_1_and_names_it(nightly: Path, tmp_path: Path,
+                                                                         capsys) -> None:
+    """Review: a company's only backup, made by a newer version, was left out of every list: "Imported 1 of
+    1 company.", exit 0, and the restore was not whole."""
+    from test_archive_support import edit_manifest, pack, unpack
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    shutil.copy(nightly / "Acme whole.manager", folder)
+    newer = pack(folder / "Bistro good.manager", edit_manifest(
+        unpack(nightly / "Bistro good.manager"), lambda manifest: manifest.update(format_version=99)))
+    assert main(restore(tmp_path, folder)) == 1
+    out, err = capsys.readouterr()
+    assert restored_from(tmp_path) == {"Acme": "Acme whole.manager"}
+    assert err.strip().splitlines()[-1] == (
+        f"keepbooks: 1 backup could not be read, and its company may be missing here: {newer}")
 
 
 def test_import_latest_usage_errors(nightly: Path, tmp_path: Path, capsys) -> None:

@@ -629,8 +629,14 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
     if failed:
         warn(ngettext("{count} company failed: {names}", "{count} companies failed: {names}", len(failed))
              .format(count=len(failed), names=", ".join(r.name for r in failed)))
-        return EXIT_FAILED
-    return EXIT_OK
+    # A backup whose manifest does not read (damaged, made by a newer version, not readable by this user)
+    # may be some company's only one: that company is in no list above, and the restore is not whole.
+    unread = [item for item in latest.skipped if item.reason in ("unreadable", "no-access")]
+    if unread:
+        warn(ngettext("{count} backup could not be read, and its company may be missing here: {files}",
+                      "{count} backups could not be read, and their companies may be missing here: {files}",
+                      len(unread)).format(count=len(unread), files=", ".join(str(item.path) for item in unread)))
+    return EXIT_FAILED if failed or unread else EXIT_OK
 
 
 # --- prune ---------------------------------------------------------------------------------------
