@@ -145,9 +145,15 @@ def restore_company(catalog: Catalog, company: CompanyBackups, *, dry_run: bool 
     damaged ones; a failure of this machine (a full disk) ends the company there: the next backup would
     fare no better. A company already restored from one of its backups here (``restored``: restored_here)
     is not imported again."""
-    for found in company.backups:
+    for rank, found in enumerate(company.backups):
         if (earlier := (restored or {}).get((company.uid, found.backup.created_at))) is not None:
-            return Restored(company.uid, company.name, found, earlier, already=True)
+            # A better one may have come since (a whole backup after a partial one): said, not imported, as
+            # a second company of the same books would be a surprise too.
+            better = [Skipped(item.path, "better", _(
+                "{file} is newer or holds more than the backup {name} was restored from; "
+                "keepbooks import FILE adds it as a company of its own.").format(file=item.path, name=company.name))
+                for item in company.backups[:rank][:1]]
+            return Restored(company.uid, company.name, found, earlier, passed_over=better, already=True)
     passed_over: list[Skipped] = []
     for tried, found in enumerate(company.backups, start=1):
         check_cancel(cancel)

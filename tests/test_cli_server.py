@@ -749,6 +749,23 @@ def test_import_latest_stopped_keeps_the_companies_done_and_half_of_none(nightly
         "keepbooks: interrupted"]
 
 
+def test_import_latest_says_when_a_company_already_here_has_a_better_backup_now(nightly: Path, tmp_path: Path,
+                                                                                 capsys) -> None:
+    """Review: a company restored from an older backup was 'already here' when a newer whole one came,
+    and nothing named the newer one."""
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(nightly / "Acme old.manager", first)
+    assert main(restore(tmp_path, first)) == 0
+    capsys.readouterr()
+    assert main(restore(tmp_path, nightly)) == 0
+    out = capsys.readouterr().out
+    assert restored_from(tmp_path) == {"Acme": "Acme old.manager", "Bistro": "Bistro good.manager",
+                                       "Cave": "Cave no history.manager"}
+    assert (f"{nightly / 'Acme whole.manager'} is newer or holds more than the backup Acme was restored from; "
+            "keepbooks import FILE adds it as a company of its own.") in out
+
+
 def test_import_latest_with_a_backup_it_cannot_read_exits_1_and_names_it(nightly: Path, tmp_path: Path,
                                                                          capsys) -> None:
     """Review: a company's only backup, made by a newer version, was left out of every list: "Imported 1 of

@@ -553,6 +553,8 @@ def _report_restored(args: argparse.Namespace, restored) -> None:
         if not args.json:
             say(args, _("{name} is already here, as company {id}, restored from {file}; not imported again.").format(
                 name=restored.name, id=restored.company.id, file=restored.backup.path))
+            for item in restored.passed_over:
+                say(args, item.message)
         return
     for item in restored.passed_over:
         _note(args, item)
