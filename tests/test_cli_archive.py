@@ -282,11 +282,11 @@ def test_import_says_what_the_backup_left_out(data: Path, tmp_path: Path, capsys
     assert capsys.readouterr().out.strip() == ("Imported company 5: Books only; the backup left out attachments, "
                                                "emails and history, so the company has none.")
     assert main(cli(data, "import", str(partial), "--json")) == 0
-    assert json.loads(capsys.readouterr().out)["contents"] == {"attachments": False, "emails": False,
+    assert json.loads(capsys.readouterr().out)["include"] == {"attachments": False, "emails": False,
                                                               "history": False}
     assert main(cli(data, "backup", "1", "-o", str(partial), "--no-emails", "--force", "--quiet")) == 0
     assert main(cli(data, "import", str(partial), "--json")) == 0
-    assert json.loads(capsys.readouterr().out)["contents"] == {"attachments": True, "emails": False,
+    assert json.loads(capsys.readouterr().out)["include"] == {"attachments": True, "emails": False,
                                                               "history": True}
 
 

@@ -474,8 +474,8 @@ def test_json_shapes(data: Path, tmp_path: Path, capsys) -> None:
     check(inspected["sizes"], {"books.sqlite": int, "attachments": int})
 
     imported = json_of(capsys, *cli(data, "import", item["file"], "--name", "Copie", "--json"))
-    check(imported, {**COMPANY, "contents": dict})
-    check(imported["contents"], {"attachments": bool, "emails": bool, "history": bool})
+    check(imported, {**COMPANY, "include": dict})
+    check(imported["include"], {"attachments": bool, "emails": bool, "history": bool})
     assert imported["name"] == "Copie" and imported["last_backup_at"] is None
 
     (folder / "notes.txt").write_text("hello")
@@ -679,7 +679,7 @@ def test_import_latest_json(nightly: Path, tmp_path: Path, capsys) -> None:
     for item in report["imported"]:
         check(item, {"company": dict, "source": dict, "file": str, "created_at": str, "size": int, "include": dict,
                      "passed_over": list})
-        check(item["company"], COMPANY)  # as import FILE --json gives it
+        check(item["company"], COMPANY)  # as companies --json gives it
         check(item["source"], {"uid": str, "name": str})
         check(item["include"], {"attachments": bool, "emails": bool, "history": bool})
         assert item["size"] == Path(item["file"]).stat().st_size

@@ -478,8 +478,8 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
         imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
     info, include = imported.company, imported.manifest.include
     if args.json:
-        contents = {category: include.has(category) for category in CATEGORIES}  # as prune --json names them
-        print(as_json({**info.as_json(), "contents": contents}, indent=2))
+        held = {category: include.has(category) for category in CATEGORIES}  # as backup --json names them
+        print(as_json({**info.as_json(), "include": held}, indent=2))
         return EXIT_OK
     missing = left_out(include)
     if missing is None:
