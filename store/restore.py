@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 from store.archive_format import OPTIONAL, ArchiveError, Include, NewerVersion
 from store.archive_read import import_backup, is_whole, verify
 from store.catalog import Catalog, CompanyInfo
+from store.contents import left_out
 from store.db import connect
 from store.errors import Cancelled, KeepbooksError
 from store.i18n import _, ngettext
@@ -132,9 +133,8 @@ def _left_newer(company: CompanyBackups, chosen: Found, tried: int) -> list[Skip
                 "Passed over {file}: it is dated {when}, ahead of this machine's clock (a clock set wrong?).")
                 .format(file=item.path, when=item.backup.created_at.isoformat(" ", "minutes"))))
         elif item.backup.created_at > chosen.backup.created_at:
-            notes.append(Skipped(item.path, "partial", _(
-                "Passed over {file}: newer, but it does not hold everything (attachments, emails, history).")
-                .format(file=item.path)))
+            notes.append(Skipped(item.path, "partial", _("Passed over {file}: newer, but without {categories}.")
+                                 .format(file=item.path, categories=left_out(item.include))))
     return notes
 
 

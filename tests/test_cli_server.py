@@ -633,7 +633,7 @@ def test_import_latest_takes_each_company_s_newest_backup_that_holds_everything_
     # Cave: partial backups only: the newest, and what it holds said on stderr.
     assert restored_from(tmp_path) == {"Acme": "Acme whole.manager", "Bistro": "Bistro good.manager",
                                        "Cave": "Cave no history.manager"}
-    assert f"Passed over {nightly / 'Acme partial.manager'}: newer, but it does not hold everything" in out
+    assert f"Passed over {nightly / 'Acme partial.manager'}: newer, but without attachments." in out
     assert f"Skipped {nightly / 'notes.txt'}: not a .manager file." in out
     assert re.search(r"Imported company \d: Acme, from .*Acme whole\.manager", out)
     assert out.strip().splitlines()[-1] == "Imported 3 of 3 companies."
