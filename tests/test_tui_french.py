@@ -231,6 +231,19 @@ async def test_a_narrow_summary_breaks_its_holdings_between_phrases_not_inside_a
         assert any(NNBSP in phrase for phrase in holdings.phrases)  # a figure with its thousands space
 
 
+async def test_the_balance_sheet_labels_are_whole_at_80_columns(french, folders) -> None:
+    # A French bookkeeper's pass: "Passif et capitaux pro… 256 104,27 €" at 80x24; "Total du passif"
+    # is the word of a French balance sheet (its liabilities hold the equity), as "Total de l'actif".
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_summary(app, pilot)
+        panel = screen.query_one("#balance-sheet")
+        lines = ["".join(segment.text for segment in strip) for strip in screen._compositor.render_strips()]
+        inside = [line[panel.region.x:panel.region.right] for line in lines[panel.region.y:panel.region.bottom]]
+        assert any("Total du passif" in line for line in inside) and any("Total de l’actif" in line for line in inside)
+        assert not any("…" in line for line in inside), inside
+
+
 async def test_the_last_backup_line_keeps_its_size_whole(french, folders) -> None:
     # Found by a helper at 80x24: "…/c3.manager (2,7" ended a line and "ko)" began the next (Rich breaks
     # at the narrow no-break space). Every length of file name puts the end of the line somewhere else.
