@@ -422,6 +422,11 @@ async def test_an_unusable_folder_is_reported_in_words_and_nothing_is_lost(tmp_p
         assert "Traceback" not in error
         assert app.focused is screen.query_one("#filename", Input)  # the choices are still there to fix
         assert screen.query_one("#filename", Input).value == DEFAULT_NAME
+        # Another folder chosen: the failure said was the other folder's (a French bookkeeper's pass).
+        await pilot.press("ctrl+o")
+        app.screen.query_one("#folder", Input).value = str(tmp_path / "usb")
+        await pilot.press("enter")
+        assert app.screen is screen and str(screen.query_one("#error", Label).content) == ""
     assert blocker.read_text() == "a regular file"
 
 

@@ -166,6 +166,8 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             self.folder = folder
             self._show_folder()
             self.validate_filename()
+            # The failure said was about the folder before (a French bookkeeper read it as this one's).
+            self.query_one("#error", Label).update("")
         self.query_one("#filename", Input).focus()
 
     # --- validation ------------------------------------------------------------------------------
