@@ -23,6 +23,7 @@ from store import __version__
 from store.books import check_company_name
 from store.contents import contents
 from store.errors import InvalidInput, KeepbooksError
+from store.formats import quoted
 from store.i18n import _
 from store.models import SCHEMA_VERSION
 
@@ -191,8 +192,7 @@ def newer_version(path: Path | str, version: str, format_version: int, schema_ve
 
 def shown(text: str, limit: int = 80) -> str:
     """A name taken from a file, safe to print: quoted, control characters escaped, shortened."""
-    text = text if len(text) <= limit else text[:limit] + "…"
-    return ascii(text) if any(unicodedata.category(ch)[0] == "C" for ch in text) else repr(text)
+    return quoted(text if len(text) <= limit else text[:limit] + "…")
 
 
 # --- file names ----------------------------------------------------------------------------------

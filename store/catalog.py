@@ -26,7 +26,7 @@ from store.config import Folders, ensure_folder
 from store.db import connect
 from store.durable import disk_full
 from store.errors import Ambiguous, InvalidInput, NotFound, StorageError, system_reason
-from store.formats import format_path, name_order
+from store.formats import format_path, name_order, quoted, searchable
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
 
@@ -284,20 +284,21 @@ class Catalog:
             if row is not None:
                 named = [other for other in rows if other[0] != row[0]]
                 if named:
-                    raise Ambiguous(_("{text!r} is the id of {name!r} and the name of company #{other}: give "
+                    raise Ambiguous(_("{text} is the id of {name} and the name of company #{other}: give "
                                       "{first} for the first, {second} for the second.").format(
-                        text=text, name=row[1], other=named[0][0], first=self._reference(row[0], row[1]),
+                        text=quoted(text), name=quoted(row[1]), other=named[0][0],
+                        first=self._reference(row[0], row[1]),
                         second=self._reference(named[0][0], named[0][1])))
                 return self._info(row)
+        if not rows:  # case and accents aside, as the app's filter: "cafe du port" from a server's keyboard
+            rows = [row for row in self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY id")
+                    if searchable(row[1]) == searchable(text)]
         if not rows:
-            rows = self.conn.execute(
-                f"SELECT {self._COLUMNS} FROM company WHERE lower(name) = lower(?) ORDER BY id", (text,)).fetchall()
-        if not rows:
-            raise NotFound(_("There is no company named {name!r}.").format(name=text))
+            raise NotFound(_("There is no company named {name}.").format(name=quoted(text)))
         if len(rows) > 1:
             ids = ", ".join(str(row[0]) for row in rows)
-            raise Ambiguous(_("Several companies are named {name!r} (ids {ids}); give the id instead.")
-                            .format(name=text, ids=ids))
+            raise Ambiguous(_("Several companies are named {name} (ids {ids}); give the id instead.")
+                            .format(name=quoted(text), ids=ids))
         return self._info(rows[0])
 
     def _reference(self, company_id: int, name: str) -> str:

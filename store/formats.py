@@ -27,7 +27,7 @@ from babel.numbers import format_currency, format_decimal, format_percent as _ba
 from babel.numbers import get_currency_precision
 from babel.units import format_unit
 
-from store.i18n import current_language, plainer
+from store.i18n import _, current_language, plainer
 
 # The Babel locale of each interface language (the language's main country for currency placement).
 LOCALES = {"en": Locale.parse("en_US"), "fr": Locale.parse("fr_FR")}
@@ -113,6 +113,13 @@ def format_path(path: Path | str) -> str:
 # Letters that are not a base letter and an accent (NFKD leaves them whole), as a keyboard without them
 # types them: "oeuf" finds "Œuf".
 _SPELT_OUT = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def quoted(text: str) -> str:
+    """A name in a sentence, in the language's quotation marks (“Acme” / « Acme »), control characters
+    escaped (a name read from a file may hold a line break). Python's repr put 'Acme' in French too."""
+    escaped = "".join(ascii(ch)[1:-1] if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return _("“{text}”").format(text=escaped)
 
 
 def searchable(text: str) -> str:

@@ -169,7 +169,7 @@ def test_forced_backup_replaces_only_what_is_its_own_or_worthless(catalog: Catal
     notes = folder / "notes.manager"
     notes.write_text("my own notes, not a backup")
     kept = {path: path.read_bytes() for path in (theirs, notes)}
-    for path, problem in ((theirs, f"{theirs} holds a backup of another company ('Other')"),
+    for path, problem in ((theirs, f"{theirs} holds a backup of another company (“Other”)"),
                           (notes, f"{notes} is not a keepbooks backup")):
         with pytest.raises(KeepbooksError) as refused:  # NotReplaceable; DestinationExists would say --force
             archive.backup_company(catalog, company.id, path, force=True)

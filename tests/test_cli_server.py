@@ -209,7 +209,7 @@ def test_backup_all_with_force_never_replaces_another_companys_backup(tmp_path: 
     assert report["backups"] == []
     assert [f["company"]["id"] for f in report["failed"]] == [1, 2]
     for failed, file in zip(report["failed"], (first, second)):
-        assert failed["error"] == (f"{file} holds a backup of another company ('Acme'): it was left as it is; "
+        assert failed["error"] == (f"{file} holds a backup of another company (“Acme”): it was left as it is; "
                                    "choose another file or folder.")
     assert "2 companies failed: Acme (#1), Acme (#2)" in err and "--force replaces" not in err
     assert {p.name: p.read_bytes() for p in usb.iterdir()} == before  # both old backups, byte for byte

@@ -13,6 +13,7 @@ from store.books import Books
 from store.catalog import LOCK_NAME, Catalog
 from store.config import resolve_folders
 from store.errors import Ambiguous, InvalidInput, NotFound, StorageError
+from store.i18n import set_language
 from store.locks import OwnerLock
 
 
@@ -260,6 +261,25 @@ def test_a_data_folder_that_is_a_file_is_said_to_be_one(tmp_path: Path) -> None:
         Catalog(resolve_folders(a_file, tmp_path / "backups"))
 
 
+def test_a_name_typed_without_its_accents_or_case_finds_the_company(catalog: Catalog) -> None:
+    """A French bookkeeper's pass: "cafe du port" (a server's keyboard) did not find "Café du Port", which
+    the app's filter finds; and the message quoted the name as Python does, 'cafe du porte', in French too."""
+    cafe = catalog.create("Café du Port")
+    assert catalog.find("cafe du port").id == cafe.id
+    with pytest.raises(NotFound, match="^There is no company named “cafe du porte”.$"):
+        catalog.find("cafe du porte")
+    catalog.create("CAFE DU PORT")
+    with pytest.raises(Ambiguous, match="^Several companies are named “cafe du port” "):
+        catalog.find("cafe du port")
+    set_language("fr")
+    try:
+        with pytest.raises(NotFound) as error:
+            catalog.find("x\nz")  # a line break, escaped in the message
+        assert str(error.value) == "Aucune entreprise ne s’appelle «\u00a0x\\nz\u00a0»."
+    finally:
+        set_language("en")
+
+
 def test_an_id_that_is_also_another_companys_name_is_ambiguous(catalog: Catalog) -> None:
     """A script asking for company "2" got company #2 where a company is named "2": the wrong books. The
     message says what to type for each, in forms no other company can be taken for."""
@@ -267,14 +287,14 @@ def test_an_id_that_is_also_another_companys_name_is_ambiguous(catalog: Catalog)
     named_like_an_id = catalog.create(str(acme.id))
     with pytest.raises(Ambiguous) as error:
         catalog.find(str(acme.id))
-    assert str(error.value) == (f"'{acme.id}' is the id of 'Acme' and the name of company #{named_like_an_id.id}: "
+    assert str(error.value) == (f"“{acme.id}” is the id of “Acme” and the name of company #{named_like_an_id.id}: "
                                 f"give #{acme.id} for the first, #{named_like_an_id.id} for the second.")
     hash_named = catalog.create(f"#{acme.id}")  # now both of Acme's id forms are other companies' names
     for text in (str(acme.id), f"#{acme.id}"):
         with pytest.raises(Ambiguous) as error:
             catalog.find(text)
         other = named_like_an_id.id if text == str(acme.id) else hash_named.id
-        assert str(error.value) == (f"{text!r} is the id of 'Acme' and the name of company #{other}: give 'Acme' "
+        assert str(error.value) == (f"“{text}” is the id of “Acme” and the name of company #{other}: give 'Acme' "
                                     f"for the first, #{other} for the second.")
     assert catalog.find("Acme").id == acme.id
     assert catalog.find(f"#{named_like_an_id.id}").id == named_like_an_id.id

@@ -224,7 +224,7 @@ async def test_replace_keeps_another_companys_backup_and_says_whose_it_is(folder
         assert app.screen is screen and not screen.running
         error = str(screen.query_one("#error", Label).content)
         assert error == (f"The backup failed: {folders.backups / DEFAULT_NAME} holds a backup of another company "
-                         "('Other'): it was left as it is; choose another file or folder.")
+                         "(“Other”): it was left as it is; choose another file or folder.")
     assert (folders.backups / DEFAULT_NAME).read_bytes() == theirs
 
 
