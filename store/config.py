@@ -47,11 +47,29 @@ def backups_folder(folders: Folders) -> Path:
     only inside a folder that exists: made with its parents, a backup disk that is not mounted
     (/mnt/usb/keepbooks without /mnt/usb) would pass for new folders on the system disk, and the
     nightly job for a success."""
+    if (unmade := _cannot_be_made(folders)) is not None:
+        raise StorageError(unmade)
+    return ensure_folder(folders.backups)
+
+
+def missing_backups_folder(folders: Folders) -> str | None:
+    """Why there is no backups folder, in words (None: there is one): not made yet (the first backup
+    makes it), or it cannot be made, its disk not mounted perhaps ("not yet" read as all was well)."""
+    try:
+        if folders.backups.is_dir():
+            return None
+        unmade = _cannot_be_made(folders)
+    except OSError:  # a name the system refuses (too long): the backup says why when it is made
+        unmade = None
+    return unmade or _("The backups folder {path} does not exist yet.").format(path=folders.backups)
+
+
+def _cannot_be_made(folders: Folders) -> str | None:
     parent = folders.backups.parent
     if folders.backups_chosen and not folders.backups.exists() and not parent.is_dir():
-        raise StorageError(_("The backups folder {path} cannot be made: {parent} does not exist (is its disk "
-                             "mounted?).").format(path=folders.backups, parent=parent))
-    return ensure_folder(folders.backups)
+        return _("The backups folder {path} cannot be made: {parent} does not exist (is its disk mounted?).").format(
+            path=folders.backups, parent=parent)
+    return None
 
 
 def other_owner(folder: Path) -> str | None:

@@ -449,6 +449,23 @@ async def test_a_missing_folder_is_said_whole_at_80_columns(tmp_path: Path, lang
         set_language("en")
 
 
+async def test_a_backups_folder_on_a_disk_not_mounted_is_said_so_not_just_missing_yet(tmp_path: Path) -> None:
+    """A French bookkeeper's pass: "n'existe pas encore" (the first backup makes it) was said of a backups
+    folder chosen on a disk that was not mounted, which no backup can make; the view and the picker now
+    say it as the backup would."""
+    folders = Folders(data=tmp_path / "data", backups=tmp_path / "nas" / "backups", backups_chosen=True)
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(app, pilot)
+        said = (f"The backups folder {folders.backups} cannot be made: {tmp_path / 'nas'} does not exist (is its "
+                "disk mounted?).")
+        assert str(screen.query_one("#empty", Label).content) == said + " Press f to look in another folder."
+        await pilot.press("escape", "i")
+        await pilot.pause()
+        assert said in str(app.screen.query_one("#path-note", Label).content)
+
+
 async def test_a_backups_folder_the_system_refuses_is_no_crash_anywhere(tmp_path: Path) -> None:
     """A backups folder the system will not say anything about (a folder on its way this user may not
     enter; for root, a name too long): the backups view, the picker and the backup dialog each crashed

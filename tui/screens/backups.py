@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
+from store.config import missing_backups_folder
 from store.errors import KeepbooksError, system_reason
 from store.i18n import N_, _, ngettext
 from store.prune import file_identity
@@ -238,8 +239,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         elif paths.is_folder(self.folder):
             empty.update(_("No .manager files in this folder. Press f to look in another folder."))
         else:
-            empty.update(_("The folder {folder} does not exist yet. Press f to look in another folder.")
-                         .format(folder=self.folder))
+            empty.update(self._missing_folder_text())
         self.set_class(not backups, "-empty")
         self._show_file()  # an emptied table highlights no row: the line would name a file gone
         self.refresh_bindings()
@@ -247,6 +247,14 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     def selected(self) -> BackupFile | None:
         key = cursor_key(self.query_one("#backups", DataTable))
         return next((b for b in self.backups if str(b.path) == key), None)
+
+    def _missing_folder_text(self) -> str:
+        """The backups folder's own words when it is the one missing: its disk may not be mounted."""
+        folders = self.app.folders  # type: ignore[attr-defined]
+        missing = missing_backups_folder(folders) if self.folder == folders.backups else None
+        if missing is None:
+            missing = _("The folder {folder} does not exist yet.").format(folder=self.folder)
+        return _("{missing} Press f to look in another folder.").format(missing=missing)
 
     @on(DataTable.RowHighlighted, "#backups")
     def _show_file(self) -> None:

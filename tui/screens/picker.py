@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from store import archive
 from store.archive import EXTENSION, Manifest
 from store.catalog import CompanyInfo
+from store.config import missing_backups_folder
 from store.errors import system_reason
 from store.i18n import N_, _
 from tui import formatting, paths
@@ -98,6 +99,8 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         if paths.is_folder(start):
             return start, ""
         existing = next((p for p in start.parents if paths.is_folder(p)), Path.home())
+        if self.start_folder is None:
+            return existing, missing_backups_folder(self.app.folders) or ""  # type: ignore[attr-defined]
         return existing, _("The backups folder {path} does not exist yet.").format(path=start)
 
     def compose(self) -> ComposeResult:
@@ -174,7 +177,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         if paths.is_folder(backups):
             self.go_to(backups)
         else:
-            self._note(_("The backups folder {path} does not exist yet.").format(path=backups), error=True)
+            self._note(missing_backups_folder(self.app.folders) or "", error=True)  # type: ignore[attr-defined]
 
     def action_focus_tree(self) -> None:
         self.query_one("#tree", BackupTree).focus()
