@@ -204,14 +204,17 @@ class _Stream:
         buffer, reused (fresh memory costs a page fault per 4 KiB) once ``raw`` is all consumed: the
         decompressor keeps none of its input."""
         check_cancel(self.cancel)
-        if self.raw:  # a header cut in two: rare
-            more = self.fh.read(self.raw_chunk)
-            size = len(more)
-            if more:
-                self.raw = memoryview(bytes(self.raw) + more)
-        else:
-            size = self.fh.readinto(self.buffer)
-            self.raw = self.buffer[:size]
+        try:
+            if self.raw:  # a header cut in two: rare
+                more = self.fh.read(self.raw_chunk)
+                size = len(more)
+                if more:
+                    self.raw = memoryview(bytes(self.raw) + more)
+            else:
+                size = self.fh.readinto(self.buffer)
+                self.raw = self.buffer[:size]
+        except OSError as exc:  # the file's fault (its disk's): an older backup may read (import --latest)
+            raise unreadable(self.path, exc) from None
         if not size:
             return False
         self.consumed += size
@@ -490,6 +493,14 @@ class _Checksums:
 
 # --- opening the file ------------------------------------------------------------------------------
 
+class _Unreadable(ArchiveError):
+    """The backup file could not be read (an I/O error of its disk): the file's fault, not this machine's."""
+
+
+def unreadable(path: Path, exc: OSError) -> ArchiveError:
+    return _Unreadable(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc)))
+
+
 def _open(path: Path) -> tuple[BinaryIO, int | None, bytes]:
     """The open file, its size (None for a pipe: it has none) and its first bytes (read, not seeked back:
     the file may be a pipe)."""
@@ -502,14 +513,14 @@ def _open(path: Path) -> tuple[BinaryIO, int | None, bytes]:
     except PermissionError:
         raise ArchiveError(_("{file} cannot be read: permission denied.").format(file=path)) from None
     except OSError as exc:
-        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
+        raise unreadable(path, exc) from None
     try:
         status = os.fstat(fh.fileno())
         size = status.st_size if stat.S_ISREG(status.st_mode) else None
         head = fh.read(4)
     except OSError as exc:
         fh.close()
-        raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
+        raise unreadable(path, exc) from None
     if not head:
         fh.close()
         raise not_a_backup(path, _("it is empty"))
@@ -524,7 +535,7 @@ def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
     that do not decode or stop short, as damaged."""
     try:
         name, size = _member(stream)
-    except (_Truncated, _Corrupt):
+    except (_Truncated, _Corrupt, _Unreadable):
         raise
     except (ArchiveError, _EndOfArchive):
         raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest")) from None

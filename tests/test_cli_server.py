@@ -766,6 +766,54 @@ def test_import_latest_says_when_a_company_already_here_has_a_better_backup_now(
             "keepbooks import FILE adds it as a company of its own.") in out
 
 
+def test_import_latest_passes_over_a_backup_its_disk_cannot_read(nightly: Path, tmp_path: Path, monkeypatch,
+                                                                  capsys) -> None:
+    """Review: an I/O error reading one backup (a failing old disk) was taken for this machine's failure,
+    and the company failed without its older backups being tried."""
+    import errno
+
+    from store import archive_read
+
+    real_open = archive_read._open
+
+    class FailingDisk:  # its manifest reads; the rest of the file does not
+        def __init__(self, fh) -> None:
+            self.fh = fh
+
+        def _check(self) -> None:
+            if self.fh.tell() > 4096:
+                raise OSError(errno.EIO, "Input/output error")
+
+        def readinto(self, buffer) -> int:
+            self._check()
+            return self.fh.readinto(buffer[:1024])
+
+        def read(self, size: int = -1) -> bytes:
+            self._check()
+            return self.fh.read(min(size, 1024) if size >= 0 else 1024)
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.fh.close()
+
+    def _open(path: Path):
+        fh, size, head = real_open(path)
+        return (FailingDisk(fh) if path.name == "Acme whole.manager" else fh), size, head
+
+    monkeypatch.setattr(archive_read, "_open", _open)
+    assert main(restore(tmp_path, nightly)) == 0
+    err = capsys.readouterr().err
+    assert restored_from(tmp_path)["Acme"] == "Acme old.manager"
+    [line] = [line for line in err.splitlines() if "Acme whole.manager" in line]
+    assert line.startswith(f"keepbooks: {nightly / 'Acme whole.manager'} cannot be read: input/output error")
+    assert line.endswith("; not imported.")
+
+
 def test_import_latest_with_a_backup_it_cannot_read_exits_1_and_names_it(nightly: Path, tmp_path: Path,
                                                                          capsys) -> None:
     """Review: a company's only backup, made by a newer version, was left out of every list: "Imported 1 of
