@@ -554,7 +554,7 @@ def inspect(path: Path) -> Manifest:
         try:
             manifest, _digest = _read_manifest(_Stream(fh, path, raw_chunk=INSPECT_CHUNK, initial=head))
         except OSError as exc:
-            raise ArchiveError(_("{file} cannot be read: {reason}.").format(file=path, reason=system_reason(exc))) from None
+            raise unreadable(path, exc) from None
     return dataclasses.replace(manifest, file_size=size)
 
 
