@@ -99,8 +99,13 @@ async def test_a_path_pasted_as_bash_escapes_it_is_found(folders) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_picker(app, pilot)
         field = screen.query_one("#path", Input)
+        await pilot.press(*"Cafx", "enter")  # a typo first: said, and unsaid by the next change of the text
+        note = screen.query_one("#path-note", Label)
+        assert str(note.content).startswith("There is no file or folder")
+        field.value = ""
         field.post_message(events.Paste(escaped))
         await pilot.pause()
+        assert str(note.content) == ""  # a French bookkeeper's pass: it stayed under the path pasted
         await pilot.press("enter")
         await wait_for(app, "preview", pilot=pilot)
         assert screen.selected == folders.backups / name and field.value == str(folders.backups / name)

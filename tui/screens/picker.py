@@ -91,7 +91,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         self.selected: Path | None = None
         self.manifest: Manifest | None = None
         self.tree_loaded = asyncio.Event()  # set when the tree shows the folder asked for (tests wait on it)
-        self._no_match_shown = False  # the path note says Tab found no match
+        self._error_shown = False  # the path note says what was wrong with the text typed (or Tab's no match)
 
     def _start_folder(self) -> tuple[Path, str]:
         """The backups folder (or the folder given); the nearest existing folder above it when missing."""
@@ -197,7 +197,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
     # --- the path field ----------------------------------------------------------------------------
 
     def _note(self, text: str, *, error: bool = False) -> None:
-        self._no_match_shown = False
+        self._error_shown = error
         note = self.query_one("#path-note", Label)
         note.update(text)
         note.set_class(error, "error")
@@ -210,11 +210,10 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
     @on(PathField.NoMatch, "#path")
     def _no_match(self) -> None:
         self._note(no_match_text(), error=True)
-        self._no_match_shown = True
 
     @on(Input.Changed, "#path")
     def _path_changed(self, event: Input.Changed) -> None:
-        if self._no_match_shown:  # said of the text before this change
+        if self._error_shown:  # said of the text before this change (a French bookkeeper saw it stay there)
             self._note("")
         if self.selected is not None and paths.resolve(event.value, self.folder) != self.selected:
             self._unselect()  # else Import (or Enter on it) would import the file no longer shown
