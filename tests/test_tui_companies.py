@@ -564,6 +564,19 @@ async def test_the_keys_panel_closes_from_the_palette_as_it_opened(folders) -> N
         assert app.screen.query("HelpPanel") and app.screen.query_one("#path", Input).value == ""
 
 
+async def test_the_keys_panel_shows_the_screen_s_keys_not_the_table_s_moves(folders) -> None:
+    """A French bookkeeper's pass: at 80x24 F1 began with eleven of the table's moves (↑ Cursor up, pgup
+    Page up, ^pgup Page Left…), and the screen's own keys (n, /, i, b) were below its end."""
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        screen_text = shown(app)
+        assert all(key in screen_text for key in ("n New", "/ Filter", "i Import", "b Backups"))
+        assert "Cursor up" not in screen_text and "Page Left" not in screen_text
+
+
 async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(folders, tmp_path,
                                                                              monkeypatch) -> None:
     """It went to ~/Downloads (missing on a server: 'Failed to save screenshot', no reason), mode 644,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from textual.binding import Binding
@@ -9,14 +10,27 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 
+def _as_system(own: list[Binding], widget: type) -> list[Binding]:
+    """``own`` bindings, then those of ``widget`` and its bases for the other keys (the most derived one
+    for each key, as Textual takes them), all as system bindings: the keys panel (F1) leaves them out. A
+    French bookkeeper's pass: at 80x24 the panel began with eleven of the table's moves, and the screen's
+    own keys were below its end, where no key scrolls."""
+    bindings: dict[str, Binding] = {}
+    for binding in [*own, *(b for cls in widget.__mro__ for b in vars(cls).get("BINDINGS", []))]:
+        if isinstance(binding, Binding):
+            for key in binding.key.split(","):
+                bindings.setdefault(key.strip(), replace(binding, key=key.strip(), system=True))
+    return list(bindings.values())
+
+
 class RowTable(DataTable):
     """The lists' table: one row at a time, and Home / End go to the first / last row (in Textual's
     table they scroll sideways, which a list of rows never needs)."""
 
-    BINDINGS = [
+    BINDINGS = _as_system([
         Binding("home", "scroll_top", "Top", show=False),
         Binding("end", "scroll_bottom", "Bottom", show=False),
-    ]
+    ], DataTable)
 
     def __init__(self, *, id: str) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
