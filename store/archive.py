@@ -30,6 +30,7 @@ from store.archive_read import Imported, check_replaceable, import_backup, impor
 from store.archive_write import backup, backup_to_stream, clean_leftovers, estimate
 from store.catalog import Catalog, CompanyInfo
 from store.config import backups_folder
+from store.contents import CATEGORIES
 from store.progress import ProgressCallback, no_progress
 
 __all__ = [
@@ -39,6 +40,11 @@ __all__ = [
     "default_backup_name", "estimate", "file_names", "import_backup", "import_company", "inspect",
     "verify",
 ]
+
+
+def left_out_of(include: Include) -> list[str]:
+    """The categories a backup with ``include`` leaves out, as the catalog records them."""
+    return [category for category in CATEGORIES if not include.has(category)]
 
 
 def file_names(companies: list[CompanyInfo], on: dt.date | None = None,
@@ -79,5 +85,5 @@ def backup_company(catalog: Catalog, company_id: int, destination: Path | None =
         destination = Path(destination) / company_backup_name(catalog, info, include=include)
     result = backup(info.books_path, Path(destination), include=include, force=force, progress=progress,
                     cancel=cancel)
-    catalog.record_backup(company_id, result.path, result.size)
+    catalog.record_backup(company_id, result.path, result.size, left_out=left_out_of(include))
     return result

@@ -17,7 +17,7 @@ import sqlite3
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import peewee
 
@@ -41,10 +41,13 @@ CREATE TABLE IF NOT EXISTS company (
     last_change TEXT NOT NULL,
     last_backup_at TEXT,
     last_backup_file TEXT,
-    last_backup_size INTEGER
+    last_backup_size INTEGER,
+    last_backup_left_out TEXT
 );
 CREATE INDEX IF NOT EXISTS company_name ON company(name);
 """
+# Columns added since the first catalogs, added to theirs when opened for writing (read as NULL before).
+ADDED_COLUMNS = {"last_backup_left_out": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class CompanyInfo:
     last_backup_file: str | None
     last_backup_size: int | None
     missing: bool = False  # its books are not in its folder (removed by hand, a disk not mounted)
+    # What its last backup left out (attachments, emails, history); None: not recorded (an older version)
+    last_backup_left_out: tuple[str, ...] | None = None
 
     @property
     def books_path(self) -> Path:
@@ -81,6 +86,8 @@ class CompanyInfo:
         data["folder"] = str(self.folder)
         for key in ("created_at", "last_change", "last_backup_at"):
             data[key] = data[key].isoformat() if data[key] else None
+        data["last_backup_left_out"] = (None if self.last_backup_left_out is None
+                                        else list(self.last_backup_left_out))
         return data
 
 
@@ -159,6 +166,7 @@ class Catalog:
         try:
             self.conn = connect(folders.catalog)
             self.conn.executescript(CATALOG_SCHEMA)
+            self._add_columns()
             self._clean_leftovers()
         except sqlite3.Error as exc:
             reason = _("the disk is full") if disk_full(exc, folders.data) else exc
@@ -179,6 +187,21 @@ class Catalog:
         except sqlite3.Error as exc:
             raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
                 path=path, reason=exc)) from exc
+
+    def _add_columns(self) -> None:
+        """A catalog made by an earlier version gets the columns added since (NULL in its rows)."""
+        with self._write() as conn:
+            present = {row[1] for row in conn.execute("PRAGMA table_info(company)")}
+            for column, kind in ADDED_COLUMNS.items():
+                if column not in present:
+                    conn.execute(f"ALTER TABLE company ADD COLUMN {column} {kind}")
+
+    @property
+    def _columns(self) -> str:
+        """The columns _info reads; those a read-only catalog of an earlier version lacks, as NULL."""
+        present = {row[1] for row in self.conn.execute("PRAGMA table_info(company)")}
+        added = ", ".join(column if column in present else f"NULL AS {column}" for column in ADDED_COLUMNS)
+        return f"{self._BASE_COLUMNS}, {added}"
 
     def close(self) -> None:
         self.conn.close()
@@ -239,19 +262,20 @@ class Catalog:
     # --- reading -------------------------------------------------------------------------------
 
     def _info(self, row: sqlite3.Row | tuple) -> CompanyInfo:
-        company_id, name, created_at, last_change, backup_at, backup_file, backup_size = row
+        company_id, name, created_at, last_change, backup_at, backup_file, backup_size, left_out = row
         folder = self.folders.companies / str(company_id)
         return CompanyInfo(id=company_id, name=name, folder=folder,
                            created_at=_parse_time(created_at), last_change=_parse_time(last_change),
                            size_bytes=folder_size(folder), last_backup_at=_parse_time(backup_at),
                            last_backup_file=backup_file, last_backup_size=backup_size,
-                           missing=not (folder / BOOKS_FILENAME).is_file())
+                           missing=not (folder / BOOKS_FILENAME).is_file(),
+                           last_backup_left_out=None if left_out is None else tuple(filter(None, left_out.split(","))))
 
-    _COLUMNS = "id, name, created_at, last_change, last_backup_at, last_backup_file, last_backup_size"
+    _BASE_COLUMNS = "id, name, created_at, last_change, last_backup_at, last_backup_file, last_backup_size"
 
     def companies(self) -> list[CompanyInfo]:
         """Every company, in name order as a person reads it (formats.name_order), then by id."""
-        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY id")
+        rows = self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id")
         return sorted((self._info(row) for row in rows), key=lambda info: name_order(info.name))
 
     def exists(self, company_id: int) -> bool:
@@ -266,7 +290,7 @@ class Catalog:
         return f"{company.name} #{company.id}" if shared else company.name
 
     def get(self, company_id: int) -> CompanyInfo:
-        row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?", (company_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {self._columns} FROM company WHERE id = ?", (company_id,)).fetchone()
         if row is None:
             raise NotFound(_("There is no company with id {id}.").format(id=company_id))
         return self._info(row)
@@ -275,11 +299,11 @@ class Catalog:
         """A company by exact name, or by id (``7`` or ``#7``). Several of the same name, or an id that is
         also another company's name (a company named "2"): ambiguous, never a guess."""
         text = name_or_id.strip()
-        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE name = ? ORDER BY id",
+        rows = self.conn.execute(f"SELECT {self._columns} FROM company WHERE name = ? ORDER BY id",
                                  (text,)).fetchall()
         match = re.fullmatch(r"#?(\d+)", text)
         if match:
-            row = self.conn.execute(f"SELECT {self._COLUMNS} FROM company WHERE id = ?",
+            row = self.conn.execute(f"SELECT {self._columns} FROM company WHERE id = ?",
                                     (int(match.group(1)),)).fetchone()
             if row is not None:
                 named = [other for other in rows if other[0] != row[0]]
@@ -291,7 +315,7 @@ class Catalog:
                         second=self._reference(named[0][0], named[0][1])))
                 return self._info(row)
         if not rows:  # case and accents aside, as the app's filter: "cafe du port" from a server's keyboard
-            rows = [row for row in self.conn.execute(f"SELECT {self._COLUMNS} FROM company ORDER BY id")
+            rows = [row for row in self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id")
                     if searchable(row[1]) == searchable(text)]
         if not rows:
             raise NotFound(_("There is no company named {name}.").format(name=quoted(text)))
@@ -365,12 +389,16 @@ class Catalog:
             books.set_settings(name=name)
         self.conn.execute("UPDATE company SET name = ? WHERE id = ?", (name, company_id))
 
-    def record_backup(self, company_id: int, file: Path, size: int, when: dt.datetime | None = None) -> None:
+    def record_backup(self, company_id: int, file: Path, size: int, when: dt.datetime | None = None,
+                      left_out: Sequence[str] = ()) -> None:
+        """``left_out``: the categories the backup left out (attachments, emails, history): the list says
+        so (a French bookkeeper's pass: a nightly job without attachments looked like a whole backup)."""
         try:
             self.conn.execute(
-                "UPDATE company SET last_backup_at = ?, last_backup_file = ?, last_backup_size = ? WHERE id = ?",
+                "UPDATE company SET last_backup_at = ?, last_backup_file = ?, last_backup_size = ?, "
+                "last_backup_left_out = ? WHERE id = ?",
                 ((when or now()).isoformat(), format_path(file if str(file) == "<stdout>" else Path(file).absolute()),
-                 size, company_id))
+                 size, ",".join(left_out), company_id))
         except sqlite3.Error as exc:  # the backup itself is whole and in place: say so
             raise StorageError(_("The backup {file} was written, but the companies catalog {path} could not "
                                  "record it: {reason}.").format(file=file, path=self.folders.catalog,

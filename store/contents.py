@@ -3,7 +3,7 @@ of backups that leave something out)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from store.i18n import _
 
@@ -29,6 +29,21 @@ def contents(include: Include) -> str:
         return _("without {category}").format(category=left_out[0])
     # Two: "sans pièces jointes ni courriels" in French, where a comma read as a list cut short.
     return _("without {first} and {second}").format(first=left_out[0], second=left_out[1])
+
+
+class _Held:
+    """What a backup held, from the categories it left out (as the catalog records them)."""
+
+    def __init__(self, left_out: Sequence[str]) -> None:
+        self.left_out = set(left_out)
+
+    def has(self, category: str) -> bool:
+        return category not in self.left_out
+
+
+def left_out_words(left_out: Sequence[str]) -> str:
+    """contents() of a backup that left ``left_out`` out: "without attachments", "books only"…"""
+    return contents(_Held(left_out))  # type: ignore[arg-type]
 
 
 def listed(names: list[str]) -> str:

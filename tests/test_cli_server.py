@@ -46,6 +46,21 @@ def run(*args: str, stderr=subprocess.PIPE) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=120)
 
 
+def test_companies_say_when_the_last_backup_left_something_out(data: Path, capsys) -> None:
+    """A French bookkeeper's pass: after a nightly job with --no-attachments, `companies` (and the app's
+    list) showed the last backup as if it held everything."""
+    assert main(cli(data, "backup", "Cave Dubois", "--quiet")) == 0
+    assert main(cli(data, "backup", "Atelier Lefèvre", "--no-attachments", "--no-emails", "--quiet")) == 0
+    assert main(cli(data, "companies")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {name: line for line in lines for name in ("Atelier Lefèvre", "Cave Dubois") if name in line}
+    assert rows["Atelier Lefèvre"].rstrip().endswith(", without attachments and emails")
+    assert "without" not in rows["Cave Dubois"]
+    assert main(cli(data, "companies", "--json")) == 0
+    listed = {c["name"]: c["last_backup_left_out"] for c in json.loads(capsys.readouterr().out)}
+    assert listed == {"Atelier Lefèvre": ["attachments", "emails"], "Broken": None, "Cave Dubois": []}
+
+
 # --- backup --all ---------------------------------------------------------------------------------
 
 def test_backup_all_writes_the_others_when_one_company_is_damaged(data: Path, capsys) -> None:
@@ -422,7 +437,7 @@ def test_quiet_before_or_after_the_command(data: Path, tmp_path: Path, capsys) -
 
 COMPANY = {"id": int, "name": str, "folder": str, "created_at": str, "last_change": str, "size_bytes": int,
            "last_backup_at": (str, type(None)), "last_backup_file": (str, type(None)),
-           "last_backup_size": (int, type(None)), "missing": bool}
+           "last_backup_size": (int, type(None)), "missing": bool, "last_backup_left_out": (list, type(None))}
 INSPECT = {"format": str, "format_version": int, "app_version": str, "schema_version": int, "company": dict,
            "created_at": str, "include": dict, "counts": dict, "sizes": dict, "file": str,
            "file_size": (int, type(None))}

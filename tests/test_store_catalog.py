@@ -261,6 +261,22 @@ def test_a_data_folder_that_is_a_file_is_said_to_be_one(tmp_path: Path) -> None:
         Catalog(resolve_folders(a_file, tmp_path / "backups"))
 
 
+def test_a_catalog_of_an_earlier_version_gets_the_column_of_what_a_backup_left_out(tmp_path: Path) -> None:
+    folders = resolve_folders(tmp_path / "data")
+    with Catalog(folders) as catalog:
+        acme = catalog.create("Acme")
+        catalog.record_backup(acme.id, tmp_path / "acme.manager", 10, left_out=["attachments"])
+        catalog.conn.execute("ALTER TABLE company DROP COLUMN last_backup_left_out")  # as an earlier version made it
+    with Catalog(folders, readonly=True) as catalog:  # read as it stands: not recorded
+        assert catalog.get(acme.id).last_backup_left_out is None
+    with Catalog(folders) as catalog:  # opened for writing: the column is added
+        assert catalog.get(acme.id).last_backup_left_out is None
+        catalog.record_backup(acme.id, tmp_path / "acme.manager", 10, left_out=["emails", "history"])
+        assert catalog.get(acme.id).last_backup_left_out == ("emails", "history")
+        catalog.record_backup(acme.id, tmp_path / "acme.manager", 10)
+        assert catalog.get(acme.id).last_backup_left_out == ()
+
+
 def test_a_name_typed_without_its_accents_or_case_finds_the_company(catalog: Catalog) -> None:
     """A French bookkeeper's pass: "cafe du port" (a server's keyboard) did not find "Café du Port", which
     the app's filter finds; and the message quoted the name as Python does, 'cafe du porte', in French too."""

@@ -165,6 +165,27 @@ async def test_the_list_follows_backups_and_companies_made_elsewhere(folders, mo
         assert cursor_key(table) == str(first)
 
 
+async def test_a_last_backup_that_left_something_out_is_said_partial_in_the_list_and_summary(folders,
+                                                                                             tmp_path) -> None:
+    """A French bookkeeper's pass: a nightly job without attachments showed as a plain date, the company
+    looking safe, where its attachments were in no backup."""
+    company = add_sample(folders)
+    with Catalog(folders) as catalog:
+        record_backup(catalog, company, tmp_path / "nightly.manager", 1000, when=dt.datetime(2026, 5, 31, 2, 0))
+        catalog.record_backup(company, tmp_path / "nightly.manager", 1000, when=dt.datetime(2026, 5, 31, 2, 0),
+                              left_out=["attachments"])
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        [[*_rest, last]] = cells(app.screen.query_one("#companies", DataTable))
+        assert last == "2026-05-31, partial"
+        cell = app.screen.query_one("#companies", DataTable).get_row(str(company))[3]
+        assert app.current_theme.warning in str(cell.style)
+        await pilot.press("enter")
+        await wait_for(app, "summary", pilot=pilot)
+        assert str(app.screen.query_one("#last-backup").content).endswith(
+            "nightly.manager (1.0 kB), without attachments")
+
+
 async def test_the_summary_follows_a_backup_made_elsewhere(folders, monkeypatch) -> None:
     # Found by a helper: with the summary open, a backup from a shell left the older one named there.
     monkeypatch.setattr(companies_screen, "CATALOG_CHECK_SECONDS", 0.05)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence, TextIO
 from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
+from store.contents import left_out_words
 from store.errors import KeepbooksError, StorageError, system_reason
 from store.formats import format_datetime, format_number, format_path, format_size
 from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
@@ -218,6 +219,8 @@ def _last_backup(company) -> str:
         return _("never")
     when = format_datetime(company.last_backup_at)
     text = f"{when} ({format_size(company.last_backup_size)})" if company.last_backup_size is not None else when
+    if company.last_backup_left_out:  # "without attachments": a nightly job without them is no whole backup
+        text = _("{backup}, {contents}").format(backup=text, contents=left_out_words(company.last_backup_left_out))
     return _("{backup}, its file is gone").format(backup=text) if company.last_backup_gone else text
 
 
@@ -366,7 +369,7 @@ def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
         with reporter(args) as progress:
             archive.backup_to_stream(info.books_path, out, include=_include(args),
                                      progress=progress.for_company(info.name, info.id))
-        catalog.record_backup(info.id, Path("<stdout>"), out.size)
+        catalog.record_backup(info.id, Path("<stdout>"), out.size, left_out=archive.left_out_of(_include(args)))
     return EXIT_OK
 
 

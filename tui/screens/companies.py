@@ -203,9 +203,12 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         """``gone``: its file deleted or pruned since; the date alone would say the company is safe."""
         when = company.last_backup_at
         text = formatting.age(when)
+        partial = bool(company.last_backup_left_out)  # a nightly job without attachments looked whole
         if gone and when is not None:  # the day alone: the flag takes the room of the time (French's is long)
             text = _("{when}, file gone").format(when=formatting.date(when.date()))
-        stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS or gone
+        elif partial and when is not None:
+            text = _("{when}, partial").format(when=formatting.date(when.date()))
+        stale = when is None or (today - when.date()).days > BACKUP_WARNING_DAYS or gone or partial
         if stale:
             return Text(text, style=f"bold {self.app.current_theme.warning}")
         return Text(text)

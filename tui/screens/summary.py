@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from store import ledger
 from store.books import Books
 from store.catalog import Catalog, CompanyInfo
+from store.contents import left_out_words
 from store.errors import KeepbooksError, NotFound
 from store.i18n import N_, _
 from tui import formatting
@@ -206,6 +207,8 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             size = formatting.size(info.last_backup_size or 0)
             text = _("Last backup: {when} · {file} ({size})").format(
                 when=formatting.date_time(info.last_backup_at), file=info.last_backup_file, size=size)
+            if info.last_backup_left_out:  # "without attachments", whatever the file's name says
+                text = _("{backup}, {contents}").format(backup=text, contents=left_out_words(info.last_backup_left_out))
             warn = info.last_backup_gone  # deleted or pruned since
             if warn:
                 text = _("{backup}: this file is gone").format(backup=text)
