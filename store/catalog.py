@@ -314,9 +314,10 @@ class Catalog:
                         first=self._reference(row[0], row[1]),
                         second=self._reference(named[0][0], named[0][1])))
                 return self._info(row)
-        if not rows:  # case and accents aside, as the app's filter: "cafe du port" from a server's keyboard
-            rows = [row for row in self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id")
-                    if searchable(row[1]) == searchable(text)]
+        if not rows:  # case aside; then accents too, as the app's filter: "cafe du port" from a server's keyboard
+            every = self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id").fetchall()
+            rows = ([row for row in every if row[1].casefold() == text.casefold()]
+                    or [row for row in every if searchable(row[1]) == searchable(text)])
         if not rows:
             raise NotFound(_("There is no company named {name}.").format(name=quoted(text)))
         if len(rows) > 1:
