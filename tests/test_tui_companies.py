@@ -325,8 +325,10 @@ async def test_a_year_that_cannot_be_read_leaves_no_figures_of_another_year(fold
         await pilot.pause()
         assert "Total assets" not in shown(app) and "Net result" not in shown(app)
         await pilot.press("l")  # review: the language switch drew the year before again
-        await pilot.pause()
+        await wait_for(app, "summary", pilot=pilot)
         assert "Total de l’actif" not in shown(app) and "Résultat net" not in shown(app)
+        # …and then "Loading…" for good (second review): the year is read again, and fails again.
+        assert "disk I/O error" in str(screen.query_one("#fiscal-year", Label).content)
         set_language("en")
 
 

@@ -106,8 +106,11 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             return
         self.query_one("#company-name", Label).update(self.catalog.shown_name(info))
         self.show_last_backup(info)
-        if self.summary is not None and not any(w.group == "summary" and w.is_running for w in self.workers):
-            self.show_summary(self.summary)
+        if not any(w.group == "summary" and w.is_running for w in self.workers):
+            if self.summary is not None:
+                self.show_summary(self.summary)
+            elif self.on_date is not None:  # the year failed: read again, or "Loading…" stays (review)
+                self.load(info.books_path, self.on_date)
         self.query_one("#backup", Button).focus()
 
     # --- loading ---------------------------------------------------------------------------------
