@@ -668,6 +668,9 @@ def test_import_latest_takes_each_company_s_newest_backup_that_holds_everything_
                      out)
     assert out.strip().splitlines()[-1] == (
         "3 companies were already restored here from these backups: not imported again.")
+    # Bistro's newer backups: the one cut short is not offered (review), the one that runs whole is, to verify.
+    assert "Bistro cut.manager is newer" not in out
+    assert f"{nightly / 'Bistro damaged.manager'} is newer or holds more" in out
 
 
 def test_import_latest_dry_run_checks_every_choice_and_imports_nothing(nightly: Path, tmp_path: Path,
@@ -778,7 +781,7 @@ def test_import_latest_says_when_a_company_already_here_has_a_better_backup_now(
     assert restored_from(tmp_path) == {"Acme": "Acme old.manager", "Bistro": "Bistro good.manager",
                                        "Cave": "Cave no history.manager"}
     assert (f"{nightly / 'Acme whole.manager'} is newer or holds more than the backup Acme was restored from; "
-            "keepbooks import FILE adds it as a company of its own.") in out
+            "if keepbooks verify finds it sound, keepbooks import FILE adds it as a company of its own.") in out
 
 
 def test_import_latest_passes_over_a_backup_its_disk_cannot_read(nightly: Path, tmp_path: Path, monkeypatch,
