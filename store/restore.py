@@ -151,7 +151,7 @@ def _better(company: CompanyBackups, rank: int) -> list[Skipped]:
     return []
 
 
-def restore_company(catalog: Catalog, company: CompanyBackups, *, dry_run: bool = False,
+def restore_company(catalog: Catalog | None, company: CompanyBackups, *, dry_run: bool = False,
                     restored: dict[tuple[str, dt.datetime], CompanyInfo] | None = None,
                     progress: ProgressCallback = no_progress, cancel: threading.Event | None = None) -> Restored:
     """Import the first of the company's backups that imports (verify it, in a dry run), passing over the
@@ -176,6 +176,7 @@ def restore_company(catalog: Catalog, company: CompanyBackups, *, dry_run: bool 
                 verify(found.path, progress=progress, cancel=cancel)
                 info = None
             else:
+                assert catalog is not None  # only a dry run goes without one
                 info = import_backup(catalog, found.path, progress=progress, cancel=cancel)
         except Cancelled:
             raise
@@ -197,12 +198,14 @@ def restore_company(catalog: Catalog, company: CompanyBackups, *, dry_run: bool 
     return Restored(company.uid, company.name, None, passed_over=passed_over, error=error)
 
 
-def import_latest(catalog: Catalog, latest: Latest, *, dry_run: bool = False,
+def import_latest(catalog: Catalog | None, latest: Latest, *, dry_run: bool = False,
                   progress_for: Callable[[CompanyBackups], ProgressCallback] | None = None,
                   cancel: threading.Event | None = None) -> Iterator[Restored]:
     """Restore each company of ``latest`` in turn (restore_company), yielding as each ends; cancelling
-    stops everything (the import under way adds nothing; those done stay)."""
-    restored = restored_here(catalog)
+    stops everything (the import under way adds nothing; those done stay). ``catalog`` None: a dry run
+    where there is no data folder yet (nothing was restored before)."""
+    assert catalog is not None or dry_run
+    restored = restored_here(catalog) if catalog is not None else {}
     for company in latest.companies:
         check_cancel(cancel)
         yield restore_company(catalog, company, dry_run=dry_run, restored=restored,

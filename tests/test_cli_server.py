@@ -682,10 +682,14 @@ def test_import_latest_dry_run_checks_every_choice_and_imports_nothing(nightly: 
     assert "Bistro damaged.manager is damaged" in err  # verified, as the import would
     assert "what would be restored: books, attachments, emails." in err
     assert out.strip().splitlines()[-1] == "Dry run: 3 of 3 companies would be imported; nothing was imported."
-    new = folders_at(tmp_path / "new").data
-    assert not (new / "companies").exists() or not any((new / "companies").iterdir())
-    with Catalog(folders_at(tmp_path / "new")) as catalog:
-        assert catalog.companies() == []
+    assert not (tmp_path / "new").exists()  # not even a data folder (a mistyped --data-dir left one)
+    # Where companies were restored before, a dry run reads the catalog to say so, and writes nothing.
+    assert main(restore(tmp_path, nightly, "--quiet")) == 0
+    catalog_file = folders_at(tmp_path / "new").catalog
+    before = catalog_file.read_bytes()
+    assert main(restore(tmp_path, nightly, "--dry-run")) == 0
+    assert "3 companies were already restored here" in capsys.readouterr().out
+    assert catalog_file.read_bytes() == before
 
 
 def test_import_latest_json(nightly: Path, tmp_path: Path, capsys) -> None:

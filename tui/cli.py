@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
@@ -609,7 +610,13 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
         _note(args, item)
     done, failed, already = [], [], []
     try:
-        with Catalog(folders) as catalog, reporter(args) as progress:
+        # A dry run makes nothing, not even the data folder of a mistyped --data-dir (a French bookkeeper's
+        # pass): it reads the catalog there is, if any, for the companies restored before.
+        if args.dry_run:
+            catalog = Catalog(folders, readonly=True) if folders.catalog.is_file() else None
+        else:
+            catalog = Catalog(folders)
+        with catalog if catalog is not None else nullcontext(), reporter(args) as progress:
             for restored in import_latest(catalog, latest, dry_run=args.dry_run,
                                           progress_for=lambda company: progress.for_company(company.name)):
                 progress.end_company(restored.name)
