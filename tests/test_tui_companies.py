@@ -596,8 +596,10 @@ async def test_the_keys_panel_shows_the_screen_s_keys_not_the_table_s_moves(fold
         await pilot.press("f1")
         await pilot.pause()
         screen_text = shown(app)
-        assert all(key in screen_text for key in ("n New", "/ Filter", "i Import", "b Backups"))
+        assert all(key in screen_text for key in ("n New", "/ Filter", "i Import", "b Backups", "del Remove",
+                                                  "r Reload", "^q Quit"))
         assert "Cursor up" not in screen_text and "Page Left" not in screen_text
+        assert "Focus Next" not in screen_text and "Copy selected text" not in screen_text  # every screen's
 
 
 async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(folders, tmp_path,

@@ -27,13 +27,19 @@ def translated(text: str | None) -> str:
     return _(text) if text else (text or "")
 
 
+# Every screen's Tab, Shift+Tab and Copy (Textual's Screen): the keys panel (F1) leaves them out, or at
+# 80x24 they took the room of the screen's own keys (a French bookkeeper's pass), below the panel's end.
+EVERYWHERE = {"app.focus_next", "app.focus_previous", "screen.copy_text"}
+
+
 def translated_binding(active: ActiveBinding) -> ActiveBinding:
     """Ours (every keepbooks binding has an id) and Textual's own ("Cursor up", "palette": no id; in
     their own context, see tui/textual_words.py) in the current language."""
     binding = active.binding
     translate = translated if binding.id is not None else textual_word
     binding = dataclasses.replace(binding, description=translate(binding.description),
-                                  tooltip=translate(binding.tooltip))
+                                  tooltip=translate(binding.tooltip),
+                                  system=binding.system or binding.action in EVERYWHERE)
     return ActiveBinding(active.node, binding, active.enabled, translate(active.tooltip))
 
 
