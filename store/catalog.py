@@ -314,16 +314,21 @@ class Catalog:
                         first=self._reference(row[0], row[1]),
                         second=self._reference(named[0][0], named[0][1])))
                 return self._info(row)
+        exact = bool(rows)
         if not rows:  # case aside; then accents too, as the app's filter: "cafe du port" from a server's keyboard
             every = self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id").fetchall()
             rows = ([row for row in every if row[1].casefold() == text.casefold()]
                     or [row for row in every if searchable(row[1]) == searchable(text)])
         if not rows:
             raise NotFound(_("There is no company named {name}.").format(name=quoted(text)))
-        if len(rows) > 1:
+        if len(rows) > 1 and exact:
             ids = ", ".join(str(row[0]) for row in rows)
             raise Ambiguous(_("Several companies are named {name} (ids {ids}); give the id instead.")
                             .format(name=quoted(text), ids=ids))
+        if len(rows) > 1:  # none has that very name: say theirs (a quick check: "are named" was untrue)
+            companies = ", ".join(_("{name} (id {id})").format(name=quoted(row[1]), id=row[0]) for row in rows)
+            raise Ambiguous(_("No company is named {name}, and several match it with case or accents aside: "
+                              "{companies}; give the id instead.").format(name=quoted(text), companies=companies))
         return self._info(rows[0])
 
     def _reference(self, company_id: int, name: str) -> str:
