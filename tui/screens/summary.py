@@ -210,8 +210,9 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
             size = formatting.size(info.last_backup_size or 0)
             text = _("Last backup: {when} · {file} ({size})").format(
                 when=formatting.date_time(info.last_backup_at), file=info.last_backup_file, size=size)
-            if info.last_backup_left_out:  # "without attachments", whatever the file's name says
-                text = _("{backup}, {contents}").format(backup=text, contents=left_out_words(info.last_backup_left_out))
+            left_out = left_out_words(info.last_backup_left_out) if info.last_backup_left_out else None
+            if left_out and left_out not in (info.last_backup_file or ""):  # a default name says it already
+                text = _("{backup}, {contents}").format(backup=text, contents=left_out)
             warn = info.last_backup_gone  # deleted or pruned since
             if warn:
                 text = _("{backup}: this file is gone").format(backup=text)
