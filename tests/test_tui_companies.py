@@ -184,6 +184,12 @@ async def test_a_last_backup_that_left_something_out_is_said_partial_in_the_list
         await wait_for(app, "summary", pilot=pilot)
         assert str(app.screen.query_one("#last-backup").content).endswith(
             "nightly.manager (1.0 kB), without attachments")
+        with Catalog(folders) as catalog:  # a default name says it already: not twice (a quick check)
+            named = tmp_path / "Acme (2026-05-31, without attachments).manager"
+            named.touch()
+            catalog.record_backup(company, named, 1000, left_out=["attachments"])
+            app.screen.show_last_backup(catalog.get(company))
+        assert str(app.screen.query_one("#last-backup").content).endswith(f"{named} (1.0 kB)")
 
 
 async def test_the_summary_follows_a_backup_made_elsewhere(folders, monkeypatch) -> None:
