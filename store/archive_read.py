@@ -572,10 +572,9 @@ def check_replaceable(path: Path, company_uid: str) -> None:
     except FileNotFoundError:
         return  # gone meanwhile: nothing is replaced
     except (ArchiveError, OSError) as exc:
-        reason = str(exc) if isinstance(exc, ArchiveError) else _("{file} cannot be read: {reason}.").format(
-            file=path, reason=system_reason(exc))
+        problem = exc if isinstance(exc, ArchiveError) else unreadable(path, exc)
         raise NotReplaceable(path, _("{reason} It was left as it is; choose another file or folder.")
-                             .format(reason=reason)) from None
+                             .format(reason=problem)) from None
     if manifest.company_uid != company_uid:
         raise NotReplaceable(path, _("{file} holds a backup of another company ({name}): it was left as it is; "
                                      "choose another file or folder.").format(file=path,
