@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
@@ -276,8 +277,7 @@ def _backup_json(company, result) -> dict:
     """One written backup in ``backup --json`` (README, "JSON outputs")."""
     return {"company": {"id": company.id, "name": company.name, "uid": result.manifest.company_uid},
             "file": str(result.path), "size": result.size, "created_at": result.manifest.created_at.isoformat(),
-            "include": {"attachments": result.manifest.include.attachments,
-                        "emails": result.manifest.include.emails, "history": result.manifest.include.history}}
+            "include": asdict(result.manifest.include)}
 
 
 class _CountingWriter:
@@ -476,14 +476,13 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     if args.latest is not None or args.dry_run:
         return _import_latest(args, folders)
     from store import archive
-    from store.contents import CATEGORIES, left_out
+    from store.contents import left_out
 
     with Catalog(folders) as catalog, reporter(args) as progress:
         imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
     info, include = imported.company, imported.manifest.include
     if args.json:
-        held = {category: include.has(category) for category in CATEGORIES}  # as backup --json names them
-        print(as_json({**info.as_json(), "include": held}, indent=2))
+        print(as_json({**info.as_json(), "include": asdict(include)}, indent=2))  # as backup --json has it
         return EXIT_OK
     missing = left_out(include)
     if missing is None:
@@ -533,9 +532,7 @@ def _restored_json(restored) -> dict:
     found = restored.backup
     return {"company": restored.company.as_json() if restored.company else None, "source": source,
             "file": str(found.path), "created_at": found.backup.created_at.isoformat(), "size": found.size,
-            "include": {"attachments": found.include.attachments, "emails": found.include.emails,
-                        "history": found.include.history},
-            "passed_over": passed_over}
+            "include": asdict(found.include), "passed_over": passed_over}
 
 
 # What is worth a word on stderr even with --quiet: a backup that will not restore, and a company that
