@@ -211,8 +211,8 @@ def default_backup_name(company_name: str, on: dt.date | None = None, include: I
     the summary naming it as the last backup as if it held everything). ``tag`` (" #7") follows the name,
     which alone is cut to fit: two long names differing at their ends must keep their ids apart."""
     day = (on or dt.date.today()).isoformat()
-    if include is not None and (held := contents(include)) != contents(Include()):
-        day = _("{date}, {contents}").format(date=day, contents=held)
+    if include is not None and include != Include():
+        day = _("{date}, {contents}").format(date=day, contents=contents(include))
     suffix = f"{_file_name_part(tag)} ({_file_name_part(day)}){EXTENSION}"
     cleaned = re.sub(r"^[\s.]+|[\s.]+$", "", _file_name_part(company_name)) or "company"  # never hidden, never "x."
     return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES - len(suffix.encode("utf-8"))).rstrip() + suffix

@@ -160,6 +160,7 @@ class Catalog:
         self.folders = folders
         if readonly:
             self.conn = self._open_readonly()
+            self._columns = self._columns_present()
             return
         ensure_folder(folders.data, private=True)
         ensure_folder(folders.companies)
@@ -167,6 +168,7 @@ class Catalog:
             self.conn = connect(folders.catalog)
             self.conn.executescript(CATALOG_SCHEMA)
             self._add_columns()
+            self._columns = self._columns_present()
             self._clean_leftovers()
         except sqlite3.Error as exc:
             reason = _("the disk is full") if disk_full(exc, folders.data) else exc
@@ -196,8 +198,7 @@ class Catalog:
                 if column not in present:
                     conn.execute(f"ALTER TABLE company ADD COLUMN {column} {kind}")
 
-    @property
-    def _columns(self) -> str:
+    def _columns_present(self) -> str:
         """The columns _info reads; those a read-only catalog of an earlier version lacks, as NULL."""
         present = {row[1] for row in self.conn.execute("PRAGMA table_info(company)")}
         added = ", ".join(column if column in present else f"NULL AS {column}" for column in ADDED_COLUMNS)

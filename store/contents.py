@@ -19,8 +19,13 @@ def category_names() -> dict[str, str]:
 
 def contents(include: Include) -> str:
     """The optional categories a backup holds, in words: "everything", "without history"…"""
+    return left_out_words([category for category in CATEGORIES if not include.has(category)])
+
+
+def left_out_words(categories: Sequence[str]) -> str:
+    """contents() of a backup that left ``categories`` out (as the catalog records them)."""
     names = category_names()
-    left_out = [names[c] for c in CATEGORIES if not include.has(c)]
+    left_out = [names[c] for c in CATEGORIES if c in categories]
     if not left_out:
         return _("everything")
     if len(left_out) == len(CATEGORIES):
@@ -29,21 +34,6 @@ def contents(include: Include) -> str:
         return _("without {category}").format(category=left_out[0])
     # Two: "sans pièces jointes ni courriels" in French, where a comma read as a list cut short.
     return _("without {first} and {second}").format(first=left_out[0], second=left_out[1])
-
-
-class _Held:
-    """What a backup held, from the categories it left out (as the catalog records them)."""
-
-    def __init__(self, left_out: Sequence[str]) -> None:
-        self.left_out = set(left_out)
-
-    def has(self, category: str) -> bool:
-        return category not in self.left_out
-
-
-def left_out_words(left_out: Sequence[str]) -> str:
-    """contents() of a backup that left ``left_out`` out: "without attachments", "books only"…"""
-    return contents(_Held(left_out))  # type: ignore[arg-type]
 
 
 def listed(names: list[str]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from store.archive_format import OPTIONAL, ArchiveError, Include, NewerVersion
+from store.archive_format import ArchiveError, Include, NewerVersion
 from store.archive_read import import_backup, is_whole, verify
 from store.catalog import Catalog, CompanyInfo
 from store.contents import left_out
@@ -65,17 +65,13 @@ class Restored:
 
     @property
     def whole(self) -> bool:
-        return self.backup is not None and complete(self.backup.include)
-
-
-def complete(include: Include) -> bool:
-    return all(include.has(category) for category in OPTIONAL)
+        return self.backup is not None and self.backup.include == Include()
 
 
 def _preference(found: Found) -> tuple[bool, bool]:
     """Sorts before: not dated ahead of the clock (a wrong clock's date says nothing of how recent it
     is), then holding everything; a stable sort keeps the newest first within each."""
-    return dated_ahead(found), not complete(found.include)
+    return dated_ahead(found), found.include != Include()
 
 
 def find_latest(folder: Path) -> Latest:
