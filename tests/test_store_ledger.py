@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,31 @@ def test_second_fiscal_year_carries_the_balance_sheet_but_not_the_result(books: 
     assert sheet.equity == 1_000_000 + 50_000 + 30_000 and sheet.balances
     # The first year's result is kept apart from this year's (a helper's bookkeeper read them as one).
     assert (sheet.result, summary.prior_result, pnl.net_result) == (80_000, 50_000, 30_000)
+
+
+def test_a_sale_committed_while_the_summary_reads_does_not_move_the_prior_years_result(
+        books: Books, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The balance sheet and the profit and loss were two reads on two connections; a sale committed between
+    # them counted in one and not the other, and the prior years' result (their difference) moved by it.
+    read = ledger._totals_by_group
+    committed, one_at_a_time = [], threading.Lock()
+
+    def read_then_sell(*args):  # type: ignore[no-untyped-def]
+        with one_at_a_time:
+            rows = read(*args)
+            if committed:
+                return rows
+            with Books(books.path) as writer:
+                code = writer.account_id
+                committed.append(writer.add_transaction("2026-06-15", "Sale", [(code("5120"), 7_000),
+                                                                                (code("7060"), -7_000)]))
+            return rows
+
+    monkeypatch.setattr(ledger, "_totals_by_group", read_then_sell)
+    summary = ledger.summary(books, on=dt.date(2026, 6, 1))
+    assert committed
+    assert summary.prior_result == 50_000
+    assert summary.balance_sheet.balances
 
 
 def test_holdings_count_what_the_company_holds(books: Books) -> None:
