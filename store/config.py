@@ -46,10 +46,11 @@ def backups_folder(folders: Folders) -> Path:
     """The backups folder, made on first use. One chosen with --backup-dir or KEEPBOOKS_BACKUP_DIR is made
     only inside a folder that exists: made with its parents, a backup disk that is not mounted
     (/mnt/usb/keepbooks without /mnt/usb) would pass for new folders on the system disk, and the
-    nightly job for a success."""
+    nightly job for a success. Made for this user alone, as the data folder: its file names say the
+    companies and the days."""
     if (unmade := _cannot_be_made(folders)) is not None:
         raise StorageError(unmade)
-    return ensure_folder(folders.backups)
+    return ensure_folder(folders.backups, private=True)
 
 
 def missing_backups_folder(folders: Folders) -> str | None:

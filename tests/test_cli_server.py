@@ -116,6 +116,19 @@ def test_backup_all_to_a_folder_twice_and_with_force(data: Path, tmp_path: Path,
     assert all(name.endswith(", without attachments).manager") for name in lean)
 
 
+def test_a_backups_folder_keepbooks_makes_is_for_its_user_alone(data: Path, tmp_path: Path, capsys) -> None:
+    # Found by an exploratory pass: a --backup-dir made under the usual umask was 755, so every user of the
+    # server could list the backups, and the file names say the companies and the days (the files are 600).
+    chosen = tmp_path / "nightly"
+    old = os.umask(0o022)
+    try:
+        assert main(["--data-dir", str(data), "--backup-dir", str(chosen), "backup", "Cave Dubois", "-q"]) == 0
+    finally:
+        os.umask(old)
+    assert chosen.stat().st_mode & 0o777 == 0o700
+    assert [path.stat().st_mode & 0o777 for path in chosen.iterdir()] == [0o600]
+
+
 def test_a_disk_that_is_not_mounted_fails_the_nightly_job_instead_of_passing_for_an_empty_one(
         data: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     # Found by an exploratory pass: both were made anew on the system disk, and the job said success.

@@ -305,6 +305,7 @@ async def test_the_folder_can_be_changed(folders, tmp_path: Path) -> None:
         await pilot.pause()
     archive.verify(elsewhere / DEFAULT_NAME)
     assert backups(folders) == []
+    assert elsewhere.stat().st_mode & 0o777 == 0o700  # made for this user alone, as the backups folder
 
 
 async def test_escape_closes_the_dialog_without_a_file(folders) -> None:

@@ -243,7 +243,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         if destination.parent == folders.backups:  # made on first use, unless chosen; errors name it
             backups_folder(folders)
         else:
-            ensure_folder(destination.parent)
+            ensure_folder(destination.parent, private=True)  # as the backups folder
         with Catalog(folders) as catalog:  # this thread's own connection to the catalog
             return archive.backup_company(catalog, self.company.id, destination, include=include, force=force,
                                           progress=report, cancel=cancel)
