@@ -320,6 +320,9 @@ class Catalog:
             every = self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id").fetchall()
             rows = ([row for row in every if row[1].casefold() == text.casefold()]
                     or [row for row in every if searchable(row[1]) == searchable(text)])
+        if not rows and match:  # an exploratory pass: "no company named “99”" when 99 was meant as an id
+            raise NotFound(_("There is no company with id {id}, nor named {name}; `keepbooks companies` lists "
+                             "them.").format(id=int(match.group(1)), name=quoted(text)))
         if not rows:
             raise NotFound(_("There is no company named {name}.").format(name=quoted(text)))
         if len(rows) > 1 and exact:

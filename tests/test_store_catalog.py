@@ -284,6 +284,10 @@ def test_a_name_typed_without_its_accents_or_case_finds_the_company(catalog: Cat
     assert catalog.find("cafe du port").id == cafe.id
     with pytest.raises(NotFound, match="^There is no company named “cafe du porte”.$"):
         catalog.find("cafe du porte")
+    # An exploratory pass: "backup 99" said there was no company named “99”; 99 was meant as an id.
+    with pytest.raises(NotFound, match="^There is no company with id 99, nor named “#99”; `keepbooks companies` "
+                                       "lists them.$"):
+        catalog.find("#99")
     catalog.create("Cafe du Port")  # its case aside, it is the one typed (review: "cafe" had become ambiguous)
     assert catalog.find("cafe du port").name == "Cafe du Port"
     catalog.create("CAFÉ DU PORT")
