@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from store.i18n import _
+from store.i18n import _, pgettext
 
 if TYPE_CHECKING:  # store.archive_format names its files with these words
     from store.archive_format import Include
@@ -46,10 +46,15 @@ def listed(names: list[str]) -> str:
 
 
 def left_out(include: Include) -> str | None:
-    """The optional categories a backup left out, in words ("attachments and emails"); None: none."""
-    names = category_names()
-    missing = [names[c] for c in CATEGORIES if not include.has(c)]
-    return listed(missing) if missing else None
+    """The optional categories a backup left out, in words ("attachments and emails"), for a sentence that
+    says it is without them ("ni" in French: "sans pièces jointes ni courriels"); None: none."""
+    names = [category_names()[c] for c in CATEGORIES if not include.has(c)]
+    if len(names) <= 1:
+        return names[0] if names else None
+    if len(names) == 2:
+        return pgettext("left out", "{first} and {second}").format(first=names[0], second=names[1])
+    return pgettext("left out", "{first}, {second} and {third}").format(first=names[0], second=names[1],
+                                                                        third=names[2])
 
 
 def holds(include: Include) -> str:

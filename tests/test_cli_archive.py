@@ -276,10 +276,14 @@ def test_import_says_what_the_backup_left_out(data: Path, tmp_path: Path, capsys
     assert main(cli(data, "import", str(partial), "--name", "Two left out")) == 0
     assert capsys.readouterr().out.strip() == ("Imported company 4: Two left out; the backup left out emails "
                                                "and history, so the company has none.")
+    # A French bookkeeper's pass: "sans courriels et historique"; French says "sans courriels ni historique".
+    assert main(cli(data, "--lang", "fr", "import", str(partial), "--name", "Deux")) == 0
+    assert capsys.readouterr().out.strip() == ("Entreprise 5 importée\u00a0: Deux, sans courriels ni historique"
+                                               "\u202f; la sauvegarde ne les contenait pas.")
     assert main(cli(data, "backup", "1", "-o", str(partial), "--no-attachments", "--no-emails", "--no-history",
                     "--force", "--quiet")) == 0
     assert main(cli(data, "import", str(partial), "--name", "Books only")) == 0
-    assert capsys.readouterr().out.strip() == ("Imported company 5: Books only; the backup left out attachments, "
+    assert capsys.readouterr().out.strip() == ("Imported company 6: Books only; the backup left out attachments, "
                                                "emails and history, so the company has none.")
     assert main(cli(data, "import", str(partial), "--json")) == 0
     assert json.loads(capsys.readouterr().out)["include"] == {"attachments": False, "emails": False,
