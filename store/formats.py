@@ -98,6 +98,15 @@ def format_date(value: dt.date) -> str:
     return _babel_date(value, _DATE_PATTERNS.get(current_language(), _DATE_PATTERNS["en"]), locale=_locale())
 
 
+def format_date_in_name(value: dt.date) -> str:
+    """A day as part of a company's name: 2026-11-28 / 28 nov. 2026, 1er juin 2026. Not 28/11/2026: a
+    name ends up in its backups' file names, where a slash cannot be (and French readers read no ISO day)."""
+    if current_language() != "fr":
+        return value.isoformat()
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {_babel_date(value, 'MMM y', locale=_locale())}"
+
+
 def format_datetime(value: dt.datetime) -> str:
     """2026-11-27 14:05 / 27/11/2026 14:05, in the time zone ``value`` carries (shown as given)."""
     pattern = _DATETIME_PATTERNS.get(current_language(), _DATETIME_PATTERNS["en"])

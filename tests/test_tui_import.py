@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from store import archive
 from store.catalog import Catalog
+from store.i18n import set_language
 from test_tui_support import (COMPANY, TODAY, app_for, company_names, copy_of, hold_at_first_report, prepare,
                                wait_for)
 from tui.screens.companies import CompaniesScreen
@@ -333,6 +334,21 @@ async def test_import_with_the_suggested_name_selects_the_new_company(folders) -
     with Catalog(folders) as catalog, catalog.open_books(catalog.find(RESTORED).id) as books:
         assert books.settings().name == RESTORED
     assert leftovers(folders) == []
+
+
+async def test_in_french_the_suggested_name_says_the_day_as_french_readers_write_it(folders) -> None:
+    # Two French passes: "(restaurée le 2026-06-01)"; 01/06/2026 cannot be (the name goes into file names).
+    set_language("fr")
+    try:
+        app = app_for(folders)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_picker(app, pilot)
+            await choose(app, pilot, screen, folders.backups / "Lean.manager")
+            await pilot.press("enter")
+            assert isinstance(app.screen, ImportScreen)
+            assert app.screen.suggestion == f"{COMPANY} (restaurée le 1er juin 2026)"
+    finally:
+        set_language("en")
 
 
 async def open_import_step(app, pilot, file: Path) -> tuple[PickerScreen, ImportScreen]:

@@ -24,6 +24,7 @@ from store.books import check_company_name
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders
 from store.errors import InvalidInput, KeepbooksError
+from store.formats import format_date_in_name
 from store.i18n import N_, _
 from tui.screens.running import RunningDialog
 from store.contents import holds
@@ -59,7 +60,7 @@ class ImportScreen(RunningDialog[CompanyInfo | None]):
         self.manifest = manifest
 
     def compose(self) -> ComposeResult:
-        today = self.app.today().isoformat()  # type: ignore[attr-defined]  # part of a name: ISO, as in files
+        today = format_date_in_name(self.app.today())  # type: ignore[attr-defined]
         self.suggestion = restored_name(self.manifest.company_name, today, self._existing_names)
         taken = self._name_taken(self.manifest.company_name)
         with Vertical(classes="dialog", id="import-dialog"):
