@@ -234,9 +234,15 @@ async def test_a_narrow_summary_breaks_its_holdings_between_phrases_not_inside_a
 async def test_the_balance_sheet_labels_are_whole_at_80_columns(french, folders) -> None:
     # A French bookkeeper's pass: "Passif et capitaux pro… 256 104,27 €" at 80x24; "Total du passif"
     # is the word of a French balance sheet (its liabilities hold the equity), as "Total de l'actif".
+    # A helper's pass: "Résultat de l’exerci… 5 465 307,63 €" with amounts in millions; halves were too narrow.
+    with Catalog(folders) as catalog, catalog.open_books(1) as books:
+        code = books.account_id
+        books.add_transaction("2026-05-31", "Big sale", [(code("5120"), 2_000_000_000),
+                                                         (code("7070"), -2_000_000_000)])
     app = app_for(folders)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_summary(app, pilot)
+        assert screen.summary is not None and screen.summary.profit_and_loss.net_result > 1_000_000_000
         panel = screen.query_one("#balance-sheet")
         lines = ["".join(segment.text for segment in strip) for strip in screen._compositor.render_strips()]
         inside = [line[panel.region.x:panel.region.right] for line in lines[panel.region.y:panel.region.bottom]]
