@@ -80,7 +80,7 @@ async def test_companies_sharing_a_name_are_told_apart_by_their_ids(folders) -> 
         assert str(app.screen.query_one(".dialog-title").content) == f"Back up {COMPANY.upper()} #{second}"
         await pilot.press("escape", "escape", "delete", "tab", "enter")  # removed, from the list
         await pilot.pause()
-        assert list(app._notifications)[-1].message.startswith(f"Removed {COMPANY.upper()} #{second}. ")
+        assert list(app._notifications)[-1].message.startswith(f"Removed {COMPANY.upper()} #{second}; ")
 
 
 @pytest.fixture(params=["en", "fr"])

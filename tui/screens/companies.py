@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections import Counter
+from pathlib import Path
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -69,6 +69,9 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         Binding("delete", "remove", N_("Remove"), tooltip=N_("Remove the selected company (to the trash)"),
                 id="companies.remove"),
         Binding("r", "reload", N_("Reload"), show=False, id="companies.reload"),
+        # Not in the footer (full in French): the notice of a removal says it.
+        Binding("u", "put_back", N_("Put back"), tooltip=N_("Put back the company just removed"), show=False,
+                id="companies.put_back"),
         Binding("escape", "clear_filter", N_("Clear filter"), show=False, id="companies.clear_filter"),
         # From the filter (the list takes ↓ itself when it has the focus): down to the companies it shows.
         Binding("down", "to_list", N_("To the list"), show=False, id="companies.to_list"),
@@ -78,6 +81,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         super().__init__()
         self._companies: list[CompanyInfo] = []
         self._read_version = -1  # the catalog's data_version when the list was read
+        self._removed: Path | None = None  # the trash folder of the company removed last, for u
         self._files_seen: list[tuple[bool, bool]] = []  # files_state(): last backup gone, books missing
         self._filled_width = -1  # the screen's width when the rows were last made
 
@@ -309,12 +313,26 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         except KeepbooksError as exc:
             self.notify(exc.message, title=_("Cannot remove the company"), severity="error", markup=False)
             return
-        # The command as a shell takes it, whatever the folder's name holds, and for this data folder.
-        data = self.app.folders.data  # type: ignore[attr-defined]
-        command = shlex.join(["keepbooks", "--data-dir", str(data), "untrash", str(trash)])
-        self.notify(_("Removed {name}. Its folder was moved to {path}; to put it back: {command}").format(
-            name=shown, path=trash, command=command), markup=False, timeout=60)  # time to copy it
+        # A key, not a shell command to copy: a helper's pass found the command broken across the notice's
+        # lines, and the notice covering dialogs for the minute it stayed to be copied.
+        self._removed = trash
+        self.notify(_("Removed {name}; its folder is in the trash. Press u to put it back.").format(name=shown),
+                    markup=False, timeout=10)
         self.reload()
+        self.refresh_bindings()
+
+    def action_put_back(self) -> None:
+        trash, self._removed = self._removed, None
+        if trash is None:
+            return
+        try:
+            info = self.catalog.untrash(trash)
+        except KeepbooksError as exc:
+            self.notify(exc.message, title=_("Cannot put the company back"), severity="error", markup=False)
+            return
+        self.notify(_("{name} is back.").format(name=self.catalog.shown_name(info)), markup=False)
+        self.reload(select_id=info.id)
+        self.refresh_bindings()
 
     def action_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
@@ -351,6 +369,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             return False
         if action == "clear_filter":
             return self.has_class("-filtering")
+        if action == "put_back":
+            return self._removed is not None
         return True
 
     # --- sample company --------------------------------------------------------------------------
