@@ -57,6 +57,12 @@ OPTIONAL = {"attachments": "attachment", "emails": "email", "history": "history"
 REFUSED_CHARS = '/\\:*?"<>|'
 MAX_FILENAME_BYTES = 200  # leaves room for the temporary name around it within 255 bytes
 
+# The moments a manifest's created_at may name (docs/FORMAT.md): from the Unix epoch, which a clock reset to
+# zero shows, to long after any real clock. Within them every UTC offset and time zone converts without
+# leaving the years 1..9999 Python's datetime holds (9999-12-31T23:59+00:00 overflowed east of UTC).
+EARLIEST_CREATED_AT = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+LATEST_CREATED_AT = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)  # not included
+
 
 # --- values --------------------------------------------------------------------------------------
 
@@ -270,6 +276,19 @@ def _int(value: Any) -> int | None:
     return value if type(value) is int and value >= 0 else None
 
 
+def _created_at(value: Any, path: Path | str) -> dt.datetime:
+    """The manifest's created_at: ISO 8601 with a UTC offset, between the epoch and the year 9000."""
+    if not isinstance(value, str):
+        raise ValueError("created_at")
+    when = dt.datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise damaged(path, _("its manifest's creation time {time} has no UTC offset").format(time=shown(value, 40)))
+    if not EARLIEST_CREATED_AT <= when < LATEST_CREATED_AT:
+        raise damaged(path, _("its manifest's creation time {time} is not between the years {first} and {last}")
+                      .format(time=shown(value, 40), first=EARLIEST_CREATED_AT.year, last=LATEST_CREATED_AT.year))
+    return when
+
+
 def parse_manifest(data: bytes, path: Path | str) -> Manifest:
     """Check every field of a manifest; the newest-version test comes before any other field check."""
     try:
@@ -296,7 +315,7 @@ def parse_manifest(data: bytes, path: Path | str) -> Manifest:
         if not isinstance(name, str):
             raise ValueError("name")
         check_company_name(name, new=False)
-        created_at = dt.datetime.fromisoformat(obj["created_at"])
+        created_at = _created_at(obj["created_at"], path)
         flags = {key: include[key] for key in OPTIONAL}
         if any(type(flag) is not bool for flag in flags.values()) or set(include) != set(OPTIONAL):
             raise ValueError("include")

@@ -272,6 +272,44 @@ def test_wrong_or_newer_manifests_are_refused(catalog: Catalog, good: Path, tmp_
     assert_refused(catalog, bad, capsys, error, match)
 
 
+@pytest.mark.parametrize("when, zone, problem", [
+    ("0001-01-01T00:00:00+00:00", "EST5", "is not between the years 1970 and 9000"),
+    ("9999-12-31T23:59:59+00:00", "JST-9", "is not between the years 1970 and 9000"),
+    ("1969-12-31T23:59:59+00:00", "UTC", "is not between the years 1970 and 9000"),
+    ("9000-01-01T05:00:00+05:00", "UTC", "is not between the years 1970 and 9000"),
+    ("2025-03-09T18:04:11", "UTC", "has no UTC offset"),
+    ("2025-03-09", "UTC", "has no UTC offset"),
+])
+def test_a_creation_time_without_offset_or_at_the_ends_of_time_is_damaged(
+        catalog: Catalog, good: Path, tmp_path: Path, capsys, local_zone, when: str, zone: str, problem: str) -> None:
+    """Found by a reliability audit: such manifests passed verify and import, and then inspect, prune and
+    import --latest stopped on "internal error: OverflowError('date value out of range')" west of UTC (0001)
+    or east of it (9999); the app's backups view closed on a traceback."""
+    local_zone(zone)
+    bad = pack(tmp_path / "dated.manager", edit_manifest(unpack(good), lambda manifest: manifest.update(
+        created_at=when)))
+    message = f"{bad} is damaged: its manifest's creation time “{when}” {problem}."
+    with pytest.raises(archive_format.Damaged) as raised:
+        archive.inspect(bad)
+    assert str(raised.value) == message
+    assert main(["--data-dir", str(catalog.folders.data), "inspect", str(bad)]) == 1
+    assert capsys.readouterr().err == f"keepbooks: {message}\n"
+    assert_refused(catalog, bad, capsys, archive_format.Damaged, message)
+
+
+@pytest.mark.parametrize("when", ["1970-01-01T00:00:00+00:00", "1970-01-01T01:00:00+01:00",
+                                  "8999-12-31T23:59:59+00:00", "8999-12-31T23:59:59+23:59"])
+def test_creation_times_within_the_range_read_and_show_in_any_zone(good: Path, tmp_path: Path, capsys, local_zone,
+                                                                   when: str) -> None:
+    path = pack(tmp_path / "edge.manager", edit_manifest(unpack(good), lambda manifest: manifest.update(
+        created_at=when)))
+    archive.verify(path)
+    for zone in ("SST11", "LINT-14"):
+        local_zone(zone)
+        assert main(["inspect", str(path)]) == 0, capsys.readouterr().err
+        assert "Created at" in capsys.readouterr().out
+
+
 def test_newer_version_message_names_the_version(good: Path, tmp_path: Path) -> None:
     """Found by a disaster-recovery drill: the message named only the manifest's app_version, which says
     nothing when the format is newer and the app version is not ("a newer version (0.1.0)" to keepbooks
