@@ -276,6 +276,23 @@ def _int(value: Any) -> int | None:
     return value if type(value) is int and value >= 0 else None
 
 
+def _load_json(data: bytes) -> tuple[Any, list[str]]:
+    """The JSON value and the keys that appear more than once in one of its objects: JSON readers differ
+    on which of the two values they take (Python's the last, others the first), so a manifest with a
+    repeated key reads as one backup to keepbooks and as another to a person's tool."""
+    repeated: list[str] = []
+
+    def to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in obj:
+                repeated.append(key)
+            obj[key] = value
+        return obj
+
+    return json.loads(data.decode("utf-8"), object_pairs_hook=to_dict), repeated
+
+
 def _created_at(value: Any, path: Path | str) -> dt.datetime:
     """The manifest's created_at: ISO 8601 with a UTC offset, between the epoch and the year 9000."""
     if not isinstance(value, str):
@@ -292,11 +309,14 @@ def _created_at(value: Any, path: Path | str) -> dt.datetime:
 def parse_manifest(data: bytes, path: Path | str) -> Manifest:
     """Check every field of a manifest; the newest-version test comes before any other field check."""
     try:
-        obj = json.loads(data.decode("utf-8"))
+        obj, repeated = _load_json(data)
     except (UnicodeDecodeError, ValueError):
         raise not_a_backup(path, _("its manifest is not valid JSON")) from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
         raise not_a_backup(path, _("its manifest does not name the keepbooks format"))
+    if repeated:
+        raise damaged(path, _("its manifest holds the field {field} more than once")
+                      .format(field=shown(repeated[0], 40)))
     app_version = obj.get("app_version")
     app_version = app_version if isinstance(app_version, str) and len(app_version) < 40 else "?"
     format_version, schema_version = _int(obj.get("format_version")), _int(obj.get("schema_version"))

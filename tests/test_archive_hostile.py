@@ -22,7 +22,8 @@ from store.catalog import Catalog
 from store.errors import KeepbooksError
 from store.models import SCHEMA_VERSION
 from test_archive_support import (compress, decompress, edit_database, edit_manifest, fix, folders_at, leftovers,
-                                  make_company, pack, state, system_temp_leftovers, table_rows, tar_bytes, unpack)
+                                  make_company, pack, state, sums, system_temp_leftovers, table_rows, tar_bytes,
+                                  unpack)
 from tui.cli import main
 
 
@@ -308,6 +309,23 @@ def test_creation_times_within_the_range_read_and_show_in_any_zone(good: Path, t
         local_zone(zone)
         assert main(["inspect", str(path)]) == 0, capsys.readouterr().err
         assert "Created at" in capsys.readouterr().out
+
+
+def test_a_manifest_with_a_repeated_field_is_damaged(catalog: Catalog, good: Path, tmp_path: Path, capsys) -> None:
+    """Found by a reliability audit: JSON readers differ on which value of a repeated key they take
+    (Python's json the last, others the first), so such a manifest read as one backup to keepbooks and as
+    another to a person checking it with another tool."""
+    members = unpack(good)
+    text = members[0][1].decode()
+    name = json.loads(text)["company"]["name"]
+    for repeated, field, value in [(text.replace('"format_version": 2', '"format_version": 1, "format_version": 2', 1),
+                                    "format_version", None),
+                                   (text.replace('"name": ', '"name": "Someone else", "name": ', 1), "name", name)]:
+        assert repeated != text and json.loads(repeated)["company"]["name"] == name
+        changed = [("manifest.json", repeated.encode()), *members[1:]]
+        bad = pack(tmp_path / "repeated.manager", [*changed[:-1], ("SHA256SUMS", sums(changed))])
+        assert_refused(catalog, bad, capsys, archive_format.Damaged,
+                       f"{bad} is damaged: its manifest holds the field “{field}” more than once.")
 
 
 def test_newer_version_message_names_the_version(good: Path, tmp_path: Path) -> None:
