@@ -41,6 +41,7 @@ BLOCK = 512  # tar block
 RECORD = 20 * BLOCK  # tar writers pad the archive to whole records of 10,240 bytes
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_PAX_BYTES = 4096
+ALLOWED_MODE = 0o755  # permission bits a member may have; keepbooks writes 0644 (archive_read._check_owner_and_mode)
 MAX_WINDOW_BYTES = 1 << 25  # 32 MiB: writers must not use a larger zstd window (format rule)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -394,6 +395,7 @@ def tar_header(name: str, size: int, mtime: int) -> bytes:
     info.mtime = mtime
     info.mode = 0o644
     info.type = tarfile.REGTYPE
+    info.uid = info.gid = 0  # root, no names: the reader refuses any other owner
     info.uname = info.gname = ""
     return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "strict")
 

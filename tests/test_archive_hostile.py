@@ -3,6 +3,7 @@ line naming it, nothing is added, the data folder is byte-identical, no temporar
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import subprocess
@@ -233,6 +234,52 @@ HOSTILE_CASES = ["unknown member", "member after the checksums", "duplicate memb
 def test_hostile_tar_members_are_refused(catalog: Catalog, good: Path, tmp_path: Path, capsys, case: str) -> None:
     bad = pack(tmp_path / "hostile.manager", hostile_members(unpack(good))[case])
     assert_refused(catalog, bad, capsys, ArchiveError)
+
+
+def _owned(name: str, data: bytes, **fields) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info, data
+
+
+OWNER_AND_MODE_CASES = {  # member books.sqlite with: its fields, what the message says of it
+    "setuid, foreign owner": ({"mode": 0o4777, "uid": 12345}, "has unsafe permissions 4777"),
+    "setgid": ({"mode": 0o2644}, "has unsafe permissions 2644"),
+    "sticky": ({"mode": 0o1644}, "has unsafe permissions 1644"),
+    "writable by others": ({"mode": 0o666}, "has unsafe permissions 0666"),
+    "foreign owner": ({"uid": 12345}, "belongs to “12345:0”, where keepbooks writes root (0:0)"),
+    "foreign group": ({"gid": 100}, "belongs to “0:100”"),
+    "owner by name": ({"uname": "daemon"}, "belongs to “daemon:0”"),
+    "owner in the extended header": ({"pax_headers": {"uid": "12345"}}, "belongs to “12345:0”"),
+}
+
+
+@pytest.mark.parametrize("case", list(OWNER_AND_MODE_CASES))
+def test_members_owned_by_another_user_or_with_special_permissions_are_refused(
+        catalog: Catalog, good: Path, tmp_path: Path, capsys, case: str) -> None:
+    """Found by a reliability audit: verify accepted a books.sqlite of mode 4777 owned by uid 12345, which
+    the manual restore FORMAT.md shows (tar -x), run as root, recreates as a setuid file of that user."""
+    fields, message = OWNER_AND_MODE_CASES[case]
+    members = unpack(good)
+    bad = pack(tmp_path / "owner.manager", [members[0], _owned("books.sqlite", members[1][1], **fields), *members[2:]])
+    assert_refused(catalog, bad, capsys, archive_format.Damaged,
+                   f"{bad} is damaged: member “books.sqlite” {message}")
+
+
+def test_a_manifest_with_special_permissions_is_damaged_not_another_file(catalog: Catalog, good: Path,
+                                                                        tmp_path: Path, capsys) -> None:
+    members = unpack(good)
+    bad = pack(tmp_path / "owner.manager", [_owned("manifest.json", members[0][1], mode=0o6755), *members[1:]])
+    with pytest.raises(archive_format.Damaged, match="member “manifest.json” has unsafe permissions 6755"):
+        archive.inspect(bad)
+    assert_refused(catalog, bad, capsys, archive_format.Damaged, "unsafe permissions")
+
+
+def test_keepbooks_writes_every_member_as_its_reader_requires(good: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(decompress(good.read_bytes()))) as tar:
+        assert {(m.mode, m.uid, m.gid, m.uname, m.gname) for m in tar.getmembers()} == {(0o644, 0, 0, "", "")}
 
 
 # --- manifest and versions ---------------------------------------------------------------------------
