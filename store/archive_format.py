@@ -41,6 +41,7 @@ BLOCK = 512  # tar block
 RECORD = 20 * BLOCK  # tar writers pad the archive to whole records of 10,240 bytes
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_PAX_BYTES = 4096
+ALLOWED_MODE = 0o755  # permission bits a member may have; keepbooks writes 0644 (archive_read._check_owner_and_mode)
 MAX_WINDOW_BYTES = 1 << 25  # 32 MiB: writers must not use a larger zstd window (format rule)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -56,6 +57,12 @@ OPTIONAL = {"attachments": "attachment", "emails": "email", "history": "history"
 # Characters a file system (Windows, macOS, Linux) refuses in a file name.
 REFUSED_CHARS = '/\\:*?"<>|'
 MAX_FILENAME_BYTES = 200  # leaves room for the temporary name around it within 255 bytes
+
+# The moments a manifest's created_at may name (docs/FORMAT.md): from the Unix epoch, which a clock reset to
+# zero shows, to long after any real clock. Within them every UTC offset and time zone converts without
+# leaving the years 1..9999 Python's datetime holds (9999-12-31T23:59+00:00 overflowed east of UTC).
+EARLIEST_CREATED_AT = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+LATEST_CREATED_AT = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)  # not included
 
 
 # --- values --------------------------------------------------------------------------------------
@@ -270,14 +277,47 @@ def _int(value: Any) -> int | None:
     return value if type(value) is int and value >= 0 else None
 
 
+def _load_json(data: bytes) -> tuple[Any, list[str]]:
+    """The JSON value and the keys that appear more than once in one of its objects: JSON readers differ
+    on which of the two values they take (Python's the last, others the first), so a manifest with a
+    repeated key reads as one backup to keepbooks and as another to a person's tool."""
+    repeated: list[str] = []
+
+    def to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in obj:
+                repeated.append(key)
+            obj[key] = value
+        return obj
+
+    return json.loads(data.decode("utf-8"), object_pairs_hook=to_dict), repeated
+
+
+def _created_at(value: Any, path: Path | str) -> dt.datetime:
+    """The manifest's created_at: ISO 8601 with a UTC offset, between the epoch and the year 9000."""
+    if not isinstance(value, str):
+        raise ValueError("created_at")
+    when = dt.datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise damaged(path, _("its manifest's creation time {time} has no UTC offset").format(time=shown(value, 40)))
+    if not EARLIEST_CREATED_AT <= when < LATEST_CREATED_AT:
+        raise damaged(path, _("its manifest's creation time {time} is not between the years {first} and {last}")
+                      .format(time=shown(value, 40), first=EARLIEST_CREATED_AT.year, last=LATEST_CREATED_AT.year))
+    return when
+
+
 def parse_manifest(data: bytes, path: Path | str) -> Manifest:
     """Check every field of a manifest; the newest-version test comes before any other field check."""
     try:
-        obj = json.loads(data.decode("utf-8"))
+        obj, repeated = _load_json(data)
     except (UnicodeDecodeError, ValueError):
         raise not_a_backup(path, _("its manifest is not valid JSON")) from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
         raise not_a_backup(path, _("its manifest does not name the keepbooks format"))
+    if repeated:
+        raise damaged(path, _("its manifest holds the field {field} more than once")
+                      .format(field=shown(repeated[0], 40)))
     app_version = obj.get("app_version")
     app_version = app_version if isinstance(app_version, str) and len(app_version) < 40 else "?"
     format_version, schema_version = _int(obj.get("format_version")), _int(obj.get("schema_version"))
@@ -296,7 +336,7 @@ def parse_manifest(data: bytes, path: Path | str) -> Manifest:
         if not isinstance(name, str):
             raise ValueError("name")
         check_company_name(name, new=False)
-        created_at = dt.datetime.fromisoformat(obj["created_at"])
+        created_at = _created_at(obj["created_at"], path)
         flags = {key: include[key] for key in OPTIONAL}
         if any(type(flag) is not bool for flag in flags.values()) or set(include) != set(OPTIONAL):
             raise ValueError("include")
@@ -355,6 +395,7 @@ def tar_header(name: str, size: int, mtime: int) -> bytes:
     info.mtime = mtime
     info.mode = 0o644
     info.type = tarfile.REGTYPE
+    info.uid = info.gid = 0  # root, no names: the reader refuses any other owner
     info.uname = info.gname = ""
     return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "strict")
 

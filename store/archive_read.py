@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 import zstandard
 
 from store.archive_format import (
+    ALLOWED_MODE,
     BLOCK,
     CHUNK,
     COUNTED_TABLES,
@@ -339,8 +340,9 @@ def _header(stream: _Stream) -> tarfile.TarInfo:
         raise damaged(stream.path, _("a tar header is corrupt")) from None
 
 
-def _member(stream: _Stream) -> tuple[str, int]:
-    """The next member's name and size; refuses anything but a regular file."""
+def _member(stream: _Stream) -> tarfile.TarInfo:
+    """The next member's header, with the name, size and owner its extended header gives; refuses
+    anything but a regular file."""
     info = _header(stream)
     pax: dict[str, str] = {}
     if info.type == tarfile.XHDTYPE:
@@ -352,17 +354,33 @@ def _member(stream: _Stream) -> tuple[str, int]:
     if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
         kind = _(_TYPE_NAMES.get(info.type, N_("an unknown kind of member")))
         raise damaged(stream.path, _("member {name} is {kind}, not a file").format(name=shown(info.name), kind=kind))
-    name = pax.get("path", info.name)
     try:
-        size = int(pax["size"]) if "size" in pax else info.size
+        info.size = int(pax.get("size", info.size))
+        info.uid, info.gid = int(pax.get("uid", info.uid)), int(pax.get("gid", info.gid))
     except ValueError:
         raise damaged(stream.path, _("a tar extended header is malformed")) from None
-    return name, size
+    info.name = pax.get("path", info.name)
+    info.uname, info.gname = pax.get("uname", info.uname), pax.get("gname", info.gname)
+    return info
+
+
+def _check_owner_and_mode(info: tarfile.TarInfo, path: Path) -> None:
+    """A member as keepbooks writes it: owned by root (0, no names), with no setuid, setgid or sticky bit
+    and writable by its owner alone. A manual restore as FORMAT.md shows it (tar -x), run as root, gives
+    the files the owner and mode in the archive: a setuid file or one a stranger owns or may write."""
+    if info.mode & ~ALLOWED_MODE:
+        raise damaged(path, _("member {name} has unsafe permissions {mode}")
+                      .format(name=shown(info.name), mode=f"{info.mode:04o}"))
+    if (info.uid, info.gid, info.uname, info.gname) != (0, 0, "", ""):
+        owner = f"{info.uname or info.uid}:{info.gname or info.gid}"
+        raise damaged(path, _("member {name} belongs to {owner}, where keepbooks writes root (0:0)")
+                      .format(name=shown(info.name), owner=shown(owner, 40)))
 
 
 def _expect(stream: _Stream, expected: str, size: int, seen: set[str]) -> None:
     try:
-        name, actual = _member(stream)
+        info = _member(stream)
+        name, actual = info.name, info.size
     except _EndOfArchive:
         raise damaged(stream.path, _("member {name} is missing").format(name=expected)) from None
     if name != expected:
@@ -376,6 +394,7 @@ def _expect(stream: _Stream, expected: str, size: int, seen: set[str]) -> None:
     if actual != size:
         raise damaged(stream.path, _("member {name} has {actual} bytes where {size} were declared")
                       .format(name=expected, actual=actual, size=size))
+    _check_owner_and_mode(info, stream.path)
     seen.add(name)
 
 
@@ -534,15 +553,16 @@ def _read_manifest(stream: _Stream) -> tuple[Manifest, str]:
     """The manifest and its sha256. Another zstd file or another tar fails here as "not a backup"; frames
     that do not decode or stop short, as damaged."""
     try:
-        name, size = _member(stream)
+        info = _member(stream)
     except (_Truncated, _Corrupt, _Unreadable):
         raise
     except (ArchiveError, _EndOfArchive):
         raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest")) from None
-    if name != MANIFEST_NAME or size > MAX_MANIFEST_BYTES:
+    if info.name != MANIFEST_NAME or info.size > MAX_MANIFEST_BYTES:
         raise not_a_backup(stream.path, _("it does not start with a keepbooks manifest"))
+    _check_owner_and_mode(info, stream.path)
     data = bytearray()
-    _data(stream, size, sink=data.extend)
+    _data(stream, info.size, sink=data.extend)
     return parse_manifest(bytes(data), stream.path), hashlib.sha256(data).hexdigest()
 
 

@@ -113,6 +113,18 @@ def format_datetime(value: dt.datetime) -> str:
     return _babel_datetime(value, pattern, tzinfo=value.tzinfo, locale=_locale())
 
 
+def local_time(value: dt.datetime) -> dt.datetime:
+    """``value`` in this computer's time zone; as given when it names no offset, or when the conversion
+    fails: a time read from a file may be near the ends of what datetime holds (9999-12-31 23:59 UTC is
+    past the year 9999 east of UTC), and showing it as stored beats a crash."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone()
+    except (OverflowError, OSError, ValueError):
+        return value
+
+
 def format_path(path: Path | str) -> str:
     """A file's path as text that can be shown, stored in SQLite or JSON: bytes that are not UTF-8 (a
     name made under another encoding, which Python holds as lone surrogates) are written as ``\\xe9``."""

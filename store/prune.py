@@ -21,6 +21,7 @@ from store.archive_read import inspect, is_whole, verify
 from store.archive_write import clean_leftovers, stale_leftovers, tree_size
 from store.config import existing_folder
 from store.errors import KeepbooksError, StorageError, system_reason
+from store.formats import local_time
 from store.i18n import _
 from store.retention import BackupFile, Policy, plan
 
@@ -135,7 +136,7 @@ def scan(folder: Path) -> tuple[list[Found], list[Skipped]]:
                 skipped.append(Skipped(path, "unreadable", _("Skipped {file}: {reason}.").format(
                     file=path, reason=system_reason(exc))))
                 continue
-            created_at = manifest.created_at.astimezone()  # the local time of this machine
+            created_at = local_time(manifest.created_at)  # the local time of this machine
             backup = BackupFile(path, _series(manifest.company_uid, manifest.include), manifest.company_name,
                                 created_at)
             found.append(Found(backup, status.st_size, file_identity(status), manifest.company_uid, manifest.include))

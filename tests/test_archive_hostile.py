@@ -3,6 +3,7 @@ line naming it, nothing is added, the data folder is byte-identical, no temporar
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import subprocess
@@ -22,7 +23,8 @@ from store.catalog import Catalog
 from store.errors import KeepbooksError
 from store.models import SCHEMA_VERSION
 from test_archive_support import (compress, decompress, edit_database, edit_manifest, fix, folders_at, leftovers,
-                                  make_company, pack, state, system_temp_leftovers, table_rows, tar_bytes, unpack)
+                                  make_company, pack, state, sums, system_temp_leftovers, table_rows, tar_bytes,
+                                  unpack)
 from tui.cli import main
 
 
@@ -234,6 +236,52 @@ def test_hostile_tar_members_are_refused(catalog: Catalog, good: Path, tmp_path:
     assert_refused(catalog, bad, capsys, ArchiveError)
 
 
+def _owned(name: str, data: bytes, **fields) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info, data
+
+
+OWNER_AND_MODE_CASES = {  # member books.sqlite with: its fields, what the message says of it
+    "setuid, foreign owner": ({"mode": 0o4777, "uid": 12345}, "has unsafe permissions 4777"),
+    "setgid": ({"mode": 0o2644}, "has unsafe permissions 2644"),
+    "sticky": ({"mode": 0o1644}, "has unsafe permissions 1644"),
+    "writable by others": ({"mode": 0o666}, "has unsafe permissions 0666"),
+    "foreign owner": ({"uid": 12345}, "belongs to “12345:0”, where keepbooks writes root (0:0)"),
+    "foreign group": ({"gid": 100}, "belongs to “0:100”"),
+    "owner by name": ({"uname": "daemon"}, "belongs to “daemon:0”"),
+    "owner in the extended header": ({"pax_headers": {"uid": "12345"}}, "belongs to “12345:0”"),
+}
+
+
+@pytest.mark.parametrize("case", list(OWNER_AND_MODE_CASES))
+def test_members_owned_by_another_user_or_with_special_permissions_are_refused(
+        catalog: Catalog, good: Path, tmp_path: Path, capsys, case: str) -> None:
+    """Found by a reliability audit: verify accepted a books.sqlite of mode 4777 owned by uid 12345, which
+    the manual restore FORMAT.md shows (tar -x), run as root, recreates as a setuid file of that user."""
+    fields, message = OWNER_AND_MODE_CASES[case]
+    members = unpack(good)
+    bad = pack(tmp_path / "owner.manager", [members[0], _owned("books.sqlite", members[1][1], **fields), *members[2:]])
+    assert_refused(catalog, bad, capsys, archive_format.Damaged,
+                   f"{bad} is damaged: member “books.sqlite” {message}")
+
+
+def test_a_manifest_with_special_permissions_is_damaged_not_another_file(catalog: Catalog, good: Path,
+                                                                        tmp_path: Path, capsys) -> None:
+    members = unpack(good)
+    bad = pack(tmp_path / "owner.manager", [_owned("manifest.json", members[0][1], mode=0o6755), *members[1:]])
+    with pytest.raises(archive_format.Damaged, match="member “manifest.json” has unsafe permissions 6755"):
+        archive.inspect(bad)
+    assert_refused(catalog, bad, capsys, archive_format.Damaged, "unsafe permissions")
+
+
+def test_keepbooks_writes_every_member_as_its_reader_requires(good: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(decompress(good.read_bytes()))) as tar:
+        assert {(m.mode, m.uid, m.gid, m.uname, m.gname) for m in tar.getmembers()} == {(0o644, 0, 0, "", "")}
+
+
 # --- manifest and versions ---------------------------------------------------------------------------
 
 def _set(path: list[str], value):
@@ -270,6 +318,61 @@ def test_wrong_or_newer_manifests_are_refused(catalog: Catalog, good: Path, tmp_
     change, error, match = MANIFEST_CASES[case]
     bad = pack(tmp_path / "manifest.manager", edit_manifest(unpack(good), change))
     assert_refused(catalog, bad, capsys, error, match)
+
+
+@pytest.mark.parametrize("when, zone, problem", [
+    ("0001-01-01T00:00:00+00:00", "EST5", "is not between the years 1970 and 9000"),
+    ("9999-12-31T23:59:59+00:00", "JST-9", "is not between the years 1970 and 9000"),
+    ("1969-12-31T23:59:59+00:00", "UTC", "is not between the years 1970 and 9000"),
+    ("9000-01-01T05:00:00+05:00", "UTC", "is not between the years 1970 and 9000"),
+    ("2025-03-09T18:04:11", "UTC", "has no UTC offset"),
+    ("2025-03-09", "UTC", "has no UTC offset"),
+])
+def test_a_creation_time_without_offset_or_at_the_ends_of_time_is_damaged(
+        catalog: Catalog, good: Path, tmp_path: Path, capsys, local_zone, when: str, zone: str, problem: str) -> None:
+    """Found by a reliability audit: such manifests passed verify and import, and then inspect, prune and
+    import --latest stopped on "internal error: OverflowError('date value out of range')" west of UTC (0001)
+    or east of it (9999); the app's backups view closed on a traceback."""
+    local_zone(zone)
+    bad = pack(tmp_path / "dated.manager", edit_manifest(unpack(good), lambda manifest: manifest.update(
+        created_at=when)))
+    message = f"{bad} is damaged: its manifest's creation time “{when}” {problem}."
+    with pytest.raises(archive_format.Damaged) as raised:
+        archive.inspect(bad)
+    assert str(raised.value) == message
+    assert main(["--data-dir", str(catalog.folders.data), "inspect", str(bad)]) == 1
+    assert capsys.readouterr().err == f"keepbooks: {message}\n"
+    assert_refused(catalog, bad, capsys, archive_format.Damaged, message)
+
+
+@pytest.mark.parametrize("when", ["1970-01-01T00:00:00+00:00", "1970-01-01T01:00:00+01:00",
+                                  "8999-12-31T23:59:59+00:00", "8999-12-31T23:59:59+23:59"])
+def test_creation_times_within_the_range_read_and_show_in_any_zone(good: Path, tmp_path: Path, capsys, local_zone,
+                                                                   when: str) -> None:
+    path = pack(tmp_path / "edge.manager", edit_manifest(unpack(good), lambda manifest: manifest.update(
+        created_at=when)))
+    archive.verify(path)
+    for zone in ("SST11", "LINT-14"):
+        local_zone(zone)
+        assert main(["inspect", str(path)]) == 0, capsys.readouterr().err
+        assert "Created at" in capsys.readouterr().out
+
+
+def test_a_manifest_with_a_repeated_field_is_damaged(catalog: Catalog, good: Path, tmp_path: Path, capsys) -> None:
+    """Found by a reliability audit: JSON readers differ on which value of a repeated key they take
+    (Python's json the last, others the first), so such a manifest read as one backup to keepbooks and as
+    another to a person checking it with another tool."""
+    members = unpack(good)
+    text = members[0][1].decode()
+    name = json.loads(text)["company"]["name"]
+    for repeated, field, value in [(text.replace('"format_version": 2', '"format_version": 1, "format_version": 2', 1),
+                                    "format_version", None),
+                                   (text.replace('"name": ', '"name": "Someone else", "name": ', 1), "name", name)]:
+        assert repeated != text and json.loads(repeated)["company"]["name"] == name
+        changed = [("manifest.json", repeated.encode()), *members[1:]]
+        bad = pack(tmp_path / "repeated.manager", [*changed[:-1], ("SHA256SUMS", sums(changed))])
+        assert_refused(catalog, bad, capsys, archive_format.Damaged,
+                       f"{bad} is damaged: its manifest holds the field “{field}” more than once.")
 
 
 def test_newer_version_message_names_the_version(good: Path, tmp_path: Path) -> None:

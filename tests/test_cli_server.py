@@ -867,6 +867,27 @@ def test_import_latest_with_a_backup_it_cannot_read_exits_1_and_names_it(nightly
         f"keepbooks: 1 backup could not be read, and its company may be missing here: {newer}")
 
 
+def test_import_latest_passes_over_a_backup_dated_at_the_end_of_time_and_names_it(nightly: Path, tmp_path: Path,
+                                                                                   local_zone, capsys) -> None:
+    """Found by a reliability audit: one backup whose manifest said 9999-12-31 23:59:59 UTC stopped the
+    whole restore east of UTC with "internal error: OverflowError('date value out of range')"."""
+    from test_archive_support import edit_manifest, pack, unpack
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    shutil.copy(nightly / "Acme whole.manager", folder)
+    odd = pack(folder / "Acme odd.manager", edit_manifest(unpack(nightly / "Acme whole.manager"), lambda manifest:
+                                                          manifest.update(created_at="9999-12-31T23:59:59+00:00")))
+    local_zone("JST-9")
+    assert main(restore(tmp_path, folder)) == 1
+    out, err = capsys.readouterr()
+    assert restored_from(tmp_path) == {"Acme": "Acme whole.manager"}
+    assert (f"Skipped: {odd} is damaged: its manifest's creation time “9999-12-31T23:59:59+00:00” is not between "
+            "the years 1970 and 9000.") in err
+    assert err.strip().splitlines()[-1] == (
+        f"keepbooks: 1 backup could not be read, and its company may be missing here: {odd}")
+
+
 def test_import_latest_usage_errors(nightly: Path, tmp_path: Path, capsys) -> None:
     new = ["--data-dir", str(tmp_path / "new")]
     assert main([*new, "import", str(nightly / "Acme whole.manager"), "--latest", str(nightly)]) == 2

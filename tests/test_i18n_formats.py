@@ -10,7 +10,7 @@ import pytest
 
 from store.errors import InvalidInput
 from store.formats import (format_amount, format_date, format_datetime, format_money, format_number,
-                           format_percent, format_size)
+                           format_percent, format_size, local_time)
 from store.i18n import set_language
 from store.preferences import FILENAME, load_preferences, save_preferences
 
@@ -79,6 +79,20 @@ def test_dates(french) -> None:
     set_language("en")
     assert format_date(dt.date(2026, 11, 27)) == "2026-11-27"
     assert format_datetime(dt.datetime(2026, 1, 2, 3, 4)) == "2026-01-02 03:04"
+
+
+def test_a_time_at_the_ends_of_what_datetime_holds_shows_as_stored(english, local_zone) -> None:
+    """Found by a reliability audit: a backup dated 9999-12-31 23:59 UTC closed the app's backups view
+    with a traceback east of UTC (OverflowError in astimezone); 0001-01-01 did west of it."""
+    from tui import formatting
+
+    utc = dt.timezone.utc
+    local_zone("JST-9")
+    assert formatting.local_date_time(dt.datetime(9999, 12, 31, 23, 59, tzinfo=utc)) == "9999-12-31 23:59"
+    assert formatting.local_date_time(dt.datetime(2026, 1, 2, 3, 4, tzinfo=utc)) == "2026-01-02 12:04"  # local
+    local_zone("EST5")
+    assert formatting.local_date_time(dt.datetime(1, 1, 1, tzinfo=utc)) == "0001-01-01 00:00"
+    assert local_time(dt.datetime(1, 1, 1, 0, 30)) == dt.datetime(1, 1, 1, 0, 30)  # no offset: as given
 
 
 # --- the remembered language --------------------------------------------------------------------------

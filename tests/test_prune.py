@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 import types
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from store import archive, archive_read, archive_write
 from store.catalog import Catalog
 from store.errors import StorageError
 from store.i18n import set_language
-from test_archive_support import folders_at, make_company
+from test_archive_support import edit_manifest, folders_at, make_company, pack, unpack
 from tui.cli import main
 
 UTC = dt.timezone.utc
@@ -43,17 +42,6 @@ class FakeClock:
         self.module = types.SimpleNamespace(**{name: getattr(dt, name) for name in dir(dt)
                                                if not name.startswith("__")})
         self.module.datetime = _DateTime
-
-
-@pytest.fixture
-def local_zone(monkeypatch: pytest.MonkeyPatch):
-    """Switch this process's local time zone; restored after the test."""
-    def switch(zone: str) -> None:
-        monkeypatch.setenv("TZ", zone)
-        time.tzset()
-    yield switch
-    monkeypatch.undo()
-    time.tzset()
 
 
 def write(catalog: Catalog, company_id: int, folder: Path, clock: FakeClock, when: dt.datetime, name: str) -> Path:
@@ -308,6 +296,23 @@ def test_a_damaged_newest_backup_does_not_stand_for_the_ones_it_would_replace(tw
     assert line.startswith(f"keepbooks: {newest} is damaged: ") and line.endswith("; left in place, not counted.")
     left = set(listing(two_years)) - FOREIGN - {VERIFIED}
     assert left == {newest.name, "Acme SARL 2026-11-29 0200.manager", "Bistro 2025-01-12 0200.manager"}
+
+
+@pytest.mark.parametrize("when, zone", [("9999-12-31T23:59:59+00:00", "JST-9"), ("0001-01-01T00:00:00+00:00", "EST5"),
+                                        ("2026-11-30T02:00:00", "JST-9")])
+def test_a_backup_dated_at_the_ends_of_time_is_left_in_place_and_the_rest_pruned(two_years: Path, local_zone,
+                                                                                  capsys, when: str, zone: str) -> None:
+    """Found by a reliability audit: one backup whose manifest said 9999-12-31 (any zone east of UTC) or
+    0001-01-01 (west of it) stopped every prune of the folder with "internal error: OverflowError('date value
+    out of range')". Such a date (or one without its UTC offset) makes the file damaged: left, said, not counted."""
+    odd = pack(two_years / "Acme odd.manager", edit_manifest(unpack(two_years / "Acme SARL 2026-11-30 0200.manager"),
+                                                            lambda manifest: manifest.update(created_at=when)))
+    local_zone(zone)
+    assert main(["prune", str(two_years), "--keep-last", "1"]) == 0  # as for any file whose manifest is unusable
+    [line] = [line for line in capsys.readouterr().out.splitlines() if odd.name in line]
+    assert line.startswith(f"Skipped: {odd} is damaged: its manifest's creation time “{when}” ")
+    left = set(listing(two_years)) - FOREIGN - {VERIFIED}
+    assert left == {odd.name, "Acme SARL 2026-11-30 0200.manager", "Bistro 2025-01-12 0200.manager"}
 
 
 def test_each_backup_is_verified_once_and_again_when_it_changes(two_years: Path, local_zone, monkeypatch,

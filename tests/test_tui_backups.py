@@ -15,6 +15,7 @@ from store.catalog import Catalog
 from store.config import Folders
 from store.i18n import set_language
 from store.progress import Progress
+from test_archive_support import edit_manifest, pack, unpack
 from test_tui_support import COMPANY, add_sample, app_for, copy_of, make_folders, prepare, wait_for
 from tui import formatting
 from tui.commands import ScreenActions
@@ -183,6 +184,29 @@ async def test_details_of_a_backup_and_of_a_file_that_is_not_one(folders) -> Non
         assert "is not a keepbooks backup" in app.screen.query_one(BackupPreview).plain
         await pilot.press("escape")
         assert app.screen is screen
+
+
+@pytest.mark.parametrize("when, problem", [("9999-12-31T23:59:59+00:00", "is not between the years 1970 and 9000"),
+                                           ("2025-03-09T18:04:11", "has no UTC offset")])
+async def test_backups_dated_at_the_end_of_time_or_without_offset_are_listed_as_unusable(folders, local_zone, when,
+                                                                                         problem) -> None:
+    """Found by a reliability audit: a backup whose manifest said 9999-12-31 23:59:59 UTC closed the app
+    with a traceback east of UTC (formatting.local_date_time, value.astimezone()); one without a UTC offset
+    could not be sorted among the others (naive against aware times), and the list stayed empty."""
+    local_zone("JST-9")
+    odd = pack(folders.backups / "Odd.manager", edit_manifest(unpack(folders.backups / "Full.manager"),
+                                                              lambda manifest: manifest.update(created_at=when)))
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(app, pilot)
+        by_name = dict(zip([b.path.name for b in screen.backups], rows(screen)))
+        assert by_name["Odd.manager"][3] == "cannot be used" and by_name["Full.manager"][0] == COMPANY
+        await select(pilot, screen, "Odd.manager")
+        await pilot.press("enter")
+        text = " ".join(app.screen.query_one(BackupPreview).plain.split())
+        assert f"{odd} is damaged: its manifest's creation time “{when}” {problem}." in text
+        await pilot.press("escape")
+        assert app.screen is screen and app.is_running
 
 
 async def test_verify_reports_a_good_and_a_damaged_backup(folders) -> None:

@@ -27,7 +27,7 @@ from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
 from store.errors import KeepbooksError, StorageError, system_reason
-from store.formats import format_datetime, format_number, format_path, format_size
+from store.formats import format_datetime, format_number, format_path, format_size, local_time
 from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
                         set_language)
 from store.preferences import load_preferences
@@ -443,7 +443,7 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
     counts = manifest.counts
     rows = [
         (_("Company"), manifest.company_name),
-        (_("Created at"), format_datetime(manifest.created_at.astimezone())),
+        (_("Created at"), format_datetime(local_time(manifest.created_at))),
         (_("Made by"), f"keepbooks {manifest.app_version}"),
         (_("Versions"), _("format {format}, schema {schema}").format(format=manifest.format_version,
                                                                     schema=manifest.schema_version)),

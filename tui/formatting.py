@@ -73,8 +73,9 @@ def date_time(value: dt.datetime) -> str:
 
 
 def local_date_time(value: dt.datetime) -> str:
-    """A moment stored with its time zone (a backup's UTC time), shown in the local time of this computer."""
-    return date_time(value.astimezone() if value.tzinfo else value)
+    """A moment stored with its time zone (a backup's UTC time), shown in the local time of this computer
+    (as stored when it cannot be converted: formats.local_time)."""
+    return date_time(formats.local_time(value))
 
 
 def period(start: dt.date, end: dt.date) -> str:
