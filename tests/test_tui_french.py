@@ -465,3 +465,22 @@ async def test_quit_is_offered_in_french_though_not_in_the_footer(french, folder
                                                               "Appuyez sur ctrl+q pour quitter keepbooks.")
         await pilot.press("ctrl+q")
         assert app.return_code == 0 and not app.is_running
+
+
+async def test_a_progress_bar_writes_its_percentage_as_french_does(french) -> None:
+    # A French bookkeeper's pass: "━━━╺━━━  39%"; French writes 39 % (a no-break space before the sign).
+    from textual.app import App
+
+    from store.progress import Progress
+    from tui.widgets.progress import ProgressView
+
+    class Bare(App):
+        def compose(self):
+            yield ProgressView(id="view")
+
+    app = Bare()
+    async with app.run_test() as pilot:
+        view = app.query_one("#view", ProgressView)
+        view.show(Progress("Copie", done=39, total=100))
+        await pilot.pause()
+        assert str(view.query_one("#percentage").render()) == f"39{NBSP}%"

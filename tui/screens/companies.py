@@ -27,6 +27,7 @@ from tui import formatting
 from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
+from tui.widgets.progress import Bar
 from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on
 from tui.widgets.text_field import TextField
 
@@ -100,7 +101,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
                          id="empty-text")
         with Vertical(id="sample-progress"):
             yield Label("", id="sample-phase")
-            yield ProgressBar(id="sample-bar", show_eta=False)
+            yield Bar(id="sample-bar", show_eta=False)
         yield Label("", id="no-match", classes="muted")
         yield Footer(compact=True)
 

@@ -14,9 +14,12 @@ from typing import Callable
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.app import RenderResult
 from textual.widgets import Label, ProgressBar
+from textual.widgets._progress_bar import PercentageStatus
 from textual.worker import Worker
 
+from store.formats import format_percent
 from store.i18n import _
 from store.progress import Progress, ProgressCallback
 from tui import formatting
@@ -39,6 +42,19 @@ def throttled(post: Callable[[Progress], None]) -> ProgressCallback:
     return report
 
 
+class _Percent(PercentageStatus):
+    def render(self) -> RenderResult:
+        return "--%" if self.percentage is None else format_percent(self.percentage / 100, decimals=0)
+
+
+class Bar(ProgressBar):
+    """Textual's progress bar with its percentage written as the language writes it: 39 % in French."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield _Percent(id="percentage").data_bind(ProgressBar.percentage) if widget.id == "percentage" else widget
+
+
 class ProgressView(Vertical):
     """The running part of a dialog: the file it works on, the phase, a bar and the numbers."""
 
@@ -51,7 +67,7 @@ class ProgressView(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="target", classes="muted", markup=False)
         yield Label("", id="phase", markup=False)
-        yield ProgressBar(id="bar", show_eta=False)
+        yield Bar(id="bar", show_eta=False)
         yield Label("", id="numbers", markup=False)
 
     def start(self, target: str, phase: str | None = None) -> None:
