@@ -241,7 +241,7 @@ async def test_a_replacing_backup_cancelled_says_the_earlier_file_is_as_it_was(f
         release.set()
         await wait_for(app, "backup", pilot=pilot)
         assert [n.message for n in app._notifications] == [
-            f"Backup cancelled; the earlier {DEFAULT_NAME} is as it was."]
+            f"Backup cancelled; the earlier “{DEFAULT_NAME}” is as it was."]
     assert (folders.backups / DEFAULT_NAME).read_bytes() == older
 
 

@@ -22,6 +22,7 @@ from store.archive import BackupResult, Estimate, Include
 from store.catalog import Catalog, CompanyInfo
 from store.config import Folders, backups_folder, ensure_folder
 from store.errors import InvalidInput, system_reason
+from store.formats import quoted
 from store.i18n import N_, _, ngettext
 from tui import formatting
 from tui.screens.confirm import ConfirmScreen
@@ -202,7 +203,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                         .format(name=name))
             note.set_classes("warning")
         elif name != self.query_one("#filename", Input).value.strip():
-            note.update(_("Will be saved as {name}.").format(name=name))
+            note.update(_("Will be saved as {name}.").format(name=quoted(name)))
             note.set_classes("muted")
         else:
             note.update("")
@@ -267,7 +268,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
     def cancelled(self) -> None:
         if self._replacing is not None:  # "no file was kept" read as if the earlier one was gone too
             self.app.notify(_("Backup cancelled; the earlier {name} is as it was.").format(
-                name=self._replacing.name), markup=False)
+                name=quoted(self._replacing.name)), markup=False)
         else:
             self.app.notify(_("Backup cancelled; no file was kept."), markup=False)
         self.dismiss(None)

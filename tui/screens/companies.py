@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from store import sample
 from store.catalog import Catalog, CompanyInfo
 from store.errors import KeepbooksError
-from store.formats import searchable
+from store.formats import quoted, searchable
 from store.i18n import N_, _
 from store.progress import Progress
 from tui import formatting
@@ -415,7 +415,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self.refresh_bindings()
         if event.state == WorkerState.SUCCESS:
             info: CompanyInfo = event.worker.result  # type: ignore[assignment]
-            self.notify(_("Created the sample company {name}.").format(name=info.name), markup=False)
+            self.notify(_("Created the sample company {name}.").format(name=quoted(info.name)), markup=False)
             self.reload(info.id)
         elif event.state == WorkerState.ERROR:
             text = formatting.error_text(event.worker.error)
