@@ -8,6 +8,7 @@ import os
 import pty
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -172,6 +173,45 @@ def test_under_nohup_a_hang_up_does_not_stop_a_backup(data: Path, tmp_path: Path
     finally:
         signal.signal(signal.SIGHUP, previous)
     assert archive.verify(tmp_path / "nohup.manager").company_name == "Atelier Lefèvre"
+
+
+def _signal_self_inside_sqlite(monkeypatch, signum: int) -> None:
+    """Send ``signum`` to this process from inside SQLite, the first time it calls a progress handler
+    back (every 100 steps here): as a signal that comes while the books are copied, whose Python handler
+    then runs inside that call back, where SQLite drops what it raises and reports "interrupted"."""
+    sent: list[int] = []
+
+    class Signalling(sqlite3.Connection):
+        def set_progress_handler(self, handler, n) -> None:
+            def signalling():
+                if not sent:
+                    sent.append(signum)
+                    os.kill(os.getpid(), signum)
+                return handler()
+
+            super().set_progress_handler(None if handler is None else signalling, n and 100)
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, factory=Signalling, **kwargs))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("which", [["1"], ["--all"]])
+def test_a_signal_while_the_books_are_copied_stops_the_backup_with_its_exit_code(
+        data: Path, tmp_path: Path, monkeypatch, capsys, default_stop_signals, signum: int, which: list[str]) -> None:
+    # Found by an exploratory tester: the signal's exception was lost inside SQLite, the backup failed with
+    # "Cannot read …/books.sqlite: interrupted." (exit 1), and backup --all went on with the next company.
+    out = tmp_path / "out"
+    out.mkdir()
+    _signal_self_inside_sqlite(monkeypatch, signum)
+    expected = 130 if signum == signal.SIGINT else 128 + signum
+    assert main(cli(data, "backup", *which, "-o", str(out))) == expected
+    err = capsys.readouterr().err.strip()
+    assert err == ("keepbooks: interrupted" if signum == signal.SIGINT
+                   else f"keepbooks: stopped by {signal.Signals(signum).name}")
+    assert list(out.iterdir()) == []  # no backup, no temporary file, no other company's backup either
+    with Catalog(folders_at(tmp_path)) as catalog:
+        assert all(company.last_backup_at is None for company in catalog.companies())
 
 
 def test_an_import_stopped_by_a_signal_adds_nothing(data: Path, tmp_path: Path, monkeypatch, capsys) -> None:

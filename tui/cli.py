@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -26,7 +27,7 @@ from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
-from store.errors import KeepbooksError, StorageError, system_reason
+from store.errors import Cancelled, KeepbooksError, StorageError, system_reason
 from store.formats import format_datetime, format_number, format_path, format_size
 from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
                         set_language)
@@ -334,7 +335,8 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
         with reporter(args) as progress:
             try:
                 result = archive.backup_company(catalog, info.id, _output(args.output), include=_include(args),
-                                                force=args.force, progress=progress.for_company(info.name, info.id))
+                                                force=args.force, progress=progress.for_company(info.name, info.id),
+                                                cancel=_stopping)
             except archive.DestinationExists as exc:
                 raise KeepbooksError(_("{path} already exists; give another name with -o, or add --force to "
                                        "replace it.").format(path=exc.path)) from None
@@ -369,7 +371,7 @@ def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
         out = _CountingWriter(sys.stdout.buffer)
         with reporter(args) as progress:
             archive.backup_to_stream(info.books_path, out, include=_include(args),
-                                     progress=progress.for_company(info.name, info.id))
+                                     progress=progress.for_company(info.name, info.id), cancel=_stopping)
         catalog.record_backup(info.id, Path("<stdout>"), out.size, left_out=archive.left_out_of(_include(args)))
     return EXIT_OK
 
@@ -383,7 +385,8 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders) as catalog, reporter(args) as progress:
         outcomes = backup_all(catalog, Path(args.output) if args.output else None, include=_include(args),
                               force=args.force,
-                              progress_for=lambda company: progress.for_company(company.name, company.id))
+                              progress_for=lambda company: progress.for_company(company.name, company.id),
+                              cancel=_stopping)
         for outcome in outcomes:
             company = outcome.company
             progress.end_company(company.name, company.id)
@@ -798,22 +801,49 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+# The cancel event the work of a command is given, set by a stop signal (Ctrl-C too) before its exception
+# is raised: SQLite drops an exception raised while it calls back into Python (the copy of the books checks
+# for a cancel there) and reports "interrupted", and a backup stopped then failed as after a read error
+# (exit 1; backup --all went on with the next company). The work now stops with Cancelled, which main
+# reports as the signal that _stopped_by names.
+_stopping = threading.Event()
+_stopped_by: int | None = None
+
+
 def _stop(signum: int, _frame: object) -> None:
+    global _stopped_by
+    _stopped_by = signum
+    _stopping.set()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     for other in stop_signals():  # a second signal (systemd insists, a shell passes a hang-up on)
         signal.signal(other, signal.SIG_IGN)  # must not cut the cleanup short
     raise Stopped(signum)
 
 
 def _catch_stop_signals() -> dict[int, Any]:
-    """Turn the stop signals into Stopped; the handlers they had, to put back (none where signals
-    cannot be caught: main called on another thread than the main one)."""
+    """Turn the stop signals into Stopped, and Ctrl-C into KeyboardInterrupt as Python does, both setting
+    _stopping; the handlers they had, to put back (none where signals cannot be caught: main called on
+    another thread than the main one). Ctrl-C is left alone where Python's handler does not have it (a
+    background job of a script ignores it)."""
+    signums = stop_signals()
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signums.append(signal.SIGINT)
     previous = {}
     try:
-        for signum in stop_signals():
+        for signum in signums:
             previous[signum] = signal.signal(signum, _stop)
     except ValueError:
         pass
     return previous
+
+
+def _report_stop(signum: int) -> int:
+    if signum == signal.SIGINT:
+        warn(_("interrupted"))
+        return EXIT_INTERRUPTED
+    warn(_("stopped by {signal}").format(signal=signal.Signals(signum).name))
+    return 128 + signum
 
 
 class Parser(argparse.ArgumentParser):
@@ -964,8 +994,10 @@ WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui, cmd_untrash)  #
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _json_stderr
+    global _json_stderr, _stopped_by
     _json_stderr = False  # until the arguments say otherwise (and for each call, in tests)
+    _stopped_by = None
+    _stopping.clear()
     argv = list(sys.argv[1:] if argv is None else argv)
     # A file name that is not UTF-8 (Python holds its bytes as lone surrogates) is printed escaped, as
     # stderr already does, rather than failing the print after the work is done (prune's deletions);
@@ -1008,14 +1040,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         warn(str(exc))
         return EXIT_USAGE
     except KeepbooksError as exc:
+        if isinstance(exc, Cancelled) and _stopped_by is not None:  # the work saw the signal first (_stopping)
+            return _report_stop(_stopped_by)
         warn(str(exc))
         return EXIT_FAILED
-    except Stopped as exc:
-        warn(_("stopped by {signal}").format(signal=signal.Signals(exc.signum).name))
-        return 128 + exc.signum
-    except KeyboardInterrupt:
-        warn(_("interrupted"))
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or Stopped by SIGTERM or SIGHUP
+        return _report_stop(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         listing = getattr(args, "handler", None) in LISTING or getattr(args, "dry_run", False)  # prune --dry-run
