@@ -515,9 +515,10 @@ def _add_import_sources(parser: argparse.ArgumentParser) -> None:
     """import FILE, or import --latest DIR: one of the two (argparse's own usage line puts FILE last, apart)."""
     parser.usage = "%(prog)s [-h] (FILE [--name NAME] | --latest DIR [--dry-run]) [--json] [-q] [--progress MODE]"
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", nargs="?", metavar="FILE", help=_("the backup to import"))
-    source.add_argument("--latest", metavar="DIR", help=_("import every company backed up in DIR, each from its "
-                                                          "newest backup that holds everything and imports"))
+    source.add_argument("file", nargs="?", type=_path, metavar="FILE", help=_("the backup to import"))
+    source.add_argument("--latest", type=_path, metavar="DIR",
+                        help=_("import every company backed up in DIR, each from its newest backup that holds "
+                               "everything and imports"))
     parser.add_argument("--dry-run", action="store_true",
                         help=_("with --latest: list what would be imported (each backup checked); import nothing"))
 
@@ -869,6 +870,14 @@ def _count(text: str) -> int:
     return value
 
 
+def _path(text: str) -> str:
+    """A path given on the command line. An empty one is a usage error, not the current folder or the
+    default: a script's unset variable made `prune "$DIR"` prune the folder it ran in."""
+    if not text:
+        raise argparse.ArgumentTypeError(_("the path is empty (is a variable unset?)"))
+    return text
+
+
 def _add_output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """--quiet and --progress work before the command (for every command) or after it (that command);
     a subcommand's defaults are suppressed so that they never undo the option given before it."""
@@ -885,10 +894,10 @@ def build_parser() -> argparse.ArgumentParser:
                     description=_("Keep the books of several companies; back them up and restore them."))
     parser.add_argument("--version", action="version", version=f"keepbooks {__version__}",
                         help=_("show the version and exit"))
-    parser.add_argument("--data-dir", metavar="PATH", help=_("data folder (default: $KEEPBOOKS_DATA_DIR, "
-                                                             "else the user data folder)"))
-    parser.add_argument("--backup-dir", metavar="PATH", help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, "
-                                                               "else backups/ in the data folder)"))
+    parser.add_argument("--data-dir", type=_path, metavar="PATH",
+                        help=_("data folder (default: $KEEPBOOKS_DATA_DIR, else the user data folder)"))
+    parser.add_argument("--backup-dir", type=_path, metavar="PATH",
+                        help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, else backups/ in the data folder)"))
     parser.add_argument("--lang", choices=["en", "fr"],
                         help=_("interface language (default: $KEEPBOOKS_LANG, else the language chosen in the app, "
                                "else the locale)"))
@@ -913,7 +922,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("company", nargs="?", metavar="COMPANY", help=_("the company's name or id"))
     backup.add_argument("--all", action="store_true",
                         help=_("back up every company, one file each with its default name"))
-    backup.add_argument("-o", "--output", metavar="FILE|DIR|-",
+    backup.add_argument("-o", "--output", type=_path, metavar="FILE|DIR|-",
                         help=_("file or folder to write to, or - for stdout (default: the backups folder)"))
     backup.add_argument("--no-attachments", action="store_true", help=_("leave the attachments out"))
     backup.add_argument("--no-emails", action="store_true", help=_("leave the emails out"))
@@ -924,12 +933,12 @@ def build_parser() -> argparse.ArgumentParser:
     backup.set_defaults(handler=cmd_backup)
 
     inspect = commands.add_parser("inspect", help=_("show what a backup holds, without reading all of it"))
-    inspect.add_argument("file", metavar="FILE")
+    inspect.add_argument("file", type=_path, metavar="FILE")
     inspect.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     inspect.set_defaults(handler=cmd_inspect)
 
     verify = commands.add_parser("verify", help=_("check a whole backup; imports nothing"))
-    verify.add_argument("file", metavar="FILE")
+    verify.add_argument("file", type=_path, metavar="FILE")
     _add_output_options(verify, top=False)
     verify.set_defaults(handler=cmd_verify)
 
@@ -941,13 +950,13 @@ def build_parser() -> argparse.ArgumentParser:
     import_.set_defaults(handler=cmd_import)
 
     untrash = commands.add_parser("untrash", help=_("put a removed company back from the trash"))
-    untrash.add_argument("folder", metavar="FOLDER", help=_("its folder in the data folder's trash/"))
+    untrash.add_argument("folder", type=_path, metavar="FOLDER", help=_("its folder in the data folder's trash/"))
     untrash.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     _add_output_options(untrash, top=False)
     untrash.set_defaults(handler=cmd_untrash)
 
     prune = commands.add_parser("prune", help=_("delete old backups in a folder, keeping what the rules say"))
-    prune.add_argument("dir", metavar="DIR", help=_("the folder of backups"))
+    prune.add_argument("dir", type=_path, metavar="DIR", help=_("the folder of backups"))
     prune.add_argument("--keep-last", type=_count, default=0, metavar="N", help=_("keep the N newest backups"))
     prune.add_argument("--keep-daily", type=_count, default=0, metavar="N",
                        help=_("keep the newest backup of each of the last N days that have one"))
