@@ -27,7 +27,7 @@ from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
-from store.errors import Cancelled, KeepbooksError, StorageError, system_reason
+from store.errors import Cancelled, KeepbooksError, StorageError, refused_path
 from store.formats import format_datetime, format_number, format_path, format_size
 from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
                         set_language)
@@ -1065,13 +1065,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, with a way to get the details
         if os.environ.get("KEEPBOOKS_DEBUG"):
             raise
-        if isinstance(exc, OSError) and isinstance(exc.filename, (str, bytes, os.PathLike)):
-            # Not a bug: the system refused a path given or derived from one (a folder this user may
-            # not enter, a name too long), wherever it was first touched.
-            warn(_("cannot use {path}: {reason}").format(path=format_path(exc.filename),
-                                                        reason=system_reason(exc)))
-        else:
-            warn(_("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)").format(error=repr(exc)))
+        warn(refused_path(exc) or _("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)")
+             .format(error=repr(exc)))
         return EXIT_FAILED
 
 
