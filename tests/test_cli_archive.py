@@ -254,6 +254,26 @@ def test_a_listing_cut_short_by_its_reader_ends_without_a_word(data: Path, tmp_p
     assert (child.returncode, err) == (128 + signal.SIGPIPE, b"")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_stdout_that_cannot_be_written_to_is_said_in_one_line(data: Path, tmp_path: Path) -> None:
+    """Found by an exploratory tester scripting keepbooks: `companies > /dev/full` said "internal error:
+    OSError(28, …)", and so did a backup after it was made; with stdout closed (>&-), `companies` lost its
+    list with exit 0 and `backup -o -` said "internal error: AttributeError(…)"."""
+    backup = tmp_path / "b.manager"
+    with open("/dev/full", "wb") as full:
+        for args in (["companies"], ["companies", "--json"], ["backup", "1", "-o", str(backup)],
+                     ["inspect", str(backup)], ["inspect", str(backup), "--json"]):
+            result = run(*cli(data, *args), stdout=full)
+            assert (result.returncode, result.stderr.decode()) == (
+                1, "keepbooks: cannot write to standard output: the disk is full\n"), args
+    assert archive.verify(backup).company_name == "Atelier Lefèvre"  # made: only its report was lost
+    for args in (["companies"], ["backup", "1", "-o", "-"]):
+        result = subprocess.run([sys.executable, "-m", "tui.cli", *cli(data, *args)], stderr=subprocess.PIPE,
+                                preexec_fn=lambda: os.close(1), cwd=ROOT, timeout=120)  # as `>&-` starts it
+        assert (result.returncode, result.stderr.decode()) == (
+            1, "keepbooks: cannot write to standard output: it is closed\n"), args
+
+
 def test_backup_to_a_terminal_is_refused(data: Path) -> None:
     primary, secondary = pty.openpty()
     try:

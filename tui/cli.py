@@ -27,7 +27,7 @@ from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
-from store.errors import Cancelled, KeepbooksError, StorageError, refused_path
+from store.errors import Cancelled, KeepbooksError, StorageError, refused_path, system_reason
 from store.formats import format_datetime, format_number, format_path, format_size
 from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
                         set_language)
@@ -142,7 +142,7 @@ class BarReporter(Reporter):
         self._display = Display(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                 TextColumn("{task.fields[amount]}"), TimeRemainingColumn(),
                                 console=Console(file=sys.stderr), transient=True,
-                                redirect_stdout=sys.stdout.isatty(), redirect_stderr=True)
+                                redirect_stdout=sys.stdout is not None and sys.stdout.isatty(), redirect_stderr=True)
         self._tasks: dict[int | None, tuple[str, object]] = {}  # company id -> phase, task
         self._display.start()
 
@@ -193,10 +193,41 @@ def reporter(args: argparse.Namespace) -> Reporter:
     return BarReporter()
 
 
+class OutputError(Exception):
+    """Standard output cannot be written to: a full disk (> /dev/full), or closed (>&-)."""
+
+
+def _closed_stdout() -> OutputError:
+    return OutputError(_("cannot write to standard output: it is closed"))
+
+
+def out(text: str) -> None:
+    """A line on stdout, written at once: one that cannot be written is an OutputError, said on stderr
+    (it was "internal error: OSError(28, …)" after a backup was made, and a closed stdout lost the
+    output with exit 0). A reader that stopped reading stays a BrokenPipeError (see main)."""
+    if sys.stdout is None:  # started with stdout closed: Python's print would drop the text without a word
+        raise _closed_stdout()
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(_("cannot write to standard output: {reason}").format(reason=system_reason(exc))) from exc
+
+
+def _stdout_to_devnull() -> None:
+    """Send what is left in stdout's buffer nowhere: flushed again at exit, it would fail again, with a
+    traceback. (Nothing to do when there is no stdout, or it is no file: in tests.)"""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
 def say(args: argparse.Namespace, text: str) -> None:
     """A line of the normal report on stdout; --quiet leaves it out."""
     if not getattr(args, "quiet", False):
-        print(text)
+        out(text)
 
 
 # --progress json: every line on stderr is a JSON object, the messages among the progress too (a script
@@ -233,10 +264,10 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders, readonly=True) as catalog:  # the catalog is there (_existing_data)
         companies = catalog.companies()
     if args.json:
-        print(as_json([c.as_json() for c in companies], indent=2))
+        out(as_json([c.as_json() for c in companies], indent=2))
         return EXIT_OK
     if not companies:
-        print(_("No companies yet. Create a sample one with: keepbooks demo"))
+        out(_("No companies yet. Create a sample one with: keepbooks demo"))
         return EXIT_OK
     header = (_("ID"), _("Name"), _("Last change"), _("Size"), _("Last backup"))
     rows = [(str(c.id), c.name, format_datetime(c.last_change),
@@ -246,7 +277,7 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
 
     widths = [max(cell_len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths)).rstrip())
+        out("  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths)).rstrip())
     return EXIT_OK
 
 
@@ -341,7 +372,7 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
                 raise KeepbooksError(_("{path} already exists; give another name with -o, or add --force to "
                                        "replace it.").format(path=exc.path)) from None
     if args.json:
-        print(as_json({"backups": [_backup_json(info, result)], "failed": [], "removed": []}, indent=2))
+        out(as_json({"backups": [_backup_json(info, result)], "failed": [], "removed": []}, indent=2))
     else:
         say(args, _("Wrote {path} ({size})").format(path=result.path, size=format_size(result.size)))
     return EXIT_OK
@@ -364,15 +395,17 @@ def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
 
     if args.json:
         raise UsageError(_("--json cannot go with -o -: stdout holds the backup."))
+    if sys.stdout is None:
+        raise _closed_stdout()
     if sys.stdout.isatty():
         raise UsageError(_("refusing to write a backup to a terminal; redirect stdout or use -o FILE."))
     with Catalog(folders) as catalog:
         info = catalog.find(args.company)
-        out = _CountingWriter(sys.stdout.buffer)
+        stream = _CountingWriter(sys.stdout.buffer)
         with reporter(args) as progress:
-            archive.backup_to_stream(info.books_path, out, include=_include(args),
+            archive.backup_to_stream(info.books_path, stream, include=_include(args),
                                      progress=progress.for_company(info.name, info.id), cancel=_stopping)
-        catalog.record_backup(info.id, Path("<stdout>"), out.size, left_out=archive.left_out_of(_include(args)))
+        catalog.record_backup(info.id, Path("<stdout>"), stream.size, left_out=archive.left_out_of(_include(args)))
     return EXIT_OK
 
 
@@ -406,7 +439,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
                     say(args, _("Wrote {path} ({size})").format(path=outcome.result.path,
                                                                  size=format_size(outcome.result.size)))
     if args.json:
-        print(as_json({
+        out(as_json({
             "backups": [_backup_json(o.company, o.result) for o in written],
             "failed": [{"company": {"id": o.company.id, "name": o.company.name}, "error": o.error} for o in failed],
             "removed": [{"id": o.company.id, "name": o.company.name} for o in removed],
@@ -440,7 +473,7 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
 
     manifest = archive.inspect(args.file)
     if args.json:
-        print(as_json(_manifest_json(manifest, args.file), indent=2))
+        out(as_json(_manifest_json(manifest, args.file), indent=2))
         return EXIT_OK
     yes, no = _("yes"), _("no")
     counts = manifest.counts
@@ -461,7 +494,7 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
         rows.append((_("File size"), format_size(manifest.file_size)))
     width = max(len(label) for label, _value in rows)
     for label, value in rows:
-        print(f"{label.ljust(width)}  {value}")
+        out(f"{label.ljust(width)}  {value}")
     return EXIT_OK
 
 
@@ -485,7 +518,7 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
         imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
     info, include = imported.company, imported.manifest.include
     if args.json:
-        print(as_json({**info.as_json(), "include": asdict(include)}, indent=2))  # as backup --json has it
+        out(as_json({**info.as_json(), "include": asdict(include)}, indent=2))  # as backup --json has it
         return EXIT_OK
     missing = left_out(include)
     if missing is None:
@@ -503,7 +536,7 @@ def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders) as catalog:
         info = catalog.untrash(Path(args.folder))
     if args.json:
-        print(as_json(info.as_json(), indent=2))
+        out(as_json(info.as_json(), indent=2))
     else:
         say(args, _("Put back company {id}: {name}").format(id=info.id, name=info.name))
     return EXIT_OK
@@ -630,10 +663,10 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
                           len(done)).format(count=len(done), names=", ".join(r.company.name for r in done)))
         raise
     if args.json:
-        print(as_json({"folder": str(latest.folder), "dry_run": args.dry_run,
-                       "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
-                       "already": [_restored_json(r) for r in already],
-                       "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
+        out(as_json({"folder": str(latest.folder), "dry_run": args.dry_run,
+                     "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
+                     "already": [_restored_json(r) for r in already],
+                     "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
     if not latest.companies:
         warn(_("No keepbooks backups in {folder}.").format(folder=latest.folder))
         return EXIT_FAILED
@@ -692,7 +725,7 @@ def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
         raise UsageError(_(EMPTY_POLICY))  # a usage error (exit 2) before any file is read
     result = prune(Path(args.dir).expanduser(), policy, dry_run=args.dry_run)
     if args.json:
-        print(as_json(_prune_json(result), indent=2))
+        out(as_json(_prune_json(result), indent=2))
     elif not args.quiet:
         _print_prune(result)
     for item in result.problems + result.failed:  # on stderr even with --quiet: cron mails them
@@ -714,8 +747,8 @@ def _print_prune(result) -> None:
         name = company.name
         if any(not company.include.has(category) for category in CATEGORIES):  # a kind counted apart
             name = _("{name} ({contents})").format(name=name, contents=contents(company.include))
-        print(_("{name}: {kept}, {removed}").format(name=name, kept=kept,
-                                                     removed=removed.format(count=len(company.remove))))
+        out(_("{name}: {kept}, {removed}").format(name=name, kept=kept,
+                                                   removed=removed.format(count=len(company.remove))))
         rows = [(found, ", ".join(_reason(r) for r in reasons)) for found, reasons in company.keep]
         rows += [(found, None) for found in company.remove]
         rows.sort(key=lambda row: (row[0].backup.created_at, row[0].path.name), reverse=True)
@@ -725,24 +758,24 @@ def _print_prune(result) -> None:
             name = found.path.name + " " * (name_width - cell_len(found.path.name))
             line = f"  {word.ljust(width)}  {name}  " \
                    f"{format_datetime(found.backup.created_at)}  {why or ''}"
-            print(line.rstrip())
+            out(line.rstrip())
     if not result.companies:
-        print(_("No keepbooks backups in {folder}.").format(folder=result.folder))
+        out(_("No keepbooks backups in {folder}.").format(folder=result.folder))
     for item in result.skipped:
         if item not in result.problems:  # those go to stderr
-            print(item.message)
+            out(item.message)
     for path, size in result.leftovers:
         line = (_("Would remove {file} ({size}), left by an interrupted backup.") if result.dry_run
                 else _("Removed {file} ({size}), left by an interrupted backup."))
-        print(line.format(file=format_path(path), size=format_size(size)))
+        out(line.format(file=format_path(path), size=format_size(size)))
     count, size = sum(len(c.remove) for c in result.companies), format_size(result.removed_bytes)
     if result.dry_run:
-        print(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
-                       "Dry run: {count} backups would be removed ({size}); nothing was deleted.", count)
-              .format(count=count, size=size))
+        out(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
+                     "Dry run: {count} backups would be removed ({size}); nothing was deleted.", count)
+            .format(count=count, size=size))
     else:
-        print(ngettext("Removed {count} backup ({size}).", "Removed {count} backups ({size}).", count)
-              .format(count=count, size=size))
+        out(ngettext("Removed {count} backup ({size}).", "Removed {count} backups ({size}).", count)
+            .format(count=count, size=size))
 
 
 def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
@@ -752,7 +785,7 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
     if sys.stdin.isatty() and not sys.stderr.isatty():  # `keepbooks 2>err.log` in a terminal
         problem = _("the app draws on stderr, which goes to a file or a pipe here: start it without "
                     "redirecting stderr (2>…)")
-        if sys.stdout.isatty():  # where the person looks: stderr goes into the file
+        if sys.stdout is not None and sys.stdout.isatty():  # where the person looks: stderr goes into the file
             print(f"keepbooks: {problem}")
         raise UsageError(problem)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
@@ -1055,8 +1088,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt as exc:  # Ctrl-C, or Stopped by SIGTERM or SIGHUP
         return _report_stop(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+    except OutputError as exc:
+        warn(str(exc))
+        _stdout_to_devnull()
+        return EXIT_FAILED
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_devnull()
         listing = getattr(args, "handler", None) in LISTING or getattr(args, "dry_run", False)  # prune --dry-run
         if listing:  # `keepbooks companies | head`: the reader had the part it wanted
             return 128 + signal.SIGPIPE  # as a listing tool stopped by the closed pipe, without a word
