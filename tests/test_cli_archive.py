@@ -98,6 +98,18 @@ def test_an_output_that_cannot_hold_a_backup_is_refused_and_nothing_is_written(d
     assert a_file.read_text() == "not a folder"
 
 
+def test_a_path_with_a_line_break_is_shown_escaped_in_the_one_line_error(data: Path, tmp_path: Path,
+                                                                           monkeypatch, capsys) -> None:
+    # Found by an exploratory tester: -o $'new\nline' printed "keepbooks: new" and "line: A file name cannot
+    # contain \n." on two lines; a log read line by line took the second for another message.
+    monkeypatch.chdir(tmp_path)
+    assert main(cli(data, "backup", "1", "-o", "new\nline")) == 1
+    assert capsys.readouterr().err == "keepbooks: new\\nline: A file name cannot contain \\n.\n"
+    assert main(cli(data, "backup", "1", "-o", "new\nline\x1b[2J/")) == 1  # a terminal's escape neither
+    assert capsys.readouterr().err == "keepbooks: The folder new\\nline\\x1b[2J does not exist.\n"
+    assert list(tmp_path.glob("new*")) == []
+
+
 def _signal_self_at(monkeypatch, owner: type, method: str, call: int, signum: int) -> None:
     """Send ``signum`` to this process (as systemctl stop or a closed SSH session would) when
     ``owner.method`` is called for the ``call``-th time: in the middle of the work."""

@@ -28,7 +28,7 @@ from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
 from store.errors import Cancelled, KeepbooksError, StorageError, refused_path, system_reason
-from store.formats import format_datetime, format_number, format_path, format_size
+from store.formats import escaped, format_datetime, format_number, format_path, format_size
 from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
                         set_language)
 from store.preferences import load_preferences
@@ -237,9 +237,10 @@ _json_stderr = False
 
 def warn(text: str, event: str = "message", **fields: object) -> None:
     """A line on stderr (``{"event": "message", "message": …}`` under --progress json, with ``fields``);
-    none when stderr is gone (the SSH session that started the command closed)."""
+    none when stderr is gone (the SSH session that started the command closed). One line: a path with a
+    line break in it (-o $'new\\nline') is shown with the break escaped."""
     line = (as_json({"event": event, "message": text, **fields}) if _json_stderr
-            else f"keepbooks: {text}")
+            else f"keepbooks: {escaped(text)}")
     try:
         print(line, file=sys.stderr)
     except OSError:
