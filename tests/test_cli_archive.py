@@ -90,6 +90,10 @@ def test_an_output_that_cannot_hold_a_backup_is_refused_and_nothing_is_written(d
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
     assert main(cli(data, "backup", "--all", "-o", str(a_file))) == 1
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
+    # Found by an exploratory tester: a file in the path was said not to exist ("The folder notes.txt
+    # does not exist."), sending whoever read it to look for a missing disk.
+    assert main(cli(data, "backup", "2", "-o", str(a_file / "x.manager"))) == 1
+    assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
     hidden = tmp_path / ".weekly"  # unseen by ls, and left alone by prune
     assert main(cli(data, "backup", "2", "-o", str(hidden))) == 1
     assert capsys.readouterr().err.strip() == \
