@@ -442,3 +442,30 @@ def test_an_empty_path_is_a_usage_error_not_the_current_folder(tmp_path: Path, m
     assert err[-1] == f"keepbooks: argument {option}: the path is empty (is a variable unset?)"
     assert sorted(here.iterdir()) == files and sorted((data / "companies").iterdir()) == companies
     assert not (tmp_path / "xdg").exists() and not (data / "backups").exists()
+
+
+def test_ctrl_c_while_the_command_line_loads_exits_130_without_a_traceback(monkeypatch, capsys) -> None:
+    """Found by an exploratory tester: Ctrl-C 50 ms after starting keepbooks printed a KeyboardInterrupt
+    traceback through the imports: the console script imported tui.cli before any of its code ran."""
+    import importlib
+    import tomllib
+    from importlib.abc import MetaPathFinder
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    module, function = pyproject["project"]["scripts"]["keepbooks"].split(":")
+
+    class CtrlC(MetaPathFinder):  # comes while tui.cli is being imported
+        def find_spec(self, name, path=None, target=None):
+            if name == "tui.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "tui.cli")
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.setattr(sys, "meta_path", [CtrlC(), *sys.meta_path])
+    try:  # as the console script does: import the entry point, call it
+        status = getattr(importlib.import_module(module), function)()
+    except KeyboardInterrupt:
+        status = None  # let through to Python, which prints its traceback
+    assert status == 130
+    assert capsys.readouterr() == ("", "")
