@@ -57,6 +57,7 @@ from store.archive_format import (
     sums_line,
     tar_header,
 )
+from store.config import existing_folder
 from store.db import BUSY_TIMEOUT_MS, PAGE_SIZE, connect
 from store.durable import DirectFile, disk_full, fsync_path
 from store.errors import InvalidInput, NotFound, StorageError, system_reason
@@ -876,8 +877,7 @@ def resolve_destination(destination: Path, company: Callable[[], tuple[str, str]
             destination = destination.with_name(check_backup_filename(destination.name))
         except InvalidInput as exc:
             raise InvalidInput(_("{path}: {problem}").format(path=destination, problem=exc)) from None
-    if not destination.parent.is_dir():
-        raise StorageError(_("The folder {folder} does not exist.").format(folder=destination.parent))
+    existing_folder(destination.parent)  # notes.txt/x: notes.txt is not a folder (it was said not to exist)
     if destination.is_dir():
         raise StorageError(_("{path} is a folder.").format(path=destination))
     if destination.exists():

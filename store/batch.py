@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 from store.archive import BackupResult, DestinationExists, Include, backup_company, file_names
 from store.catalog import Catalog, CompanyInfo
 from store.config import backups_folder, existing_folder
-from store.errors import Cancelled, KeepbooksError, NotFound
+from store.errors import Cancelled, KeepbooksError, NotFound, refused_path
 from store.i18n import _
 from store.progress import ProgressCallback, no_progress
 
@@ -51,6 +51,6 @@ def backup_all(catalog: Catalog, folder: Path | None = None, *, include: Include
         except KeepbooksError as exc:
             yield Outcome(company, None, str(exc))
         except Exception as exc:  # a bug met on one company's data must not cost the others their backup
-            yield Outcome(company, None, _("internal error: {error}").format(error=repr(exc)))
+            yield Outcome(company, None, refused_path(exc) or _("internal error: {error}").format(error=repr(exc)))
         else:
             yield Outcome(company, result)

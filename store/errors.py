@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import os
 
+from store.formats import format_path
 from store.i18n import N_, _
 
 # The system's words for the failures a person meets, in the interface language (strerror is the C
@@ -29,6 +31,15 @@ def system_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno in _SYSTEM_REASONS:
         return _(_SYSTEM_REASONS[exc.errno])
     return getattr(exc, "strerror", None) or str(exc)
+
+
+def refused_path(exc: BaseException) -> str | None:
+    """An OSError about a path given or derived from one (a folder this user may not enter, a name too
+    long), wherever the path was first touched, as one sentence that names it: not a bug, the user's to
+    fix. None for any other error."""
+    if isinstance(exc, OSError) and isinstance(exc.filename, (str, bytes, os.PathLike)):
+        return _("cannot use {path}: {reason}").format(path=format_path(exc.filename), reason=system_reason(exc))
+    return None
 
 
 class KeepbooksError(Exception):

@@ -136,6 +136,12 @@ def format_path(path: Path | str) -> str:
 _SPELT_OUT = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 
 
+def escaped(text: str) -> str:
+    """``text`` with its control characters (a line break, a tab, a terminal's escape) written as Python
+    writes them (``\\n``, ``\\x1b``): a path holding one must not cut a one-line message in two."""
+    return "".join(ascii(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
 def quoted(text: str) -> str:
     """A name in a sentence, in the language's quotation marks (“Acme” / « Acme »), control characters
     escaped (a name read from a file may hold a line break). Python's repr put 'Acme' in French too."""

@@ -407,3 +407,65 @@ def test_the_last_backup_says_when_its_file_is_gone_and_untrash_keeps_it(tmp_pat
     capsys.readouterr()
     assert main(["--data-dir", str(data), "companies"]) == 0
     assert capsys.readouterr().out.splitlines()[1].endswith(", its file is gone")
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--data-dir", "", "companies"], "--data-dir"),
+    (["--backup-dir", "", "backup", "1"], "--backup-dir"),
+    (["backup", "1", "-o", ""], "-o/--output"),
+    (["backup", "--all", "--output="], "-o/--output"),
+    (["prune", "", "--keep-last", "1"], "DIR"),
+    (["import", "--latest", ""], "--latest"),
+    (["import", ""], "FILE"),
+    (["inspect", ""], "FILE"),
+    (["verify", ""], "FILE"),
+    (["untrash", ""], "FOLDER"),
+])
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(tmp_path: Path, monkeypatch, capsys,
+                                                                args: list[str], option: str) -> None:
+    """Found by an exploratory tester: with DIR unset, `keepbooks prune "$DIR" --keep-last 1` deleted a
+    backup in the folder it ran in ($HOME under cron), `import --latest ""` imported from there, and an
+    empty --data-dir, --backup-dir or -o quietly meant the default. A script's unset variable does nothing."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the default data folder, were it used
+    monkeypatch.delenv("KEEPBOOKS_DATA_DIR", raising=False)
+    monkeypatch.delenv("KEEPBOOKS_BACKUP_DIR", raising=False)
+    data, here = tmp_path / "data", tmp_path / "here"
+    here.mkdir()
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5", "-q"]) == 0
+    for name in ("older.manager", "newer.manager"):
+        assert main(["--data-dir", str(data), "backup", "1", "-o", str(here / name), "-q"]) == 0
+    monkeypatch.chdir(here)
+    files, companies = sorted(here.iterdir()), sorted((data / "companies").iterdir())
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"keepbooks: argument {option}: the path is empty (is a variable unset?)"
+    assert sorted(here.iterdir()) == files and sorted((data / "companies").iterdir()) == companies
+    assert not (tmp_path / "xdg").exists() and not (data / "backups").exists()
+
+
+def test_ctrl_c_while_the_command_line_loads_exits_130_without_a_traceback(monkeypatch, capsys) -> None:
+    """Found by an exploratory tester: Ctrl-C 50 ms after starting keepbooks printed a KeyboardInterrupt
+    traceback through the imports: the console script imported tui.cli before any of its code ran."""
+    import importlib
+    import tomllib
+    from importlib.abc import MetaPathFinder
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    module, function = pyproject["project"]["scripts"]["keepbooks"].split(":")
+
+    class CtrlC(MetaPathFinder):  # comes while tui.cli is being imported
+        def find_spec(self, name, path=None, target=None):
+            if name == "tui.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "tui.cli")
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.setattr(sys, "meta_path", [CtrlC(), *sys.meta_path])
+    try:  # as the console script does: import the entry point, call it
+        status = getattr(importlib.import_module(module), function)()
+    except KeyboardInterrupt:
+        status = None  # let through to Python, which prints its traceback
+    assert status == 130
+    assert capsys.readouterr() == ("", "")

@@ -8,6 +8,7 @@ import os
 import pty
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -89,12 +90,28 @@ def test_an_output_that_cannot_hold_a_backup_is_refused_and_nothing_is_written(d
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
     assert main(cli(data, "backup", "--all", "-o", str(a_file))) == 1
     assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
+    # Found by an exploratory tester: a file in the path was said not to exist ("The folder notes.txt
+    # does not exist."), sending whoever read it to look for a missing disk.
+    assert main(cli(data, "backup", "2", "-o", str(a_file / "x.manager"))) == 1
+    assert capsys.readouterr().err.strip() == f"keepbooks: {a_file} is not a folder."
     hidden = tmp_path / ".weekly"  # unseen by ls, and left alone by prune
     assert main(cli(data, "backup", "2", "-o", str(hidden))) == 1
     assert capsys.readouterr().err.strip() == \
         f"keepbooks: {hidden}: A file name cannot start with a dot (the file would be hidden)."
     assert not (tmp_path / "usb.manager").exists() and not Path(f"{os.devnull}.manager").exists()
     assert a_file.read_text() == "not a folder"
+
+
+def test_a_path_with_a_line_break_is_shown_escaped_in_the_one_line_error(data: Path, tmp_path: Path,
+                                                                           monkeypatch, capsys) -> None:
+    # Found by an exploratory tester: -o $'new\nline' printed "keepbooks: new" and "line: A file name cannot
+    # contain \n." on two lines; a log read line by line took the second for another message.
+    monkeypatch.chdir(tmp_path)
+    assert main(cli(data, "backup", "1", "-o", "new\nline")) == 1
+    assert capsys.readouterr().err == "keepbooks: new\\nline: A file name cannot contain \\n.\n"
+    assert main(cli(data, "backup", "1", "-o", "new\nline\x1b[2J/")) == 1  # a terminal's escape neither
+    assert capsys.readouterr().err == "keepbooks: The folder new\\nline\\x1b[2J does not exist.\n"
+    assert list(tmp_path.glob("new*")) == []
 
 
 def _signal_self_at(monkeypatch, owner: type, method: str, call: int, signum: int) -> None:
@@ -174,6 +191,45 @@ def test_under_nohup_a_hang_up_does_not_stop_a_backup(data: Path, tmp_path: Path
     assert archive.verify(tmp_path / "nohup.manager").company_name == "Atelier Lefèvre"
 
 
+def _signal_self_inside_sqlite(monkeypatch, signum: int) -> None:
+    """Send ``signum`` to this process from inside SQLite, the first time it calls a progress handler
+    back (every 100 steps here): as a signal that comes while the books are copied, whose Python handler
+    then runs inside that call back, where SQLite drops what it raises and reports "interrupted"."""
+    sent: list[int] = []
+
+    class Signalling(sqlite3.Connection):
+        def set_progress_handler(self, handler, n) -> None:
+            def signalling():
+                if not sent:
+                    sent.append(signum)
+                    os.kill(os.getpid(), signum)
+                return handler()
+
+            super().set_progress_handler(None if handler is None else signalling, n and 100)
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, factory=Signalling, **kwargs))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("which", [["1"], ["--all"]])
+def test_a_signal_while_the_books_are_copied_stops_the_backup_with_its_exit_code(
+        data: Path, tmp_path: Path, monkeypatch, capsys, default_stop_signals, signum: int, which: list[str]) -> None:
+    # Found by an exploratory tester: the signal's exception was lost inside SQLite, the backup failed with
+    # "Cannot read …/books.sqlite: interrupted." (exit 1), and backup --all went on with the next company.
+    out = tmp_path / "out"
+    out.mkdir()
+    _signal_self_inside_sqlite(monkeypatch, signum)
+    expected = 130 if signum == signal.SIGINT else 128 + signum
+    assert main(cli(data, "backup", *which, "-o", str(out))) == expected
+    err = capsys.readouterr().err.strip()
+    assert err == ("keepbooks: interrupted" if signum == signal.SIGINT
+                   else f"keepbooks: stopped by {signal.Signals(signum).name}")
+    assert list(out.iterdir()) == []  # no backup, no temporary file, no other company's backup either
+    with Catalog(folders_at(tmp_path)) as catalog:
+        assert all(company.last_backup_at is None for company in catalog.companies())
+
+
 def test_an_import_stopped_by_a_signal_adds_nothing(data: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     from store import archive_read
 
@@ -212,6 +268,26 @@ def test_a_listing_cut_short_by_its_reader_ends_without_a_word(data: Path, tmp_p
     child.stdout.close()  # `| head -0`: gone before the first line
     _out, err = child.communicate(timeout=120)
     assert (child.returncode, err) == (128 + signal.SIGPIPE, b"")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_stdout_that_cannot_be_written_to_is_said_in_one_line(data: Path, tmp_path: Path) -> None:
+    """Found by an exploratory tester scripting keepbooks: `companies > /dev/full` said "internal error:
+    OSError(28, …)", and so did a backup after it was made; with stdout closed (>&-), `companies` lost its
+    list with exit 0 and `backup -o -` said "internal error: AttributeError(…)"."""
+    backup = tmp_path / "b.manager"
+    with open("/dev/full", "wb") as full:
+        for args in (["companies"], ["companies", "--json"], ["backup", "1", "-o", str(backup)],
+                     ["inspect", str(backup)], ["inspect", str(backup), "--json"]):
+            result = run(*cli(data, *args), stdout=full)
+            assert (result.returncode, result.stderr.decode()) == (
+                1, "keepbooks: cannot write to standard output: the disk is full\n"), args
+    assert archive.verify(backup).company_name == "Atelier Lefèvre"  # made: only its report was lost
+    for args in (["companies"], ["backup", "1", "-o", "-"]):
+        result = subprocess.run([sys.executable, "-m", "tui.cli", *cli(data, *args)], stderr=subprocess.PIPE,
+                                preexec_fn=lambda: os.close(1), cwd=ROOT, timeout=120)  # as `>&-` starts it
+        assert (result.returncode, result.stderr.decode()) == (
+            1, "keepbooks: cannot write to standard output: it is closed\n"), args
 
 
 def test_backup_to_a_terminal_is_refused(data: Path) -> None:

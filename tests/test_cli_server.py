@@ -4,6 +4,7 @@ stderr (bar, JSON lines, nothing), --quiet, and the shapes of every --json outpu
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
 import os
@@ -199,6 +200,30 @@ def test_a_company_removed_while_backup_all_runs_is_skipped_not_failed(tmp_path:
     assert main(cli(data, "backup", "--all", "--force", "--json")) == 1
     report = json.loads(capsys.readouterr().out)
     assert [f["company"]["name"] for f in report["failed"]] == ["Gamma"] and report["removed"] == []
+
+
+def test_backup_all_names_a_path_the_system_refuses_instead_of_an_internal_error(tmp_path: Path, monkeypatch,
+                                                                               capsys) -> None:
+    """Found by an exploratory tester: a backups folder this user may not enter failed each company with
+    "internal error: PermissionError(13, 'Permission denied')", which names no path. It says what main
+    says for the same error now (the test runs as root, where permissions do not refuse: the refusal is
+    raised where the system raised it, on the backup's path)."""
+    with Catalog(folders_at(tmp_path)) as catalog:
+        first = make_company(catalog, transactions=5, attachments_mb=0, name="Acme")
+        make_company(catalog, transactions=5, attachments_mb=0, name="Beta", seed=2)
+    real = store.batch.backup_company
+    refused = tmp_path / "backups" / "Acme.manager"
+
+    def refuse_acme(catalog, company_id, *args, **kwargs):
+        if company_id == first.id:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(refused))
+        return real(catalog, company_id, *args, **kwargs)
+
+    monkeypatch.setattr(store.batch, "backup_company", refuse_acme)
+    assert main(cli(folders_at(tmp_path).data, "backup", "--all")) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines()[0] == f"keepbooks: Acme (#1) failed: cannot use {refused}: permission denied"
+    assert "Backed up 1 of 2 companies" in out
 
 
 def test_one_company_sharing_its_name_is_backed_up_to_a_file_of_its_own(tmp_path: Path, capsys) -> None:

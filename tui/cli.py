@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -26,8 +27,8 @@ from store import __version__
 from store.catalog import Catalog
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
-from store.errors import KeepbooksError, StorageError, system_reason
-from store.formats import format_datetime, format_number, format_path, format_size, local_time
+from store.errors import Cancelled, KeepbooksError, StorageError, refused_path, system_reason
+from store.formats import escaped, format_datetime, format_number, format_path, format_size, local_time
 from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
                         set_language)
 from store.preferences import load_preferences
@@ -141,7 +142,7 @@ class BarReporter(Reporter):
         self._display = Display(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                 TextColumn("{task.fields[amount]}"), TimeRemainingColumn(),
                                 console=Console(file=sys.stderr), transient=True,
-                                redirect_stdout=sys.stdout.isatty(), redirect_stderr=True)
+                                redirect_stdout=sys.stdout is not None and sys.stdout.isatty(), redirect_stderr=True)
         self._tasks: dict[int | None, tuple[str, object]] = {}  # company id -> phase, task
         self._display.start()
 
@@ -192,10 +193,41 @@ def reporter(args: argparse.Namespace) -> Reporter:
     return BarReporter()
 
 
+class OutputError(Exception):
+    """Standard output cannot be written to: a full disk (> /dev/full), or closed (>&-)."""
+
+
+def _closed_stdout() -> OutputError:
+    return OutputError(_("cannot write to standard output: it is closed"))
+
+
+def out(text: str) -> None:
+    """A line on stdout, written at once: one that cannot be written is an OutputError, said on stderr
+    (it was "internal error: OSError(28, …)" after a backup was made, and a closed stdout lost the
+    output with exit 0). A reader that stopped reading stays a BrokenPipeError (see main)."""
+    if sys.stdout is None:  # started with stdout closed: Python's print would drop the text without a word
+        raise _closed_stdout()
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(_("cannot write to standard output: {reason}").format(reason=system_reason(exc))) from exc
+
+
+def _stdout_to_devnull() -> None:
+    """Send what is left in stdout's buffer nowhere: flushed again at exit, it would fail again, with a
+    traceback. (Nothing to do when there is no stdout, or it is no file: in tests.)"""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
 def say(args: argparse.Namespace, text: str) -> None:
     """A line of the normal report on stdout; --quiet leaves it out."""
     if not getattr(args, "quiet", False):
-        print(text)
+        out(text)
 
 
 # --progress json: every line on stderr is a JSON object, the messages among the progress too (a script
@@ -205,9 +237,10 @@ _json_stderr = False
 
 def warn(text: str, event: str = "message", **fields: object) -> None:
     """A line on stderr (``{"event": "message", "message": …}`` under --progress json, with ``fields``);
-    none when stderr is gone (the SSH session that started the command closed)."""
+    none when stderr is gone (the SSH session that started the command closed). One line: a path with a
+    line break in it (-o $'new\\nline') is shown with the break escaped."""
     line = (as_json({"event": event, "message": text, **fields}) if _json_stderr
-            else f"keepbooks: {text}")
+            else f"keepbooks: {escaped(text)}")
     try:
         print(line, file=sys.stderr)
     except OSError:
@@ -232,10 +265,10 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders, readonly=True) as catalog:  # the catalog is there (_existing_data)
         companies = catalog.companies()
     if args.json:
-        print(as_json([c.as_json() for c in companies], indent=2))
+        out(as_json([c.as_json() for c in companies], indent=2))
         return EXIT_OK
     if not companies:
-        print(_("No companies yet. Create a sample one with: keepbooks demo"))
+        out(_("No companies yet. Create a sample one with: keepbooks demo"))
         return EXIT_OK
     header = (_("ID"), _("Name"), _("Last change"), _("Size"), _("Last backup"))
     rows = [(str(c.id), c.name, format_datetime(c.last_change),
@@ -245,7 +278,7 @@ def cmd_companies(args: argparse.Namespace, folders: Folders) -> int:
 
     widths = [max(cell_len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths)).rstrip())
+        out("  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths)).rstrip())
     return EXIT_OK
 
 
@@ -334,12 +367,13 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
         with reporter(args) as progress:
             try:
                 result = archive.backup_company(catalog, info.id, _output(args.output), include=_include(args),
-                                                force=args.force, progress=progress.for_company(info.name, info.id))
+                                                force=args.force, progress=progress.for_company(info.name, info.id),
+                                                cancel=_stopping)
             except archive.DestinationExists as exc:
                 raise KeepbooksError(_("{path} already exists; give another name with -o, or add --force to "
                                        "replace it.").format(path=exc.path)) from None
     if args.json:
-        print(as_json({"backups": [_backup_json(info, result)], "failed": [], "removed": []}, indent=2))
+        out(as_json({"backups": [_backup_json(info, result)], "failed": [], "removed": []}, indent=2))
     else:
         say(args, _("Wrote {path} ({size})").format(path=result.path, size=format_size(result.size)))
     return EXIT_OK
@@ -362,15 +396,17 @@ def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
 
     if args.json:
         raise UsageError(_("--json cannot go with -o -: stdout holds the backup."))
+    if sys.stdout is None:
+        raise _closed_stdout()
     if sys.stdout.isatty():
         raise UsageError(_("refusing to write a backup to a terminal; redirect stdout or use -o FILE."))
     with Catalog(folders) as catalog:
         info = catalog.find(args.company)
-        out = _CountingWriter(sys.stdout.buffer)
+        stream = _CountingWriter(sys.stdout.buffer)
         with reporter(args) as progress:
-            archive.backup_to_stream(info.books_path, out, include=_include(args),
-                                     progress=progress.for_company(info.name, info.id))
-        catalog.record_backup(info.id, Path("<stdout>"), out.size, left_out=archive.left_out_of(_include(args)))
+            archive.backup_to_stream(info.books_path, stream, include=_include(args),
+                                     progress=progress.for_company(info.name, info.id), cancel=_stopping)
+        catalog.record_backup(info.id, Path("<stdout>"), stream.size, left_out=archive.left_out_of(_include(args)))
     return EXIT_OK
 
 
@@ -383,7 +419,8 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders) as catalog, reporter(args) as progress:
         outcomes = backup_all(catalog, Path(args.output) if args.output else None, include=_include(args),
                               force=args.force,
-                              progress_for=lambda company: progress.for_company(company.name, company.id))
+                              progress_for=lambda company: progress.for_company(company.name, company.id),
+                              cancel=_stopping)
         for outcome in outcomes:
             company = outcome.company
             progress.end_company(company.name, company.id)
@@ -403,7 +440,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
                     say(args, _("Wrote {path} ({size})").format(path=outcome.result.path,
                                                                  size=format_size(outcome.result.size)))
     if args.json:
-        print(as_json({
+        out(as_json({
             "backups": [_backup_json(o.company, o.result) for o in written],
             "failed": [{"company": {"id": o.company.id, "name": o.company.name}, "error": o.error} for o in failed],
             "removed": [{"id": o.company.id, "name": o.company.name} for o in removed],
@@ -437,7 +474,7 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
 
     manifest = archive.inspect(args.file)
     if args.json:
-        print(as_json(_manifest_json(manifest, args.file), indent=2))
+        out(as_json(_manifest_json(manifest, args.file), indent=2))
         return EXIT_OK
     yes, no = _("yes"), _("no")
     counts = manifest.counts
@@ -458,7 +495,7 @@ def cmd_inspect(args: argparse.Namespace, folders: Folders) -> int:
         rows.append((_("File size"), format_size(manifest.file_size)))
     width = max(len(label) for label, _value in rows)
     for label, value in rows:
-        print(f"{label.ljust(width)}  {value}")
+        out(f"{label.ljust(width)}  {value}")
     return EXIT_OK
 
 
@@ -482,7 +519,7 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
         imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
     info, include = imported.company, imported.manifest.include
     if args.json:
-        print(as_json({**info.as_json(), "include": asdict(include)}, indent=2))  # as backup --json has it
+        out(as_json({**info.as_json(), "include": asdict(include)}, indent=2))  # as backup --json has it
         return EXIT_OK
     missing = left_out(include)
     if missing is None:
@@ -500,7 +537,7 @@ def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
     with Catalog(folders) as catalog:
         info = catalog.untrash(Path(args.folder))
     if args.json:
-        print(as_json(info.as_json(), indent=2))
+        out(as_json(info.as_json(), indent=2))
     else:
         say(args, _("Put back company {id}: {name}").format(id=info.id, name=info.name))
     return EXIT_OK
@@ -512,9 +549,10 @@ def _add_import_sources(parser: argparse.ArgumentParser) -> None:
     """import FILE, or import --latest DIR: one of the two (argparse's own usage line puts FILE last, apart)."""
     parser.usage = "%(prog)s [-h] (FILE [--name NAME] | --latest DIR [--dry-run]) [--json] [-q] [--progress MODE]"
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", nargs="?", metavar="FILE", help=_("the backup to import"))
-    source.add_argument("--latest", metavar="DIR", help=_("import every company backed up in DIR, each from its "
-                                                          "newest backup that holds everything and imports"))
+    source.add_argument("file", nargs="?", type=_path, metavar="FILE", help=_("the backup to import"))
+    source.add_argument("--latest", type=_path, metavar="DIR",
+                        help=_("import every company backed up in DIR, each from its newest backup that holds "
+                               "everything and imports"))
     parser.add_argument("--dry-run", action="store_true",
                         help=_("with --latest: list what would be imported (each backup checked); import nothing"))
 
@@ -626,10 +664,10 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
                           len(done)).format(count=len(done), names=", ".join(r.company.name for r in done)))
         raise
     if args.json:
-        print(as_json({"folder": str(latest.folder), "dry_run": args.dry_run,
-                       "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
-                       "already": [_restored_json(r) for r in already],
-                       "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
+        out(as_json({"folder": str(latest.folder), "dry_run": args.dry_run,
+                     "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
+                     "already": [_restored_json(r) for r in already],
+                     "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
     if not latest.companies:
         warn(_("No keepbooks backups in {folder}.").format(folder=latest.folder))
         return EXIT_FAILED
@@ -688,7 +726,7 @@ def cmd_prune(args: argparse.Namespace, folders: Folders) -> int:
         raise UsageError(_(EMPTY_POLICY))  # a usage error (exit 2) before any file is read
     result = prune(Path(args.dir).expanduser(), policy, dry_run=args.dry_run)
     if args.json:
-        print(as_json(_prune_json(result), indent=2))
+        out(as_json(_prune_json(result), indent=2))
     elif not args.quiet:
         _print_prune(result)
     for item in result.problems + result.failed:  # on stderr even with --quiet: cron mails them
@@ -710,8 +748,8 @@ def _print_prune(result) -> None:
         name = company.name
         if any(not company.include.has(category) for category in CATEGORIES):  # a kind counted apart
             name = _("{name} ({contents})").format(name=name, contents=contents(company.include))
-        print(_("{name}: {kept}, {removed}").format(name=name, kept=kept,
-                                                     removed=removed.format(count=len(company.remove))))
+        out(_("{name}: {kept}, {removed}").format(name=name, kept=kept,
+                                                   removed=removed.format(count=len(company.remove))))
         rows = [(found, ", ".join(_reason(r) for r in reasons)) for found, reasons in company.keep]
         rows += [(found, None) for found in company.remove]
         rows.sort(key=lambda row: (row[0].backup.created_at, row[0].path.name), reverse=True)
@@ -721,24 +759,24 @@ def _print_prune(result) -> None:
             name = found.path.name + " " * (name_width - cell_len(found.path.name))
             line = f"  {word.ljust(width)}  {name}  " \
                    f"{format_datetime(found.backup.created_at)}  {why or ''}"
-            print(line.rstrip())
+            out(line.rstrip())
     if not result.companies:
-        print(_("No keepbooks backups in {folder}.").format(folder=result.folder))
+        out(_("No keepbooks backups in {folder}.").format(folder=result.folder))
     for item in result.skipped:
         if item not in result.problems:  # those go to stderr
-            print(item.message)
+            out(item.message)
     for path, size in result.leftovers:
         line = (_("Would remove {file} ({size}), left by an interrupted backup.") if result.dry_run
                 else _("Removed {file} ({size}), left by an interrupted backup."))
-        print(line.format(file=format_path(path), size=format_size(size)))
+        out(line.format(file=format_path(path), size=format_size(size)))
     count, size = sum(len(c.remove) for c in result.companies), format_size(result.removed_bytes)
     if result.dry_run:
-        print(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
-                       "Dry run: {count} backups would be removed ({size}); nothing was deleted.", count)
-              .format(count=count, size=size))
+        out(ngettext("Dry run: {count} backup would be removed ({size}); nothing was deleted.",
+                     "Dry run: {count} backups would be removed ({size}); nothing was deleted.", count)
+            .format(count=count, size=size))
     else:
-        print(ngettext("Removed {count} backup ({size}).", "Removed {count} backups ({size}).", count)
-              .format(count=count, size=size))
+        out(ngettext("Removed {count} backup ({size}).", "Removed {count} backups ({size}).", count)
+            .format(count=count, size=size))
 
 
 def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
@@ -748,7 +786,7 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
     if sys.stdin.isatty() and not sys.stderr.isatty():  # `keepbooks 2>err.log` in a terminal
         problem = _("the app draws on stderr, which goes to a file or a pipe here: start it without "
                     "redirecting stderr (2>…)")
-        if sys.stdout.isatty():  # where the person looks: stderr goes into the file
+        if sys.stdout is not None and sys.stdout.isatty():  # where the person looks: stderr goes into the file
             print(f"keepbooks: {problem}")
         raise UsageError(problem)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
@@ -798,22 +836,49 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+# The cancel event the work of a command is given, set by a stop signal (Ctrl-C too) before its exception
+# is raised: SQLite drops an exception raised while it calls back into Python (the copy of the books checks
+# for a cancel there) and reports "interrupted", and a backup stopped then failed as after a read error
+# (exit 1; backup --all went on with the next company). The work now stops with Cancelled, which main
+# reports as the signal that _stopped_by names.
+_stopping = threading.Event()
+_stopped_by: int | None = None
+
+
 def _stop(signum: int, _frame: object) -> None:
+    global _stopped_by
+    _stopped_by = signum
+    _stopping.set()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     for other in stop_signals():  # a second signal (systemd insists, a shell passes a hang-up on)
         signal.signal(other, signal.SIG_IGN)  # must not cut the cleanup short
     raise Stopped(signum)
 
 
 def _catch_stop_signals() -> dict[int, Any]:
-    """Turn the stop signals into Stopped; the handlers they had, to put back (none where signals
-    cannot be caught: main called on another thread than the main one)."""
+    """Turn the stop signals into Stopped, and Ctrl-C into KeyboardInterrupt as Python does, both setting
+    _stopping; the handlers they had, to put back (none where signals cannot be caught: main called on
+    another thread than the main one). Ctrl-C is left alone where Python's handler does not have it (a
+    background job of a script ignores it)."""
+    signums = stop_signals()
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signums.append(signal.SIGINT)
     previous = {}
     try:
-        for signum in stop_signals():
+        for signum in signums:
             previous[signum] = signal.signal(signum, _stop)
     except ValueError:
         pass
     return previous
+
+
+def _report_stop(signum: int) -> int:
+    if signum == signal.SIGINT:
+        warn(_("interrupted"))
+        return EXIT_INTERRUPTED
+    warn(_("stopped by {signal}").format(signal=signal.Signals(signum).name))
+    return 128 + signum
 
 
 class Parser(argparse.ArgumentParser):
@@ -839,6 +904,14 @@ def _count(text: str) -> int:
     return value
 
 
+def _path(text: str) -> str:
+    """A path given on the command line. An empty one is a usage error, not the current folder or the
+    default: a script's unset variable made `prune "$DIR"` prune the folder it ran in."""
+    if not text:
+        raise argparse.ArgumentTypeError(_("the path is empty (is a variable unset?)"))
+    return text
+
+
 def _add_output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """--quiet and --progress work before the command (for every command) or after it (that command);
     a subcommand's defaults are suppressed so that they never undo the option given before it."""
@@ -855,10 +928,10 @@ def build_parser() -> argparse.ArgumentParser:
                     description=_("Keep the books of several companies; back them up and restore them."))
     parser.add_argument("--version", action="version", version=f"keepbooks {__version__}",
                         help=_("show the version and exit"))
-    parser.add_argument("--data-dir", metavar="PATH", help=_("data folder (default: $KEEPBOOKS_DATA_DIR, "
-                                                             "else the user data folder)"))
-    parser.add_argument("--backup-dir", metavar="PATH", help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, "
-                                                               "else backups/ in the data folder)"))
+    parser.add_argument("--data-dir", type=_path, metavar="PATH",
+                        help=_("data folder (default: $KEEPBOOKS_DATA_DIR, else the user data folder)"))
+    parser.add_argument("--backup-dir", type=_path, metavar="PATH",
+                        help=_("backups folder (default: $KEEPBOOKS_BACKUP_DIR, else backups/ in the data folder)"))
     parser.add_argument("--lang", choices=["en", "fr"],
                         help=_("interface language (default: $KEEPBOOKS_LANG, else the language chosen in the app, "
                                "else the locale)"))
@@ -883,7 +956,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("company", nargs="?", metavar="COMPANY", help=_("the company's name or id"))
     backup.add_argument("--all", action="store_true",
                         help=_("back up every company, one file each with its default name"))
-    backup.add_argument("-o", "--output", metavar="FILE|DIR|-",
+    backup.add_argument("-o", "--output", type=_path, metavar="FILE|DIR|-",
                         help=_("file or folder to write to, or - for stdout (default: the backups folder)"))
     backup.add_argument("--no-attachments", action="store_true", help=_("leave the attachments out"))
     backup.add_argument("--no-emails", action="store_true", help=_("leave the emails out"))
@@ -894,12 +967,12 @@ def build_parser() -> argparse.ArgumentParser:
     backup.set_defaults(handler=cmd_backup)
 
     inspect = commands.add_parser("inspect", help=_("show what a backup holds, without reading all of it"))
-    inspect.add_argument("file", metavar="FILE")
+    inspect.add_argument("file", type=_path, metavar="FILE")
     inspect.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     inspect.set_defaults(handler=cmd_inspect)
 
     verify = commands.add_parser("verify", help=_("check a whole backup; imports nothing"))
-    verify.add_argument("file", metavar="FILE")
+    verify.add_argument("file", type=_path, metavar="FILE")
     _add_output_options(verify, top=False)
     verify.set_defaults(handler=cmd_verify)
 
@@ -911,13 +984,13 @@ def build_parser() -> argparse.ArgumentParser:
     import_.set_defaults(handler=cmd_import)
 
     untrash = commands.add_parser("untrash", help=_("put a removed company back from the trash"))
-    untrash.add_argument("folder", metavar="FOLDER", help=_("its folder in the data folder's trash/"))
+    untrash.add_argument("folder", type=_path, metavar="FOLDER", help=_("its folder in the data folder's trash/"))
     untrash.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
     _add_output_options(untrash, top=False)
     untrash.set_defaults(handler=cmd_untrash)
 
     prune = commands.add_parser("prune", help=_("delete old backups in a folder, keeping what the rules say"))
-    prune.add_argument("dir", metavar="DIR", help=_("the folder of backups"))
+    prune.add_argument("dir", type=_path, metavar="DIR", help=_("the folder of backups"))
     prune.add_argument("--keep-last", type=_count, default=0, metavar="N", help=_("keep the N newest backups"))
     prune.add_argument("--keep-daily", type=_count, default=0, metavar="N",
                        help=_("keep the newest backup of each of the last N days that have one"))
@@ -964,8 +1037,10 @@ WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui, cmd_untrash)  #
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _json_stderr
+    global _json_stderr, _stopped_by
     _json_stderr = False  # until the arguments say otherwise (and for each call, in tests)
+    _stopped_by = None
+    _stopping.clear()
     argv = list(sys.argv[1:] if argv is None else argv)
     # A file name that is not UTF-8 (Python holds its bytes as lone surrogates) is printed escaped, as
     # stderr already does, rather than failing the print after the work is done (prune's deletions);
@@ -1008,16 +1083,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         warn(str(exc))
         return EXIT_USAGE
     except KeepbooksError as exc:
+        if isinstance(exc, Cancelled) and _stopped_by is not None:  # the work saw the signal first (_stopping)
+            return _report_stop(_stopped_by)
         warn(str(exc))
         return EXIT_FAILED
-    except Stopped as exc:
-        warn(_("stopped by {signal}").format(signal=signal.Signals(exc.signum).name))
-        return 128 + exc.signum
-    except KeyboardInterrupt:
-        warn(_("interrupted"))
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or Stopped by SIGTERM or SIGHUP
+        return _report_stop(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+    except OutputError as exc:
+        warn(str(exc))
+        _stdout_to_devnull()
+        return EXIT_FAILED
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_devnull()
         listing = getattr(args, "handler", None) in LISTING or getattr(args, "dry_run", False)  # prune --dry-run
         if listing:  # `keepbooks companies | head`: the reader had the part it wanted
             return 128 + signal.SIGPIPE  # as a listing tool stopped by the closed pipe, without a word
@@ -1026,13 +1103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, with a way to get the details
         if os.environ.get("KEEPBOOKS_DEBUG"):
             raise
-        if isinstance(exc, OSError) and isinstance(exc.filename, (str, bytes, os.PathLike)):
-            # Not a bug: the system refused a path given or derived from one (a folder this user may
-            # not enter, a name too long), wherever it was first touched.
-            warn(_("cannot use {path}: {reason}").format(path=format_path(exc.filename),
-                                                        reason=system_reason(exc)))
-        else:
-            warn(_("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)").format(error=repr(exc)))
+        warn(refused_path(exc) or _("internal error: {error} (set KEEPBOOKS_DEBUG=1 for details)")
+             .format(error=repr(exc)))
         return EXIT_FAILED
 
 
