@@ -152,6 +152,11 @@ def _catalog_error(folders: Folders, exc: sqlite3.Error) -> StorageError:
         path=folders.catalog, reason=reason))
 
 
+def _trash_name(name: str) -> str:
+    """The company's name as a removed company's folder in the trash holds it: a name safe in paths."""
+    return re.sub(r"[^\w.-]+", "_", name)[:40]
+
+
 @dataclass(frozen=True)
 class SetAside:
     """A folder under companies/, not listed and holding no books keepbooks can read: moved to the trash."""
@@ -313,8 +318,10 @@ class Catalog:
                     lock.unlink(missing_ok=True)
         restored: list[int] = []
         with self._write() as conn:  # a company's folder moves in or out only inside this lock: no race
+            rows = conn.execute("SELECT id, name FROM company").fetchall()
             present = set(os.listdir(self.folders.companies))
-            known = {str(row[0]) for row in conn.execute("SELECT id FROM company")}
+            self._finish_interrupted_removals([(id_, name) for id_, name in rows if str(id_) not in present])
+            known = {str(id_) for id_, _name in rows}
             for name in sorted(present - known, key=lambda name: (len(name), name)):
                 entry = self.folders.companies / name
                 if not name.isdigit() or not entry.is_dir():
@@ -345,6 +352,29 @@ class Catalog:
              entry.get("last_change") or dt.datetime.fromtimestamp(changed).replace(microsecond=0).isoformat(),
              entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size")))
         (folder / TRASH_ENTRY).unlink(missing_ok=True)
+
+    def _finish_interrupted_removals(self, unfound: list[tuple[int, str]]) -> None:
+        """A removal killed between the folder's move to the trash and the COMMIT left the company listed
+        (``unfound``: those without a folder), its folder in the trash without the entry written after
+        the COMMIT: the folder comes back, as if the removal had not been asked for."""
+        if not unfound or not self.folders.trash.is_dir():
+            return
+        for company_id, name in unfound:
+            folder = self.folders.companies / str(company_id)
+            label = re.compile(rf"{company_id}-{re.escape(_trash_name(name))}-(\d{{8}}-\d{{6}})(?:-(\d+))?")
+            found = []
+            for entry in self.folders.trash.iterdir():
+                match = label.fullmatch(entry.name)
+                if (match and entry.is_dir() and not entry.is_symlink() and not (entry / TRASH_ENTRY).exists()
+                        and (entry / BOOKS_FILENAME).is_file()):
+                    found.append(((match.group(1), int(match.group(2) or 1)), entry))
+            for _when, entry in sorted(found, reverse=True):  # the latest removal, of the very company
+                try:
+                    if read_company(entry)[0] == name:
+                        os.replace(entry, folder)
+                        break
+                except StorageError:
+                    continue
 
     def _move_to_trash(self, folder: Path, label: str) -> Path:
         trash = ensure_folder(self.folders.trash)
@@ -457,10 +487,9 @@ class Catalog:
         stamp = now().isoformat()
         try:
             with self._write() as conn:
-                cursor = conn.execute(
-                    "INSERT INTO company (name, created_at, last_change) VALUES (?, ?, ?)",
-                    (name, (created_at or now()).isoformat(), stamp))
-                company_id = cursor.lastrowid
+                company_id = self._new_id(conn)
+                conn.execute("INSERT INTO company (id, name, created_at, last_change) VALUES (?, ?, ?, ?)",
+                             (company_id, name, (created_at or now()).isoformat(), stamp))
                 os.replace(staging.path, self.folders.companies / str(company_id))
         except (OSError, sqlite3.Error) as exc:
             staging.discard()
@@ -468,6 +497,16 @@ class Catalog:
                 path=self.folders.data, reason=exc)) from exc
         staging.discard()  # the folder has moved: this only drops the lock
         return self.get(company_id)
+
+    def _new_id(self, conn: sqlite3.Connection) -> int:
+        """An id above every id the catalog gave and every company folder's number: a folder left by a
+        process killed between its move and the COMMIT (its row rolled back) keeps its number, and is
+        added back under it on the next opening, rather than make every later addition fail on it."""
+        given = conn.execute("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'company'), 0), "
+                             "coalesce((SELECT max(id) FROM company), 0))").fetchone()[0]
+        numbers = [int(entry.name) for entry in self.folders.companies.iterdir()
+                   if COMPANY_FOLDER.fullmatch(entry.name)]
+        return max([given, *numbers]) + 1
 
     def create(self, name: str, *, currency: str = "EUR", fiscal_year_start: int = 1,
                populate: Callable[[Path], None] | None = None) -> CompanyInfo:
@@ -527,11 +566,12 @@ class Catalog:
         entry = _read_entry(folder / TRASH_ENTRY)
         try:
             with self._write() as conn:  # the row and the folder's move stand or fall together
-                company_id = conn.execute(
-                    "INSERT INTO company (name, created_at, last_change, last_backup_at, last_backup_file, "
-                    "last_backup_size) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name, created, entry.get("last_change") or now().isoformat(), entry.get("last_backup_at"),
-                     entry.get("last_backup_file"), entry.get("last_backup_size"))).lastrowid
+                company_id = self._new_id(conn)
+                conn.execute(
+                    "INSERT INTO company (id, name, created_at, last_change, last_backup_at, last_backup_file, "
+                    "last_backup_size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (company_id, name, created, entry.get("last_change") or now().isoformat(),
+                     entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size")))
                 os.replace(folder, self.folders.companies / str(company_id))
                 (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         except OSError as exc:
@@ -567,7 +607,7 @@ class Catalog:
     def remove(self, company_id: int) -> Path:
         """Move the company's folder to the trash and drop it from the list; returns where it went."""
         info = self.get(company_id)
-        safe = re.sub(r"[^\w.-]+", "_", info.name)[:40]
+        safe = _trash_name(info.name)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:  # another program holds the catalog's write lock: a message, not a crash

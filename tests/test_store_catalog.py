@@ -416,3 +416,50 @@ def test_a_damaged_catalog_says_how_to_rebuild_the_list(tmp_path: Path) -> None:
             os.replace(f"{folders.catalog}{end}", f"{folders.catalog}{end}.damaged")
     with Catalog(folders) as catalog:
         assert [c.name for c in catalog.companies()] == ["Boulangerie Martin"]
+
+
+class Killed(BaseException):
+    """The process killed at this point: nothing after it runs, the catalog's transaction is rolled back."""
+
+
+def kill_after_first_rename(monkeypatch) -> None:
+    real = os.replace
+
+    def replace(source, target):
+        real(source, target)
+        monkeypatch.setattr(os, "replace", real)
+        raise Killed
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_an_id_is_not_given_again_after_a_crash_between_the_folders_move_and_the_commit(catalog: Catalog,
+                                                                                       monkeypatch) -> None:
+    """Found by a reliability audit: the folder moved to companies/2, the INSERT rolled back, and id 2 was
+    handed out again: the running app failed every import and new company ("Directory not empty")."""
+    catalog.create("First")
+    kill_after_first_rename(monkeypatch)
+    with pytest.raises(Killed):
+        catalog.create("Crashed")
+    assert (catalog.folders.companies / "2" / "books.sqlite").is_file()
+    assert catalog.create("Next").id == 3  # the catalog opened before the crash (the app) goes on
+    with Catalog(catalog.folders) as reopened:
+        assert [(c.id, c.name) for c in reopened.restored] == [(2, "Crashed")]
+        assert [(c.id, c.name) for c in reopened.companies()] == [(2, "Crashed"), (1, "First"), (3, "Next")]
+
+
+def test_a_removal_killed_before_its_commit_leaves_the_company_as_it_was(catalog: Catalog, monkeypatch) -> None:
+    """Found by a reliability audit: the folder went to the trash, the row stayed: listed as missing for good.
+    The next opening puts the folder back (the removal had not happened)."""
+    info = catalog.create("Boulangerie Martin")
+    with catalog.open_books(info.id) as books:
+        books.add_contact("Kept")
+    kill_after_first_rename(monkeypatch)
+    with pytest.raises(Killed):
+        catalog.remove(info.id)
+    with Catalog(catalog.folders) as reopened:
+        [listed] = reopened.companies()
+        assert (listed.id, listed.missing) == (info.id, False) and reopened.restored == []
+        assert contact_names(listed.books_path) == ["Kept"]
+    assert list(catalog.folders.trash.iterdir()) == []
+    assert catalog.remove(info.id).parent == catalog.folders.trash  # and it can be removed after all
