@@ -27,7 +27,7 @@ import peewee
 from store.books import BOOKS_FILENAME, Books, check_company_name, create_books, now
 from store.config import Folders, ensure_folder
 from store.db import connect
-from store.durable import disk_full
+from store.durable import disk_full, fsync_path
 from store.errors import Ambiguous, InvalidInput, NotFound, StorageError, system_reason
 from store.formats import format_path, name_order, quoted, searchable
 from store.i18n import _
@@ -110,6 +110,19 @@ def folder_size(folder: Path) -> int:
 
 def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename a company folder, durably: both folders are synced before the catalog's COMMIT records the
+    move, so that a power cut never leaves a row whose folder is still under its old name. When the sync
+    fails the folder goes back where it was and the error is raised."""
+    os.replace(source, target)
+    try:
+        for folder in dict.fromkeys((target.parent, source.parent)):
+            fsync_path(folder)
+    except OSError:
+        os.replace(target, source)
+        raise
 
 
 def read_company(folder: Path) -> tuple[str, str]:
@@ -371,7 +384,7 @@ class Catalog:
             for _when, entry in sorted(found, reverse=True):  # the latest removal, of the very company
                 try:
                     if read_company(entry)[0] == name:
-                        os.replace(entry, folder)
+                        _move(entry, folder)
                         break
                 except StorageError:
                     continue
@@ -384,7 +397,7 @@ class Catalog:
         while target.exists():
             suffix += 1
             target = trash / f"{label}-{stamp}-{suffix}"
-        os.replace(folder, target)
+        _move(folder, target)
         return target
 
     # --- reading -------------------------------------------------------------------------------
@@ -490,7 +503,7 @@ class Catalog:
                 company_id = self._new_id(conn)
                 conn.execute("INSERT INTO company (id, name, created_at, last_change) VALUES (?, ?, ?, ?)",
                              (company_id, name, (created_at or now()).isoformat(), stamp))
-                os.replace(staging.path, self.folders.companies / str(company_id))
+                _move(staging.path, self.folders.companies / str(company_id))
         except (OSError, sqlite3.Error) as exc:
             staging.discard()
             raise StorageError(_("Cannot add the company to {path}: {reason}.").format(
@@ -572,7 +585,7 @@ class Catalog:
                     "last_backup_size) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (company_id, name, created, entry.get("last_change") or now().isoformat(),
                      entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size")))
-                os.replace(folder, self.folders.companies / str(company_id))
+                _move(folder, self.folders.companies / str(company_id))
                 (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(
@@ -596,7 +609,7 @@ class Catalog:
         so that the list and the folders agree again; always raises, saying where things are."""
         self._rollback()
         try:
-            os.replace(trashed, info.folder)
+            _move(trashed, info.folder)
         except OSError:
             raise StorageError(_("Cannot remove {name}: the companies catalog could not record it ({reason}); its "
                                  "folder is in {trash}.").format(name=info.name, reason=exc, trash=trashed)) from exc

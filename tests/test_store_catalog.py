@@ -463,3 +463,25 @@ def test_a_removal_killed_before_its_commit_leaves_the_company_as_it_was(catalog
         assert contact_names(listed.books_path) == ["Kept"]
     assert list(catalog.folders.trash.iterdir()) == []
     assert catalog.remove(info.id).parent == catalog.folders.trash  # and it can be removed after all
+
+
+def test_a_company_moved_in_or_out_is_synced_before_the_catalog_records_it(catalog: Catalog, monkeypatch) -> None:
+    """Found by a reliability audit: no fsync of companies/ after the rename, so a power cut could keep the
+    row and lose the rename (the folder still .tmp-…, then cleaned as a crash leftover)."""
+    from store import catalog as catalog_module
+
+    synced: list[tuple[str, int]] = []
+
+    def fsync_path(path: Path) -> None:
+        with closing(sqlite3.connect(catalog.folders.catalog)) as other:  # what is committed at that time
+            synced.append((Path(path).name, other.execute("SELECT count(*) FROM company").fetchone()[0]))
+
+    monkeypatch.setattr(catalog_module, "fsync_path", fsync_path, raising=False)
+    info = catalog.create("Boulangerie Martin")
+    assert ("companies", 0) in synced  # before its row was committed
+    synced.clear()
+    trashed = catalog.remove(info.id)
+    assert {("companies", 1), ("trash", 1)} <= set(synced)
+    synced.clear()
+    catalog.untrash(trashed)
+    assert {("companies", 0), ("trash", 0)} <= set(synced)
