@@ -2,6 +2,9 @@
 
 Listing reads only the catalog and stats the folders, so a thousand companies list instantly.
 A company folder appears under its final name only in the same catalog transaction that adds its row.
+A company folder found without a row (the catalog lost, or a process killed between the folder's move
+and the COMMIT) is added back to the list when the catalog is next opened for writing: the books are
+the truth, the catalog only lists them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import peewee
 from store.books import BOOKS_FILENAME, Books, check_company_name, create_books, now
 from store.config import Folders, ensure_folder
 from store.db import connect
-from store.durable import disk_full
+from store.durable import disk_full, fsync_path
 from store.errors import Ambiguous, InvalidInput, NotFound, StorageError, system_reason
 from store.formats import format_path, name_order, quoted, searchable
 from store.i18n import _
@@ -32,6 +35,7 @@ from store.locks import OwnerLock, owner_is_gone
 
 STAGING_PREFIX = ".tmp-"
 LOCK_NAME = ".owner.lock"
+COMPANY_FOLDER = re.compile(r"[1-9][0-9]*")  # companies/<id>, the id as the catalog writes it
 
 CATALOG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS company (
@@ -108,6 +112,84 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
+def _move(source: Path, target: Path) -> None:
+    """Rename a company folder, durably: both folders are synced before the catalog's COMMIT records the
+    move, so that a power cut never leaves a row whose folder is still under its old name. When the sync
+    fails the folder goes back where it was and the error is raised."""
+    os.replace(source, target)
+    try:
+        for folder in dict.fromkeys((target.parent, source.parent)):
+            fsync_path(folder)
+    except OSError:
+        os.replace(target, source)
+        raise
+
+
+def read_company(folder: Path) -> tuple[str, str]:
+    """The name and the creation time (ISO) of the company whose books are in ``folder``, from their
+    settings; a StorageError when the folder holds no books keepbooks can read."""
+    try:
+        with closing(connect(folder / BOOKS_FILENAME, readonly=True)) as conn:
+            name, created_at = conn.execute("SELECT name, created_at FROM settings ORDER BY id LIMIT 1").fetchone()
+        name = check_company_name(name, new=False)  # as it was allowed when the company was made
+        created = dt.datetime.fromisoformat(created_at).isoformat()  # the list parses it on every read
+    except (sqlite3.Error, TypeError, ValueError, InvalidInput) as exc:
+        raise StorageError(_("Cannot read the company in {path}: {reason}.").format(
+            path=folder, reason=exc)) from exc
+    return name, created
+
+
+def has_company_folders(folders: Folders) -> bool:
+    """Whether companies/ holds a company's books: a data folder, even when its catalog is lost."""
+    try:
+        return any(COMPANY_FOLDER.fullmatch(entry.name) and (entry / BOOKS_FILENAME).is_file()
+                   for entry in folders.companies.iterdir())
+    except OSError:
+        return False
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    """Whether SQLite says the catalog file itself is damaged (not busy, not a full disk)."""
+    return (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _catalog_error(folders: Folders, exc: sqlite3.Error) -> StorageError:
+    if _damaged(exc):  # "database disk image is malformed" alone left no way forward
+        return StorageError(_("The companies catalog {path} is damaged ({reason}). The companies' books are in "
+                              "their own folders, in {companies}: move the catalog aside (with its -wal and -shm "
+                              "files, if any), and the app, or the next keepbooks command that writes there, "
+                              "rebuilds the list from the company folders (without the dates of their last "
+                              "backups).").format(path=folders.catalog, reason=exc, companies=folders.companies))
+    reason = _("the disk is full") if disk_full(exc, folders.data) else exc
+    return StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
+        path=folders.catalog, reason=reason))
+
+
+def _trash_name(name: str) -> str:
+    """The company's name as a removed company's folder in the trash holds it: a name safe in paths."""
+    return re.sub(r"[^\w.-]+", "_", name)[:40]
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A folder under companies/, not listed and holding no books keepbooks can read: moved to the trash."""
+    folder: Path
+    moved_to: Path
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return _("{folder} was not in the companies list and holds no books keepbooks can read ({reason}); it "
+                 "was moved to {path}.").format(folder=self.folder, reason=self.reason, path=self.moved_to)
+
+
+def restored_message(info: CompanyInfo) -> str:
+    """What the CLI and the app say of a company the catalog added back to the list from its folder."""
+    return _("{name} (#{id}) was not in the companies list (the list was lost, or a program stopped while "
+             "adding it): added back from its folder {folder}.").format(name=info.name, id=info.id,
+                                                                        folder=info.folder)
+
+
 class Staging:
     """A private folder inside companies/ where a new company is prepared before it is added."""
 
@@ -156,8 +238,14 @@ def _read_entry(path: Path) -> dict:
 class Catalog:
     def __init__(self, folders: Folders, *, readonly: bool = False) -> None:
         """``readonly``: to list the companies of a data folder this user may read but not write (a
-        monitoring account, a file system snapshot); nothing is made, cleaned or written."""
+        monitoring account, a file system snapshot); nothing is made, cleaned or written.
+
+        Opened for writing, ``restored`` lists the companies found in their folders without a row and
+        added back to the list, ``set_aside`` the unlisted folders without readable books moved to the
+        trash: for the caller to tell the user."""
         self.folders = folders
+        self.restored: list[CompanyInfo] = []
+        self.set_aside: list[SetAside] = []
         if readonly:
             self.conn = self._open_readonly()
             self._columns = self._columns_present()
@@ -171,9 +259,7 @@ class Catalog:
             self._columns = self._columns_present()
             self._clean_leftovers()
         except sqlite3.Error as exc:
-            reason = _("the disk is full") if disk_full(exc, folders.data) else exc
-            raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
-                path=folders.catalog, reason=reason)) from exc
+            raise _catalog_error(folders, exc) from exc
 
     def _open_readonly(self) -> sqlite3.Connection:
         path = self.folders.catalog
@@ -187,8 +273,7 @@ class Catalog:
             conn.execute("SELECT count(*) FROM company").fetchone()
             return conn
         except sqlite3.Error as exc:
-            raise StorageError(_("Cannot open the companies catalog {path}: {reason}.").format(
-                path=path, reason=exc)) from exc
+            raise _catalog_error(self.folders, exc) from exc
 
     def _add_columns(self) -> None:
         """A catalog made by an earlier version gets the columns added since (NULL in its rows)."""
@@ -230,7 +315,8 @@ class Catalog:
         self.conn.execute("COMMIT")
 
     def _clean_leftovers(self) -> None:
-        """Remove staging folders of crashed processes; move orphan company folders to the trash."""
+        """Remove staging folders of crashed processes; add company folders without a row back to the list
+        (the catalog lost, a crash before its COMMIT); move the unlisted ones without books to the trash."""
         for entry in self.folders.companies.iterdir():
             if not entry.name.startswith(STAGING_PREFIX):
                 continue
@@ -243,11 +329,65 @@ class Catalog:
                 if owner_is_gone(lock):
                     shutil.rmtree(entry, ignore_errors=True)
                     lock.unlink(missing_ok=True)
-        with self._write() as conn:
-            known = {str(row[0]) for row in conn.execute("SELECT id FROM company")}
-            for entry in self.folders.companies.iterdir():
-                if entry.is_dir() and entry.name.isdigit() and entry.name not in known:
-                    self._move_to_trash(entry, f"orphan-{entry.name}")
+        restored: list[int] = []
+        with self._write() as conn:  # a company's folder moves in or out only inside this lock: no race
+            rows = conn.execute("SELECT id, name FROM company").fetchall()
+            present = set(os.listdir(self.folders.companies))
+            self._finish_interrupted_removals([(id_, name) for id_, name in rows if str(id_) not in present])
+            known = {str(id_) for id_, _name in rows}
+            for name in sorted(present - known, key=lambda name: (len(name), name)):
+                entry = self.folders.companies / name
+                if not name.isdigit() or not entry.is_dir():
+                    continue
+                if COMPANY_FOLDER.fullmatch(name) and not entry.is_symlink():
+                    try:
+                        self._add_back(conn, entry)
+                        restored.append(int(name))
+                        continue
+                    except StorageError as exc:
+                        reason = exc.message
+                else:
+                    reason = _("not a name keepbooks gives a company's folder")
+                self.set_aside.append(SetAside(entry, self._move_to_trash(entry, f"orphan-{name}"), reason))
+        self.restored = [self.get(company_id) for company_id in restored]
+
+    def _add_back(self, conn: sqlite3.Connection, folder: Path) -> None:
+        """List the company whose books are in ``folder`` under the folder's number, with the name its books
+        hold; its last change is the books' (or what the list knew, kept when it went to the trash)."""
+        name, created = read_company(folder)
+        entry = _read_entry(folder / TRASH_ENTRY)  # put back from the trash by a process killed before COMMIT
+        changed = max(path.stat().st_mtime for path in (folder / BOOKS_FILENAME, folder / f"{BOOKS_FILENAME}-wal")
+                      if path.exists())
+        conn.execute(
+            "INSERT INTO company (id, name, created_at, last_change, last_backup_at, last_backup_file, "
+            "last_backup_size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (int(folder.name), name, created,
+             entry.get("last_change") or dt.datetime.fromtimestamp(changed).replace(microsecond=0).isoformat(),
+             entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size")))
+        (folder / TRASH_ENTRY).unlink(missing_ok=True)
+
+    def _finish_interrupted_removals(self, unfound: list[tuple[int, str]]) -> None:
+        """A removal killed between the folder's move to the trash and the COMMIT left the company listed
+        (``unfound``: those without a folder), its folder in the trash without the entry written after
+        the COMMIT: the folder comes back, as if the removal had not been asked for."""
+        if not unfound or not self.folders.trash.is_dir():
+            return
+        for company_id, name in unfound:
+            folder = self.folders.companies / str(company_id)
+            label = re.compile(rf"{company_id}-{re.escape(_trash_name(name))}-(\d{{8}}-\d{{6}})(?:-(\d+))?")
+            found = []
+            for entry in self.folders.trash.iterdir():
+                match = label.fullmatch(entry.name)
+                if (match and entry.is_dir() and not entry.is_symlink() and not (entry / TRASH_ENTRY).exists()
+                        and (entry / BOOKS_FILENAME).is_file()):
+                    found.append(((match.group(1), int(match.group(2) or 1)), entry))
+            for _when, entry in sorted(found, reverse=True):  # the latest removal, of the very company
+                try:
+                    if read_company(entry)[0] == name:
+                        _move(entry, folder)
+                        break
+                except StorageError:
+                    continue
 
     def _move_to_trash(self, folder: Path, label: str) -> Path:
         trash = ensure_folder(self.folders.trash)
@@ -257,7 +397,7 @@ class Catalog:
         while target.exists():
             suffix += 1
             target = trash / f"{label}-{stamp}-{suffix}"
-        os.replace(folder, target)
+        _move(folder, target)
         return target
 
     # --- reading -------------------------------------------------------------------------------
@@ -276,7 +416,12 @@ class Catalog:
 
     def companies(self) -> list[CompanyInfo]:
         """Every company, in name order as a person reads it (formats.name_order), then by id."""
-        rows = self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id")
+        try:
+            rows = self.conn.execute(f"SELECT {self._columns} FROM company ORDER BY id").fetchall()
+        except sqlite3.DatabaseError as exc:
+            if _damaged(exc):  # a damaged page the opening did not read (its queries took the name index)
+                raise _catalog_error(self.folders, exc) from exc
+            raise
         return sorted((self._info(row) for row in rows), key=lambda info: name_order(info.name))
 
     def exists(self, company_id: int) -> bool:
@@ -358,17 +503,26 @@ class Catalog:
         stamp = now().isoformat()
         try:
             with self._write() as conn:
-                cursor = conn.execute(
-                    "INSERT INTO company (name, created_at, last_change) VALUES (?, ?, ?)",
-                    (name, (created_at or now()).isoformat(), stamp))
-                company_id = cursor.lastrowid
-                os.replace(staging.path, self.folders.companies / str(company_id))
+                company_id = self._new_id(conn)
+                conn.execute("INSERT INTO company (id, name, created_at, last_change) VALUES (?, ?, ?, ?)",
+                             (company_id, name, (created_at or now()).isoformat(), stamp))
+                _move(staging.path, self.folders.companies / str(company_id))
         except (OSError, sqlite3.Error) as exc:
             staging.discard()
             raise StorageError(_("Cannot add the company to {path}: {reason}.").format(
                 path=self.folders.data, reason=exc)) from exc
         staging.discard()  # the folder has moved: this only drops the lock
         return self.get(company_id)
+
+    def _new_id(self, conn: sqlite3.Connection) -> int:
+        """An id above every id the catalog gave and every company folder's number: a folder left by a
+        process killed between its move and the COMMIT (its row rolled back) keeps its number, and is
+        added back under it on the next opening, rather than make every later addition fail on it."""
+        given = conn.execute("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'company'), 0), "
+                             "coalesce((SELECT max(id) FROM company), 0))").fetchone()[0]
+        numbers = [int(entry.name) for entry in self.folders.companies.iterdir()
+                   if COMPANY_FOLDER.fullmatch(entry.name)]
+        return max([given, *numbers]) + 1
 
     def create(self, name: str, *, currency: str = "EUR", fiscal_year_start: int = 1,
                populate: Callable[[Path], None] | None = None) -> CompanyInfo:
@@ -424,23 +578,17 @@ class Catalog:
                 or not folder.is_dir() or not books.is_file()):
             raise InvalidInput(_("{path} is not a removed company: those are the folders in {trash} that hold a "
                                  "{books}.").format(path=folder, trash=self.folders.trash, books=BOOKS_FILENAME))
-        try:
-            with closing(connect(books, readonly=True)) as conn:
-                name, created_at = conn.execute("SELECT name, created_at FROM settings ORDER BY id LIMIT 1").fetchone()
-            name = check_company_name(name, new=False)  # as it was allowed when the company was made
-            created = dt.datetime.fromisoformat(created_at).isoformat()  # the list parses it on every read
-        except (sqlite3.Error, TypeError, ValueError, InvalidInput) as exc:
-            raise StorageError(_("Cannot read the company in {path}: {reason}.").format(
-                path=folder, reason=exc)) from exc
+        name, created = read_company(folder)
         entry = _read_entry(folder / TRASH_ENTRY)
         try:
             with self._write() as conn:  # the row and the folder's move stand or fall together
-                company_id = conn.execute(
-                    "INSERT INTO company (name, created_at, last_change, last_backup_at, last_backup_file, "
-                    "last_backup_size) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name, created, entry.get("last_change") or now().isoformat(), entry.get("last_backup_at"),
-                     entry.get("last_backup_file"), entry.get("last_backup_size"))).lastrowid
-                os.replace(folder, self.folders.companies / str(company_id))
+                company_id = self._new_id(conn)
+                conn.execute(
+                    "INSERT INTO company (id, name, created_at, last_change, last_backup_at, last_backup_file, "
+                    "last_backup_size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (company_id, name, created, entry.get("last_change") or now().isoformat(),
+                     entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size")))
+                _move(folder, self.folders.companies / str(company_id))
                 (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(
@@ -464,7 +612,7 @@ class Catalog:
         so that the list and the folders agree again; always raises, saying where things are."""
         self._rollback()
         try:
-            os.replace(trashed, info.folder)
+            _move(trashed, info.folder)
         except OSError:
             raise StorageError(_("Cannot remove {name}: the companies catalog could not record it ({reason}); its "
                                  "folder is in {trash}.").format(name=info.name, reason=exc, trash=trashed)) from exc
@@ -475,7 +623,7 @@ class Catalog:
     def remove(self, company_id: int) -> Path:
         """Move the company's folder to the trash and drop it from the list; returns where it went."""
         info = self.get(company_id)
-        safe = re.sub(r"[^\w.-]+", "_", info.name)[:40]
+        safe = _trash_name(info.name)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:  # another program holds the catalog's write lock: a message, not a crash

@@ -354,18 +354,62 @@ def test_untrash_puts_a_removed_company_back(tmp_path: Path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["name"] == "Acme"
     assert main(["--data-dir", str(data), "untrash", str(trashed)]) == 1
     assert capsys.readouterr().err.startswith(f"keepbooks: {trashed} is not a removed company: those are the ")
-    # The catalog lost: the next start moved every company to the trash as an orphan, and untrash is how
-    # one comes back (review: it was refused, "no company has been made there").
-    (data / "catalog.sqlite").unlink()
-    for end in ("-wal", "-shm"):
+    # The catalog lost with a company in the trash: untrash makes one anew (review: it was refused, "no
+    # company has been made there").
+    with Catalog(resolve_folders(data)) as catalog:
+        trashed = catalog.remove(catalog.find("Acme").id)
+    for end in ("", "-wal", "-shm"):
         (data / f"catalog.sqlite{end}").unlink(missing_ok=True)
-    with Catalog(resolve_folders(data)):
-        pass
-    [orphan] = [folder for folder in (data / "trash").iterdir() if folder.name.startswith("orphan-")]
-    (data / "catalog.sqlite").unlink()  # and no catalog at all any more: untrash makes one
-    assert main(["--data-dir", str(data), "untrash", str(orphan)]) == 0
+    assert main(["--data-dir", str(data), "untrash", str(trashed)]) == 0
     with Catalog(resolve_folders(data)) as catalog:
         assert [company.name for company in catalog.companies()] == ["Acme"]
+
+
+def test_a_lost_catalog_is_rebuilt_from_the_company_folders_and_said(tmp_path: Path, capsys) -> None:
+    """Found by a reliability audit: with catalog.sqlite deleted, `companies` said the folder was no data folder
+    though the companies' folders were there, and the next import moved them all to the trash, silently."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    out.mkdir()
+    for name in ("Acme", "Boulangerie Martin"):
+        assert main(["--data-dir", str(data), "demo", "--name", name, "--transactions", "5"]) == 0
+    for path in data.glob("catalog.sqlite*"):
+        path.unlink()
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "companies"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"keepbooks: {data} has company folders but no companies list (its catalog.sqlite is missing): open the "
+        "app, or run a keepbooks command that writes there (keepbooks backup --all), and the list is rebuilt from "
+        "the company folders.")
+    assert not (data / "catalog.sqlite").exists()
+    assert main(["--data-dir", str(data), "backup", "--all", "-o", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"keepbooks: {name} (#{id}) was not in the companies list (the list was lost, or a program stopped while "
+        f"adding it): added back from its folder {data / 'companies' / str(id)}."
+        for id, name in ((1, "Acme"), (2, "Boulangerie Martin"))]
+    assert len(list(out.iterdir())) == 2 and not (data / "trash").exists()
+    assert main(["--data-dir", str(data), "companies", "--json"]) == 0
+    assert [c["name"] for c in json.loads(capsys.readouterr().out)] == ["Acme", "Boulangerie Martin"]
+
+
+def test_a_damaged_catalog_says_what_to_do(tmp_path: Path, capsys) -> None:
+    """Found by a reliability audit: "Cannot open the companies catalog …: database disk image is malformed.",
+    and no way forward."""
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo", "--name", "Acme", "--transactions", "5"]) == 0
+    for path in data.glob("catalog.sqlite*"):
+        path.unlink()
+    (data / "catalog.sqlite").write_bytes(b"garbage " * 1024)
+    capsys.readouterr()
+    for command in (["companies"], ["import", str(tmp_path / "any.manager")]):
+        assert main(["--data-dir", str(data), *command]) == 1
+        assert capsys.readouterr().err.strip() == (
+            f"keepbooks: The companies catalog {data / 'catalog.sqlite'} is damaged (file is not a database). The "
+            f"companies' books are in their own folders, in {data / 'companies'}: move the catalog aside (with its "
+            "-wal and -shm files, if any), and the app, or the next keepbooks command that writes there, rebuilds "
+            "the list from the company folders (without the dates of their last backups).")
+    (data / "catalog.sqlite").rename(data / "catalog.sqlite.damaged")
+    assert main(["--data-dir", str(data), "backup", "--all", "-o", str(tmp_path), "--quiet"]) == 0
+    assert "Acme (#1) was not in the companies list" in capsys.readouterr().err
 
 
 def test_a_company_whose_books_are_gone_is_listed_as_missing(tmp_path: Path, capsys) -> None:

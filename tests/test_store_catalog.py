@@ -349,3 +349,143 @@ def test_a_backup_of_a_name_made_before_the_stricter_rule_still_imports(catalog:
     with pytest.raises(InvalidInput, match="control characters"):
         archive.import_backup(catalog, backup)
     assert archive.import_backup(catalog, backup, name="Acme (restored)").name == "Acme (restored)"
+
+
+def contact_names(books: Path) -> list[str]:
+    with closing(sqlite3.connect(books)) as conn:
+        return [row[0] for row in conn.execute("SELECT name FROM contact ORDER BY id")]
+
+
+def forget_catalog(folders) -> None:
+    for end in ("", "-wal", "-shm"):
+        Path(f"{folders.catalog}{end}").unlink(missing_ok=True)
+
+
+def test_a_lost_catalog_is_rebuilt_from_the_company_folders(tmp_path: Path) -> None:
+    """Found by a reliability audit: with catalog.sqlite deleted, the next opening moved every company to the
+    trash as an orphan, and the app showed an empty list without a word."""
+    folders = resolve_folders(tmp_path / "data")
+    with Catalog(folders) as catalog:
+        first = catalog.create("Boulangerie Martin")
+        second = catalog.create("Café du Port")
+        with catalog.open_books(second.id) as books:
+            books.add_contact("Kept")
+    forget_catalog(folders)
+    empty = folders.companies / "7"  # half made by hand: no books to list
+    empty.mkdir()
+    (folders.companies / "8").mkdir()
+    (folders.companies / "8" / "books.sqlite").write_bytes(b"not a database")
+
+    with Catalog(folders) as catalog:
+        listed = [(c.id, c.name, c.created_at, c.missing) for c in catalog.companies()]
+        assert listed == [(first.id, "Boulangerie Martin", first.created_at, False),
+                          (second.id, "Café du Port", second.created_at, False)]
+        assert [(c.id, c.name) for c in catalog.restored] == [(first.id, "Boulangerie Martin"),
+                                                              (second.id, "Café du Port")]
+        assert contact_names(catalog.get(second.id).books_path) == ["Kept"]
+        assert catalog.create("Next").id == 3
+    trashed = {item.folder.name: item for item in catalog.set_aside}
+    assert sorted(trashed) == ["7", "8"] and all(item.moved_to.parent == folders.trash for item in trashed.values())
+    assert "Cannot read the company in" in trashed["8"].message
+    assert sorted(p.name.split("-")[1] for p in folders.trash.iterdir()) == ["7", "8"]  # only those
+    with Catalog(folders) as catalog:
+        assert catalog.restored == [] and catalog.set_aside == []  # said once
+
+
+def test_a_damaged_catalog_says_how_to_rebuild_the_list(tmp_path: Path) -> None:
+    """Found by a reliability audit: "database disk image is malformed" alone, and no way forward."""
+    folders = resolve_folders(tmp_path / "data")
+    with Catalog(folders) as catalog:
+        catalog.create("Boulangerie Martin")
+        catalog.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = catalog.conn.execute("PRAGMA page_size").fetchone()[0]
+        root = catalog.conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'company'").fetchone()[0]
+    with open(folders.catalog, "r+b") as file:  # the company table's page: no longer a b-tree page
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * 8)
+    for readonly in (False, True):
+        with Catalog(folders, readonly=readonly) as catalog, pytest.raises(StorageError) as raised:
+            catalog.companies()
+        assert str(raised.value).startswith(f"The companies catalog {folders.catalog} is damaged (database disk "
+                                            "image is malformed). The companies' books are in their own folders")
+    folders.catalog.write_bytes(b"garbage " * 1024)
+    for readonly in (False, True):
+        with pytest.raises(StorageError) as raised:
+            Catalog(folders, readonly=readonly)
+        assert str(raised.value).startswith(f"The companies catalog {folders.catalog} is damaged (file is not a "
+                                            "database). The companies' books are in their own folders")
+        assert "move the catalog aside (with its -wal and -shm files, if any)" in str(raised.value)
+    for end in ("", "-wal", "-shm"):  # as the message says
+        if Path(f"{folders.catalog}{end}").exists():
+            os.replace(f"{folders.catalog}{end}", f"{folders.catalog}{end}.damaged")
+    with Catalog(folders) as catalog:
+        assert [c.name for c in catalog.companies()] == ["Boulangerie Martin"]
+
+
+class Killed(BaseException):
+    """The process killed at this point: nothing after it runs, the catalog's transaction is rolled back."""
+
+
+def kill_after_first_rename(monkeypatch) -> None:
+    real = os.replace
+
+    def replace(source, target):
+        real(source, target)
+        monkeypatch.setattr(os, "replace", real)
+        raise Killed
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_an_id_is_not_given_again_after_a_crash_between_the_folders_move_and_the_commit(catalog: Catalog,
+                                                                                       monkeypatch) -> None:
+    """Found by a reliability audit: the folder moved to companies/2, the INSERT rolled back, and id 2 was
+    handed out again: the running app failed every import and new company ("Directory not empty")."""
+    catalog.create("First")
+    kill_after_first_rename(monkeypatch)
+    with pytest.raises(Killed):
+        catalog.create("Crashed")
+    assert (catalog.folders.companies / "2" / "books.sqlite").is_file()
+    assert catalog.create("Next").id == 3  # the catalog opened before the crash (the app) goes on
+    with Catalog(catalog.folders) as reopened:
+        assert [(c.id, c.name) for c in reopened.restored] == [(2, "Crashed")]
+        assert [(c.id, c.name) for c in reopened.companies()] == [(2, "Crashed"), (1, "First"), (3, "Next")]
+
+
+def test_a_removal_killed_before_its_commit_leaves_the_company_as_it_was(catalog: Catalog, monkeypatch) -> None:
+    """Found by a reliability audit: the folder went to the trash, the row stayed: listed as missing for good.
+    The next opening puts the folder back (the removal had not happened)."""
+    info = catalog.create("Boulangerie Martin")
+    with catalog.open_books(info.id) as books:
+        books.add_contact("Kept")
+    kill_after_first_rename(monkeypatch)
+    with pytest.raises(Killed):
+        catalog.remove(info.id)
+    with Catalog(catalog.folders) as reopened:
+        [listed] = reopened.companies()
+        assert (listed.id, listed.missing) == (info.id, False) and reopened.restored == []
+        assert contact_names(listed.books_path) == ["Kept"]
+    assert list(catalog.folders.trash.iterdir()) == []
+    assert catalog.remove(info.id).parent == catalog.folders.trash  # and it can be removed after all
+
+
+def test_a_company_moved_in_or_out_is_synced_before_the_catalog_records_it(catalog: Catalog, monkeypatch) -> None:
+    """Found by a reliability audit: no fsync of companies/ after the rename, so a power cut could keep the
+    row and lose the rename (the folder still .tmp-…, then cleaned as a crash leftover)."""
+    from store import catalog as catalog_module
+
+    synced: list[tuple[str, int]] = []
+
+    def fsync_path(path: Path) -> None:
+        with closing(sqlite3.connect(catalog.folders.catalog)) as other:  # what is committed at that time
+            synced.append((Path(path).name, other.execute("SELECT count(*) FROM company").fetchone()[0]))
+
+    monkeypatch.setattr(catalog_module, "fsync_path", fsync_path, raising=False)
+    info = catalog.create("Boulangerie Martin")
+    assert ("companies", 0) in synced  # before its row was committed
+    synced.clear()
+    trashed = catalog.remove(info.id)
+    assert {("companies", 1), ("trash", 1)} <= set(synced)
+    synced.clear()
+    catalog.untrash(trashed)
+    assert {("companies", 0), ("trash", 0)} <= set(synced)

@@ -83,6 +83,35 @@ async def test_companies_sharing_a_name_are_told_apart_by_their_ids(folders) -> 
         assert list(app._notifications)[-1].message.startswith(f"Removed {COMPANY.upper()} #{second}; ")
 
 
+async def test_companies_added_back_from_their_folders_are_said_at_start(folders) -> None:
+    """Found by a reliability audit: with the catalog lost, the app moved every company to the trash and
+    showed an empty list without a word. Now they are listed again, and the app says so."""
+    with Catalog(folders) as catalog:
+        names = ["Boulangerie Martin", "Café du Port"]
+        ids = [catalog.create(name).id for name in names]
+    for end in ("", "-wal", "-shm"):
+        Path(f"{folders.catalog}{end}").unlink(missing_ok=True)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert [row[0] for row in cells(app.screen.query_one("#companies", DataTable))] == names
+        said = [n.message for n in app._notifications if n.severity == "warning"]
+        assert said == [f"{name} (#{id}) was not in the companies list (the list was lost, or a program stopped "
+                        f"while adding it): added back from its folder {folders.companies / str(id)}."
+                        for id, name in zip(ids, names)]
+    with Catalog(folders) as catalog:
+        for index in range(4):
+            catalog.create(f"Company {index}")
+    for end in ("", "-wal", "-shm"):
+        Path(f"{folders.catalog}{end}").unlink(missing_ok=True)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:  # six: one notification, not six
+        await pilot.pause()
+        said = [n.message for n in app._notifications if n.severity == "warning"]
+        assert said == [f"6 companies were not in the companies list (the list was lost): added back from their "
+                        f"folders in {folders.companies}."]
+
+
 @pytest.fixture(params=["en", "fr"])
 def language(request):
     set_language(request.param)

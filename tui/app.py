@@ -15,10 +15,10 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen, SystemModalScreen
 from textual.theme import ThemeProvider
 
-from store.catalog import Catalog
+from store.catalog import Catalog, restored_message
 from store.config import Folders
 from store.errors import KeepbooksError, system_reason
-from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
+from store.i18n import LANGUAGE_NAMES, N_, _, current_language, ngettext, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
 from tui.language import TranslatedScreen
@@ -40,6 +40,8 @@ SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at sta
 
 
 HANG_UP_SECONDS = 60  # how long a backup or import stopped by a hang-up may take to remove its files
+REPAIR_SECONDS = 30  # how long the app shows what opening the catalog repaired: said once, at start
+REPAIRS_NAMED = 3  # companies added back named one notification each; more, in one
 
 
 class KeepbooksApp(App[None]):
@@ -75,6 +77,21 @@ class KeepbooksApp(App[None]):
 
         # Pushed rather than returned by get_default_screen: Textual loads a screen's CSS_PATH on push.
         self.push_screen(CompaniesScreen())
+        # Companies found in their folders without a row (the catalog lost, a crash) are listed again, and
+        # unlisted folders without books went to the trash: said, not left to be noticed (or not).
+        restored = self.catalog.restored
+        if len(restored) > REPAIRS_NAMED:  # a lost catalog: every company, not a wall of notifications
+            self.notify(ngettext("{count} company was not in the companies list (the list was lost): added back "
+                                 "from its folder in {folder}.",
+                                 "{count} companies were not in the companies list (the list was lost): added "
+                                 "back from their folders in {folder}.", len(restored)).format(
+                count=len(restored), folder=self.folders.companies), severity="warning", timeout=REPAIR_SECONDS,
+                markup=False)
+            restored = []
+        for info in restored:
+            self.notify(restored_message(info), severity="warning", timeout=REPAIR_SECONDS, markup=False)
+        for item in self.catalog.set_aside:
+            self.notify(item.message, severity="warning", timeout=REPAIR_SECONDS, markup=False)
         # systemctl stop or kill (SIGTERM): the app closes as on ctrl+q; the SSH session closed (SIGHUP):
         # see _hang_up. Either way a backup or import under way is cancelled and removes what it had
         # half written (the default action left a backup's temporary files behind).

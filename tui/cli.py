@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 from store import __version__
-from store.catalog import Catalog
+from store.catalog import Catalog, has_company_folders, restored_message
 from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
 from store.errors import Cancelled, KeepbooksError, StorageError, refused_path, system_reason
@@ -247,6 +247,17 @@ def warn(text: str, event: str = "message", **fields: object) -> None:
         pass
 
 
+def open_catalog(folders: Folders) -> Catalog:
+    """The catalog, opened for writing; a line on stderr for each company it added back to the list (found in
+    its folder without a row: the catalog lost, a crash) and each unlisted folder it moved to the trash."""
+    catalog = Catalog(folders)
+    for info in catalog.restored:
+        warn(restored_message(info), company=info.name, company_id=info.id, folder=str(info.folder))
+    for item in catalog.set_aside:
+        warn(item.message, folder=str(item.folder), moved_to=str(item.moved_to))
+    return catalog
+
+
 # --- commands ------------------------------------------------------------------------------------
 
 def _last_backup(company) -> str:
@@ -291,7 +302,7 @@ def cmd_demo(args: argparse.Namespace, folders: Folders) -> int:
         raise UsageError(_("--attachments-mb cannot be negative."))
     spec = sample.SampleSpec(transactions=args.transactions, attachments_mb=args.attachments_mb, seed=args.seed)
     name = args.name or sample.company_name(args.seed)
-    with Catalog(folders) as catalog, reporter(args) as progress:
+    with open_catalog(folders) as catalog, reporter(args) as progress:
         info = catalog.create(name, populate=lambda path: sample.populate(path, spec,
                                                                           progress=progress.for_company(name)))
     say(args, _("Created company {id}: {name}").format(id=info.id, name=info.name))
@@ -329,21 +340,29 @@ class _CountingWriter:
         self.stream.flush()
 
 
-def _existing_data(folders: Folders, *, catalog: bool = True) -> None:
+def _existing_data(folders: Folders, *, catalog: bool = True, rebuild: bool = False) -> None:
     """Commands that work on the companies there refuse a folder that is not a data folder yet (no
     catalog), rather than make one: a data disk that is not mounted (its mount point is an empty
     folder, or no folder at all) would look like a server with no companies, and the nightly backup
-    like a success."""
+    like a success. A folder with company folders is one, its catalog lost: ``rebuild``, the command
+    opens it for writing and so rebuilds it; otherwise the error says how to."""
     if not folders.data.is_dir():  # the folder first: what fails names it
         raise StorageError(_("There is no keepbooks data folder at {path}: no company has been made there "
                              "yet, or its disk is not mounted.").format(path=folders.data))
     if catalog and not folders.catalog.is_file():
+        if has_company_folders(folders):  # the catalog lost: opened for writing, it is rebuilt from them
+            if rebuild:
+                return
+            raise StorageError(_("{path} has company folders but no companies list (its catalog.sqlite is "
+                                 "missing): open the app, or run a keepbooks command that writes there (keepbooks "
+                                 "backup --all), and the list is rebuilt from the company folders.").format(
+                path=folders.data))
         raise StorageError(_("{path} is not a keepbooks data folder: it has no catalog.sqlite (no company has "
                              "been made there yet, or its disk is not mounted).").format(path=folders.data))
 
 
 def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
-    _existing_data(folders)
+    _existing_data(folders, rebuild=True)
     if not os.access(folders.data, os.W_OK):
         if os.statvfs(folders.data).f_flag & os.ST_RDONLY:  # a snapshot, a read-only mount: no user may
             raise StorageError(_("Cannot back up from {path}: its file system is read-only, and a backup writes "
@@ -362,7 +381,7 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
         return _backup_to_stdout(args, folders)
     from store import archive
 
-    with Catalog(folders) as catalog:
+    with open_catalog(folders) as catalog:
         info = catalog.find(args.company)
         with reporter(args) as progress:
             try:
@@ -400,7 +419,7 @@ def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
         raise _closed_stdout()
     if sys.stdout.isatty():
         raise UsageError(_("refusing to write a backup to a terminal; redirect stdout or use -o FILE."))
-    with Catalog(folders) as catalog:
+    with open_catalog(folders) as catalog:
         info = catalog.find(args.company)
         stream = _CountingWriter(sys.stdout.buffer)
         with reporter(args) as progress:
@@ -416,7 +435,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
     if args.output == "-":
         raise UsageError(_("--all writes one file per company: -o must be a folder."))
     written, failed, removed = [], [], []
-    with Catalog(folders) as catalog, reporter(args) as progress:
+    with open_catalog(folders) as catalog, reporter(args) as progress:
         outcomes = backup_all(catalog, Path(args.output) if args.output else None, include=_include(args),
                               force=args.force,
                               progress_for=lambda company: progress.for_company(company.name, company.id),
@@ -515,7 +534,7 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
     from store import archive
     from store.contents import left_out
 
-    with Catalog(folders) as catalog, reporter(args) as progress:
+    with open_catalog(folders) as catalog, reporter(args) as progress:
         imported = archive.import_company(catalog, args.file, name=args.name, progress=progress.for_company(None))
     info, include = imported.company, imported.manifest.include
     if args.json:
@@ -534,7 +553,7 @@ def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
     # A catalog is not required: with its catalog lost, a data folder's companies were moved to its
     # trash as orphans, and untrash is how they come back (it makes the catalog anew).
     _existing_data(folders, catalog=False)
-    with Catalog(folders) as catalog:
+    with open_catalog(folders) as catalog:
         info = catalog.untrash(Path(args.folder))
     if args.json:
         out(as_json(info.as_json(), indent=2))
@@ -650,7 +669,7 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
         if args.dry_run:
             catalog = Catalog(folders, readonly=True) if folders.catalog.is_file() else None
         else:
-            catalog = Catalog(folders)
+            catalog = open_catalog(folders)
         with catalog if catalog is not None else nullcontext(), reporter(args) as progress:
             for restored in import_latest(catalog, latest, dry_run=args.dry_run,
                                           progress_for=lambda company: progress.for_company(company.name)):
