@@ -346,6 +346,15 @@ def schema_of(conn: sqlite3.Connection) -> frozenset[tuple[str, str, str, str]]:
     return frozenset((kind, name, table, _normalize(sql or "")) for kind, name, table, sql in rows)
 
 
+def schema_difference(actual: frozenset[tuple[str, str, str, str]],
+                      expected: frozenset[tuple[str, str, str, str]]) -> tuple[list[str], list[str]]:
+    """The names of the objects ``actual`` has that ``expected`` has not, and of those it lacks, sorted
+    (an object whose definition differs is in both)."""
+    extra = sorted(name for _kind, name, _table, _sql in actual - expected)
+    missing = sorted(name for _kind, name, _table, _sql in expected - actual)
+    return extra, missing
+
+
 # --- tar headers -------------------------------------------------------------------------------
 
 def tar_header(name: str, size: int, mtime: int) -> bytes:

@@ -49,6 +49,7 @@ from store.archive_format import (
     known_schemas,
     not_a_backup,
     parse_manifest,
+    schema_difference,
     schema_of,
     shown,
     sums_line,
@@ -659,11 +660,8 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path) -> None:
         _check_integrity(conn, path, "quick_check")
         if conn.execute("PRAGMA user_version").fetchone()[0] != manifest.schema_version:
             raise damaged(path, _("its company database has another schema version than its manifest"))
-        expected = known_schemas()[manifest.schema_version]
-        actual = schema_of(conn)
-        if actual != expected:
-            extra = sorted(name for _kind, name, _table, _sql in actual - expected)
-            missing = sorted(name for _kind, name, _table, _sql in expected - actual)
+        extra, missing = schema_difference(schema_of(conn), known_schemas()[manifest.schema_version])
+        if extra or missing:
             detail = ", ".join([*(f"+{shown(n, 40)}" for n in extra[:3]), *(f"-{n}" for n in missing[:3])])
             raise damaged(path, _("its company database does not have the expected tables ({detail})")
                           .format(detail=detail))

@@ -53,7 +53,11 @@ from store.archive_format import (
     attachment_rows,
     check_backup_filename,
     default_backup_name,
+    known_schemas,
     padding,
+    schema_difference,
+    schema_of,
+    shown,
     sums_line,
     tar_header,
 )
@@ -62,6 +66,7 @@ from store.durable import DirectFile, disk_full, fsync_path
 from store.errors import InvalidInput, NotFound, StorageError, system_reason
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
+from store.models import SCHEMA_VERSION
 from store.progress import Progress, ProgressCallback, check_cancel, in_steps, no_progress
 
 COMPRESSION_LEVEL = 3
@@ -238,6 +243,49 @@ def _open_snapshot(books_path: Path, snapshot: Path) -> tuple[sqlite3.Connection
         if barrier is not None:
             barrier.close()
     return copier, reader
+
+
+def _copied(schema: frozenset[tuple[str, str, str, str]]) -> frozenset[tuple[str, str, str, str]]:
+    """The objects of ``schema`` a snapshot gets (see _copy_snapshot): tables and indexes, not SQLite's own
+    (statistics, its automatic indexes), nor views and triggers, which a backup leaves out."""
+    return frozenset(row for row in schema if row[0] in ("table", "index") and not row[1].startswith("sqlite_"))
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join([*(shown(name, 40) for name in names[:5]), *(["…"] if len(names) > 5 else [])])
+
+
+def _check_schema(src: sqlite3.Connection, books_path: Path) -> None:
+    """Refuse, before any long work, a company database whose tables and indexes are not its schema
+    version's (the import compares them exactly): a table or an index added by a person or another
+    program (found by a reliability audit: the backup was written, then refused by verify)."""
+    version = src.execute("PRAGMA user_version").fetchone()[0]
+    expected = known_schemas().get(version)
+    if expected is None and version > SCHEMA_VERSION:
+        raise StorageError(_("{path} was made by a newer version of keepbooks (schema {version}); upgrade "
+                             "keepbooks to open it.").format(path=books_path, version=version))
+    if expected is None:
+        raise StorageError(_("{path} uses schema {version}, which this release cannot upgrade.")
+                           .format(path=books_path, version=version))
+    extra, missing = schema_difference(_copied(schema_of(src)), _copied(expected))
+    if not extra and not missing:
+        return
+    changed = sorted(set(extra) & set(missing))
+    added = [name for name in extra if name not in changed]
+    missing = [name for name in missing if name not in changed]
+    detail = "; ".join([*([_("added: {names}").format(names=_names(added))] if added else []),
+                        *([_("missing: {names}").format(names=_names(missing))] if missing else []),
+                        *([_("changed: {names}").format(names=_names(changed))] if changed else [])])
+    if not missing and not changed:
+        raise StorageError(_("The company database {path} holds tables or indexes that keepbooks does not know "
+                             "({detail}), so an import would refuse a backup of it; the backup was not made. If "
+                             "another program added them, remove them (DROP TABLE or DROP INDEX in sqlite3); else "
+                             "restore the company from its last good backup with keepbooks import.")
+                           .format(path=books_path, detail=detail))
+    raise StorageError(_("The company database {path} does not have the tables and indexes keepbooks expects "
+                         "({detail}), so an import would refuse a backup of it; the backup was not made. Restore "
+                         "the company from its last good backup with keepbooks import.")
+                       .format(path=books_path, detail=detail))
 
 
 def _company(conn: sqlite3.Connection) -> tuple[str, str]:
@@ -763,9 +811,11 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
         raise _read_error(books_path, exc) from exc
     tar: _TarWriter | None = None
     frames: Frames | None = None
-    ahead = CheckAhead(src, books_path) if include.attachments else None
+    ahead: CheckAhead | None = None
     try:
         try:
+            _check_schema(src, books_path)
+            ahead = CheckAhead(src, books_path) if include.attachments else None
             copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
         except sqlite3.Error as exc:
             if disk_full(exc, work):  # the snapshot is written beside the backup: its disk is full

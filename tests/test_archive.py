@@ -399,6 +399,47 @@ def test_backup_is_one_state_while_another_process_writes(catalog: Catalog, comp
     _assert_books_balance(imported.books_path)
 
 
+# --- a damaged or altered company database ------------------------------------------------------------
+
+def _assert_not_backed_up(catalog: Catalog, company: CompanyInfo, folder: Path, message: str) -> None:
+    assert str(company.books_path) in message and "\n" not in message
+    assert list(folder.glob("*.manager")) == [] and leftovers(folder) == [] and not system_temp_leftovers()
+    assert catalog.get(company.id).last_backup_at is None
+
+
+@pytest.mark.parametrize("sql, named, advice", [
+    ("CREATE TABLE notes(x)", "added: “notes”", "DROP TABLE"),
+    ("CREATE INDEX my_idx ON contact(email)", "added: “my_idx”", "DROP INDEX"),
+    ("DROP INDEX email_sent_at", "missing: “email_sent_at”", "keepbooks import"),
+    ("DROP INDEX email_sent_at; CREATE INDEX email_sent_at ON email(sent_at DESC)", "changed: “email_sent_at”",
+     "keepbooks import"),
+])
+def test_a_company_database_with_other_tables_or_indexes_is_refused_at_once(
+        catalog: Catalog, company, tmp_path: Path, sql: str, named: str, advice: str) -> None:
+    """Added by a person or another program: the backup was written, then refused by verify (found by
+    a reliability audit). Refused before the copy starts, naming what differs and what to do."""
+    with sqlite3.connect(company.books_path) as conn:
+        conn.executescript(sql)
+    conn.close()
+    phases = []
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path, progress=lambda p: phases.append(p.phase))
+    message = str(raised.value)
+    assert named in message and advice in message and phases == []
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
+@pytest.mark.parametrize("sql", ["ANALYZE", "CREATE VIEW totals AS SELECT count(*) FROM line",
+                                 "CREATE TRIGGER t AFTER INSERT ON contact BEGIN SELECT 1; END"])
+def test_what_a_backup_leaves_out_of_the_schema_does_not_stop_it(catalog: Catalog, company, tmp_path: Path,
+                                                                sql: str) -> None:
+    with sqlite3.connect(company.books_path) as conn:
+        conn.execute(sql)
+    conn.close()
+    result = archive.backup_company(catalog, company.id, tmp_path)
+    assert archive.verify(result.path).company_uid == result.manifest.company_uid
+
+
 # --- atomic files, leftovers, cancel -------------------------------------------------------------------
 
 def test_leftovers_of_a_crashed_backup_are_cleaned_but_not_those_of_a_running_one(
