@@ -151,6 +151,8 @@ class NotABackup(ArchiveError):
 class Damaged(ArchiveError):
     """The file is a keepbooks backup, or starts as one, but is corrupt or cut short."""
 
+    problem = ""  # what is wrong with it, without the file's name (see damaged)
+
 
 class DestinationExists(KeepbooksError):
     """The backup's target file exists and replacing it was not asked for."""
@@ -169,7 +171,9 @@ class NotReplaceable(KeepbooksError):
 
 
 def damaged(path: Path | str, problem: str) -> Damaged:
-    return Damaged(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+    error = Damaged(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+    error.problem = problem
+    return error
 
 
 def not_a_backup(path: Path | str, problem: str) -> NotABackup:

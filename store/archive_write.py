@@ -5,7 +5,9 @@ write lock for a few milliseconds, see one committed state (WAL: writers are not
 The first copies the included tables into a fresh snapshot database with SQLite's INSERT … SELECT
 (only inserts into a new file, so what is left out never touches it); the second streams the
 manifest, the snapshot and the attachments' contents, chunk by chunk. A helper thread reads and
-hashes while the calling thread compresses (sqlite3, hashlib and zstandard release the GIL).
+hashes while the calling thread compresses (sqlite3, hashlib and zstandard release the GIL). The
+company's schema is checked before the copy, and the snapshot gets the import's checks of books.sqlite
+on another helper thread before the archive ends: a backup never says it wrote what its import refuses.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from store.archive_format import (
     SUMS_NAME,
     ZSTD_MAGIC,
     BackupResult,
+    Damaged,
     DestinationExists,
     Estimate,
     Include,
@@ -731,6 +734,50 @@ class CheckAhead:
         self.thread.join()
 
 
+class SnapshotCheck:
+    """Every check an import makes of books.sqlite (archive_read.check_written), made on the snapshot on
+    a helper thread while the books and the attachments are compressed (SQLite releases the GIL), and
+    waited for before the archive ends. SQLite copies a damaged record as it is: found by a reliability
+    audit, a backup of a damaged company was written, said so, and was then refused by verify."""
+
+    def __init__(self, snapshot: Path, manifest: Manifest, books_path: Path) -> None:
+        from store.archive_read import check_written  # archive_read imports this module
+
+        self.stopped = threading.Event()
+        self.error: BaseException | None = None
+        self.books_path = books_path
+        self.thread = threading.Thread(target=self._run, args=(check_written, snapshot, manifest),
+                                       name="keepbooks-snapshot-check", daemon=True)
+        self.thread.start()
+
+    def _run(self, check: Callable[..., None], snapshot: Path, manifest: Manifest) -> None:
+        try:
+            check(snapshot, manifest, self.books_path, self.stopped)
+        except BaseException as exc:
+            self.error = exc
+
+    def result(self, cancel: threading.Event | None) -> None:
+        """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
+        while self.thread.is_alive():
+            self.thread.join(0.05)
+            check_cancel(cancel)
+        self.raise_if_failed()
+
+    def raise_if_failed(self) -> None:
+        """Raises if a check has failed already (no need to compress the rest of a backup refused)."""
+        if isinstance(self.error, Damaged):
+            raise StorageError(_("The company database {path} is damaged, and a backup of it would not import: "
+                                 "{problem}. Restore the company from its last good backup with keepbooks import; "
+                                 "the backup was not made.").format(path=self.books_path,
+                                                                    problem=self.error.problem)) from self.error
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -812,6 +859,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     tar: _TarWriter | None = None
     frames: Frames | None = None
     ahead: CheckAhead | None = None
+    check: SnapshotCheck | None = None
     try:
         try:
             _check_schema(src, books_path)
@@ -842,6 +890,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                             company_uid=uid, company_name=name, created_at=created_at, include=include,
                             counts=counts, database_size=snapshot.stat().st_size,
                             attachments_size=attachments_size)
+        check = SnapshotCheck(snapshot, manifest, books_path)
         frames = Frames(out)
         tar = _TarWriter(frames, int(created_at.timestamp()), work)
         manifest_bytes = manifest.to_bytes()
@@ -863,6 +912,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.data(piece[1])
                         counter[0] += len(piece[1])
                         check_cancel(cancel)
+                        check.raise_if_failed()
                         progress(Progress(phase, counter[0], attachments_size))
                     elif piece[0] == "member":
                         _kind, attachment_id, size, sha256 = piece
@@ -871,6 +921,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.end(piece[1], _attachment_check(books_path, attachment_id, sha256))
             finally:
                 pieces.close()
+        check.result(cancel)  # before the archive's end: a stream that fails here stays unreadable
         tar.finish()
         frames.finish()
         check_cancel(cancel)
@@ -880,6 +931,8 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     finally:
         if ahead is not None:
             ahead.stop()
+        if check is not None:
+            check.stop()
         if tar is not None:
             tar.close()
         if frames is not None:
