@@ -838,11 +838,19 @@ def _attachment_check(books_path: Path, attachment_id: int, sha256: str) -> Call
     return check
 
 
+# What SQLite says of a damaged company database: a malformed file, or rows that break their own
+# table's constraints when copied into the snapshot ("UNIQUE constraint failed: line.id").
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CONSTRAINT}
+
+
 def _read_error(books_path: Path, exc: sqlite3.Error) -> StorageError:
     if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return StorageError(_("Cannot read {path}: another program has been writing to it for more than "
                               "{seconds} seconds; try again when it has finished.").format(
                                   path=books_path, seconds=BUSY_TIMEOUT_MS // 1000))
+    if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in _DAMAGED:
+        return StorageError(_("The company database {path} is damaged ({reason}). Restore the company from its "
+                              "last good backup with keepbooks import.").format(path=books_path, reason=exc))
     return StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc))
 
 

@@ -420,6 +420,16 @@ def test_a_damaged_company_database_is_not_backed_up(catalog: Catalog, company, 
     _assert_not_backed_up(catalog, company, tmp_path, message)
 
 
+def test_a_company_database_sqlite_cannot_read_is_said_to_be_damaged(catalog: Catalog, company,
+                                                                     tmp_path: Path) -> None:
+    damage_table(company.books_path, "contact", "header")
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path)
+    message = str(raised.value)
+    assert "is damaged (database disk image is malformed)" in message and "keepbooks import" in message
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
 @pytest.mark.parametrize("sql, named, advice", [
     ("CREATE TABLE notes(x)", "added: “notes”", "DROP TABLE"),
     ("CREATE INDEX my_idx ON contact(email)", "added: “my_idx”", "DROP INDEX"),
