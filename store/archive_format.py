@@ -158,6 +158,8 @@ class NotABackup(ArchiveError):
 class Damaged(ArchiveError):
     """The file is a keepbooks backup, or starts as one, but is corrupt or cut short."""
 
+    problem = ""  # what is wrong with it, without the file's name (see damaged)
+
 
 class DestinationExists(KeepbooksError):
     """The backup's target file exists and replacing it was not asked for."""
@@ -176,7 +178,9 @@ class NotReplaceable(KeepbooksError):
 
 
 def damaged(path: Path | str, problem: str) -> Damaged:
-    return Damaged(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+    error = Damaged(_("{file} is damaged: {problem}.").format(file=path, problem=problem))
+    error.problem = problem
+    return error
 
 
 def not_a_backup(path: Path | str, problem: str) -> NotABackup:
@@ -384,6 +388,15 @@ def known_schemas() -> dict[int, frozenset[tuple[str, str, str, str]]]:
 def schema_of(conn: sqlite3.Connection) -> frozenset[tuple[str, str, str, str]]:
     rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
     return frozenset((kind, name, table, _normalize(sql or "")) for kind, name, table, sql in rows)
+
+
+def schema_difference(actual: frozenset[tuple[str, str, str, str]],
+                      expected: frozenset[tuple[str, str, str, str]]) -> tuple[list[str], list[str]]:
+    """The names of the objects ``actual`` has that ``expected`` has not, and of those it lacks, sorted
+    (an object whose definition differs is in both)."""
+    extra = sorted(name for _kind, name, _table, _sql in actual - expected)
+    missing = sorted(name for _kind, name, _table, _sql in expected - actual)
+    return extra, missing
 
 
 # --- tar headers -------------------------------------------------------------------------------

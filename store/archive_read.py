@@ -50,6 +50,7 @@ from store.archive_format import (
     known_schemas,
     not_a_backup,
     parse_manifest,
+    schema_difference,
     schema_of,
     shown,
     sums_line,
@@ -630,7 +631,9 @@ def is_whole(path: Path) -> bool:
 # --- checking the database inside ----------------------------------------------------------------
 
 def _open_untrusted(db_path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    """``db_path`` may be relative: a backup's snapshot is beside the backup, and -o may be relative."""
+    conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                           check_same_thread=False)
     conn.execute("PRAGMA trusted_schema = OFF")
     conn.execute("PRAGMA cell_size_check = ON")
     conn.execute("PRAGMA query_only = ON")
@@ -677,33 +680,51 @@ def _check_database(db_path: Path, manifest: Manifest, path: Path) -> None:
     conn = _open_untrusted(db_path)
     try:
         _check_integrity(conn, path, "quick_check")
-        if conn.execute("PRAGMA user_version").fetchone()[0] != manifest.schema_version:
-            raise damaged(path, _("its company database has another schema version than its manifest"))
-        expected = known_schemas()[manifest.schema_version]
-        actual = schema_of(conn)
-        if actual != expected:
-            extra = sorted(name for _kind, name, _table, _sql in actual - expected)
-            missing = sorted(name for _kind, name, _table, _sql in expected - actual)
-            detail = ", ".join([*(f"+{shown(n, 40)}" for n in extra[:3]), *(f"-{n}" for n in missing[:3])])
-            raise damaged(path, _("its company database does not have the expected tables ({detail})")
-                          .format(detail=detail))
-        for category, table in COUNTED_TABLES.items():
-            count = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            if count != manifest.counts[category]:
-                raise damaged(path, _("its company database holds {count} rows of {table} where the manifest "
-                                      "says {declared}").format(count=count, table=table,
-                                                                declared=manifest.counts[category]))
-            if category in OPTIONAL and not manifest.include.has(category) and count:
-                raise damaged(path, _("it holds {table} rows although they were left out").format(table=table))
-        settings = conn.execute("SELECT uid, name FROM settings").fetchall()
-        if settings != [(manifest.company_uid, manifest.company_name)]:
-            raise damaged(path, _("its company settings do not match its manifest"))
-        total, bad = conn.execute(
-            "SELECT total(size), count(*) FILTER (WHERE length(content) != 0 OR typeof(size) != 'integer' "
-            "OR size < 0 OR typeof(sha256) != 'text' OR length(sha256) != 64 OR sha256 GLOB '*[^0-9a-f]*') "
-            "FROM attachment").fetchone()
-        if bad or int(total) != manifest.attachments_size:
-            raise damaged(path, _("its attachments list does not match its manifest"))
+        _check_against_manifest(conn, manifest, path)
+    except sqlite3.DatabaseError as exc:
+        raise _database_error(path, exc) from None
+    finally:
+        conn.close()
+
+
+def _check_against_manifest(conn: sqlite3.Connection, manifest: Manifest, path: Path) -> None:
+    """books.sqlite holds what the manifest says: its schema, its rows, its company, its attachments list."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != manifest.schema_version:
+        raise damaged(path, _("its company database has another schema version than its manifest"))
+    extra, missing = schema_difference(schema_of(conn), known_schemas()[manifest.schema_version])
+    if extra or missing:
+        detail = ", ".join([*(f"+{shown(n, 40)}" for n in extra[:3]), *(f"-{n}" for n in missing[:3])])
+        raise damaged(path, _("its company database does not have the expected tables ({detail})")
+                      .format(detail=detail))
+    for category, table in COUNTED_TABLES.items():
+        count = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        if count != manifest.counts[category]:
+            raise damaged(path, _("its company database holds {count} rows of {table} where the manifest "
+                                  "says {declared}").format(count=count, table=table,
+                                                            declared=manifest.counts[category]))
+        if category in OPTIONAL and not manifest.include.has(category) and count:
+            raise damaged(path, _("it holds {table} rows although they were left out").format(table=table))
+    settings = conn.execute("SELECT uid, name FROM settings").fetchall()
+    if settings != [(manifest.company_uid, manifest.company_name)]:
+        raise damaged(path, _("its company settings do not match its manifest"))
+    total, bad = conn.execute(
+        "SELECT total(size), count(*) FILTER (WHERE length(content) != 0 OR typeof(size) != 'integer' "
+        "OR size < 0 OR typeof(sha256) != 'text' OR length(sha256) != 64 OR sha256 GLOB '*[^0-9a-f]*') "
+        "FROM attachment").fetchone()
+    if bad or int(total) != manifest.attachments_size:
+        raise damaged(path, _("its attachments list does not match its manifest"))
+
+
+def check_written(db_path: Path, manifest: Manifest, path: Path, stopped: threading.Event) -> None:
+    """Every check an import makes of a backup's books.sqlite (Damaged, naming ``path``, if one fails),
+    for a backup to make on its snapshot before it says the backup is made: SQLite copies a damaged
+    record as it is. integrity_check covers all quick_check does. ``stopped`` interrupts it."""
+    _check_header(db_path, path)
+    conn = _open_untrusted(db_path)
+    try:
+        conn.set_progress_handler(lambda: 1 if stopped.is_set() else 0, 100_000)
+        _check_relations(conn, path)
+        _check_against_manifest(conn, manifest, path)
     except sqlite3.DatabaseError as exc:
         raise _database_error(path, exc) from None
     finally:

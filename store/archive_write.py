@@ -5,7 +5,9 @@ write lock for a few milliseconds, see one committed state (WAL: writers are not
 The first copies the included tables into a fresh snapshot database with SQLite's INSERT … SELECT
 (only inserts into a new file, so what is left out never touches it); the second streams the
 manifest, the snapshot and the attachments' contents, chunk by chunk. A helper thread reads and
-hashes while the calling thread compresses (sqlite3, hashlib and zstandard release the GIL).
+hashes while the calling thread compresses (sqlite3, hashlib and zstandard release the GIL). The
+company's schema is checked before the copy, and the snapshot gets the import's checks of books.sqlite
+on another helper thread before the archive ends: a backup never says it wrote what its import refuses.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from store.archive_format import (
     SUMS_NAME,
     ZSTD_MAGIC,
     BackupResult,
+    Damaged,
     DestinationExists,
     Estimate,
     Include,
@@ -53,7 +56,11 @@ from store.archive_format import (
     attachment_rows,
     check_backup_filename,
     default_backup_name,
+    known_schemas,
     padding,
+    schema_difference,
+    schema_of,
+    shown,
     sums_line,
     tar_header,
 )
@@ -63,6 +70,7 @@ from store.durable import DirectFile, disk_full, fsync_path
 from store.errors import InvalidInput, NotFound, StorageError, system_reason
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
+from store.models import SCHEMA_VERSION
 from store.progress import Progress, ProgressCallback, check_cancel, in_steps, no_progress
 
 COMPRESSION_LEVEL = 3
@@ -239,6 +247,49 @@ def _open_snapshot(books_path: Path, snapshot: Path) -> tuple[sqlite3.Connection
         if barrier is not None:
             barrier.close()
     return copier, reader
+
+
+def _copied(schema: frozenset[tuple[str, str, str, str]]) -> frozenset[tuple[str, str, str, str]]:
+    """The objects of ``schema`` a snapshot gets (see _copy_snapshot): tables and indexes, not SQLite's own
+    (statistics, its automatic indexes), nor views and triggers, which a backup leaves out."""
+    return frozenset(row for row in schema if row[0] in ("table", "index") and not row[1].startswith("sqlite_"))
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join([*(shown(name, 40) for name in names[:5]), *(["…"] if len(names) > 5 else [])])
+
+
+def _check_schema(src: sqlite3.Connection, books_path: Path) -> None:
+    """Refuse, before any long work, a company database whose tables and indexes are not its schema
+    version's (the import compares them exactly): a table or an index added by a person or another
+    program (found by a reliability audit: the backup was written, then refused by verify)."""
+    version = src.execute("PRAGMA user_version").fetchone()[0]
+    expected = known_schemas().get(version)
+    if expected is None and version > SCHEMA_VERSION:
+        raise StorageError(_("{path} was made by a newer version of keepbooks (schema {version}); upgrade "
+                             "keepbooks to open it.").format(path=books_path, version=version))
+    if expected is None:
+        raise StorageError(_("{path} uses schema {version}, which this release cannot upgrade.")
+                           .format(path=books_path, version=version))
+    extra, missing = schema_difference(_copied(schema_of(src)), _copied(expected))
+    if not extra and not missing:
+        return
+    changed = sorted(set(extra) & set(missing))
+    added = [name for name in extra if name not in changed]
+    missing = [name for name in missing if name not in changed]
+    detail = "; ".join([*([_("added: {names}").format(names=_names(added))] if added else []),
+                        *([_("missing: {names}").format(names=_names(missing))] if missing else []),
+                        *([_("changed: {names}").format(names=_names(changed))] if changed else [])])
+    if not missing and not changed:
+        raise StorageError(_("The company database {path} holds tables or indexes that keepbooks does not know "
+                             "({detail}), so an import would refuse a backup of it; the backup was not made. If "
+                             "another program added them, remove them (DROP TABLE or DROP INDEX in sqlite3); else "
+                             "restore the company from its last good backup with keepbooks import.")
+                           .format(path=books_path, detail=detail))
+    raise StorageError(_("The company database {path} does not have the tables and indexes keepbooks expects "
+                         "({detail}), so an import would refuse a backup of it; the backup was not made. Restore "
+                         "the company from its last good backup with keepbooks import.")
+                       .format(path=books_path, detail=detail))
 
 
 def _company(conn: sqlite3.Connection) -> tuple[str, str]:
@@ -684,6 +735,50 @@ class CheckAhead:
         self.thread.join()
 
 
+class SnapshotCheck:
+    """Every check an import makes of books.sqlite (archive_read.check_written), made on the snapshot on
+    a helper thread while the books and the attachments are compressed (SQLite releases the GIL), and
+    waited for before the archive ends. SQLite copies a damaged record as it is: found by a reliability
+    audit, a backup of a damaged company was written, said so, and was then refused by verify."""
+
+    def __init__(self, snapshot: Path, manifest: Manifest, books_path: Path) -> None:
+        from store.archive_read import check_written  # archive_read imports this module
+
+        self.stopped = threading.Event()
+        self.error: BaseException | None = None
+        self.books_path = books_path
+        self.thread = threading.Thread(target=self._run, args=(check_written, snapshot, manifest),
+                                       name="keepbooks-snapshot-check", daemon=True)
+        self.thread.start()
+
+    def _run(self, check: Callable[..., None], snapshot: Path, manifest: Manifest) -> None:
+        try:
+            check(snapshot, manifest, self.books_path, self.stopped)
+        except BaseException as exc:
+            self.error = exc
+
+    def result(self, cancel: threading.Event | None) -> None:
+        """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
+        while self.thread.is_alive():
+            self.thread.join(0.05)
+            check_cancel(cancel)
+        self.raise_if_failed()
+
+    def raise_if_failed(self) -> None:
+        """Raises if a check has failed already (no need to compress the rest of a backup refused)."""
+        if isinstance(self.error, Damaged):
+            raise StorageError(_("The company database {path} is damaged, and a backup of it would not import: "
+                                 "{problem}. Restore the company from its last good backup with keepbooks import; "
+                                 "the backup was not made.").format(path=self.books_path,
+                                                                    problem=self.error.problem)) from self.error
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -744,11 +839,19 @@ def _attachment_check(books_path: Path, attachment_id: int, sha256: str) -> Call
     return check
 
 
+# What SQLite says of a damaged company database: a malformed file, or rows that break their own
+# table's constraints when copied into the snapshot ("UNIQUE constraint failed: line.id").
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CONSTRAINT}
+
+
 def _read_error(books_path: Path, exc: sqlite3.Error) -> StorageError:
     if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return StorageError(_("Cannot read {path}: another program has been writing to it for more than "
                               "{seconds} seconds; try again when it has finished.").format(
                                   path=books_path, seconds=BUSY_TIMEOUT_MS // 1000))
+    if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in _DAMAGED:
+        return StorageError(_("The company database {path} is damaged ({reason}). Restore the company from its "
+                              "last good backup with keepbooks import.").format(path=books_path, reason=exc))
     return StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc))
 
 
@@ -764,9 +867,12 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
         raise _read_error(books_path, exc) from exc
     tar: _TarWriter | None = None
     frames: Frames | None = None
-    ahead = CheckAhead(src, books_path) if include.attachments else None
+    ahead: CheckAhead | None = None
+    check: SnapshotCheck | None = None
     try:
         try:
+            _check_schema(src, books_path)
+            ahead = CheckAhead(src, books_path) if include.attachments else None
             copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
         except sqlite3.Error as exc:
             if disk_full(exc, work):  # the snapshot is written beside the backup: its disk is full
@@ -793,6 +899,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                             company_uid=uid, company_name=name, created_at=created_at, include=include,
                             counts=counts, database_size=snapshot.stat().st_size,
                             attachments_size=attachments_size)
+        check = SnapshotCheck(snapshot, manifest, books_path)
         frames = Frames(out)
         tar = _TarWriter(frames, int(created_at.timestamp()), work)
         manifest_bytes = manifest.to_bytes()
@@ -814,6 +921,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.data(piece[1])
                         counter[0] += len(piece[1])
                         check_cancel(cancel)
+                        check.raise_if_failed()
                         progress(Progress(phase, counter[0], attachments_size))
                     elif piece[0] == "member":
                         _kind, attachment_id, size, sha256 = piece
@@ -822,6 +930,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.end(piece[1], _attachment_check(books_path, attachment_id, sha256))
             finally:
                 pieces.close()
+        check.result(cancel)  # before the archive's end: a stream that fails here stays unreadable
         tar.finish()
         frames.finish()
         check_cancel(cancel)
@@ -831,6 +940,8 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     finally:
         if ahead is not None:
             ahead.stop()
+        if check is not None:
+            check.stop()
         if tar is not None:
             tar.close()
         if frames is not None:

@@ -24,8 +24,8 @@ from store.books import Books
 from store.catalog import Catalog, CompanyInfo
 from store.errors import Cancelled, InvalidInput, KeepbooksError, StorageError
 from store.i18n import set_language
-from test_archive_support import (decompress, folders_at, leftovers, make_company, original_rows, restored_rows, state,
-                                  sweep_backup_failures, system_temp_leftovers)
+from test_archive_support import (damage_table, decompress, folders_at, leftovers, make_company, original_rows,
+                                  restored_rows, state, sweep_backup_failures, system_temp_leftovers)
 
 
 @pytest.fixture
@@ -397,6 +397,78 @@ def test_backup_is_one_state_while_another_process_writes(catalog: Catalog, comp
     assert worst < 1.0
     imported = archive.import_backup(catalog, result.path)
     _assert_books_balance(imported.books_path)
+
+
+# --- a damaged or altered company database ------------------------------------------------------------
+
+def _assert_not_backed_up(catalog: Catalog, company: CompanyInfo, folder: Path, message: str) -> None:
+    assert str(company.books_path) in message and "\n" not in message
+    assert list(folder.glob("*.manager")) == [] and leftovers(folder) == [] and not system_temp_leftovers()
+    assert catalog.get(company.id).last_backup_at is None
+
+
+@pytest.mark.parametrize("include", [Include(), Include(attachments=False, history=False)])
+def test_a_damaged_company_database_is_not_backed_up(catalog: Catalog, company, tmp_path: Path,
+                                                     include: Include) -> None:
+    """SQLite copies a damaged record as it is: the backup used to be written and recorded, then refused
+    by verify and import (found by a reliability audit). It checks the copy as the import does."""
+    damage_table(company.books_path, "transaction", "records")
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path, include=include)
+    message = str(raised.value)
+    assert "is damaged" in message and "integrity check" in message and "keepbooks import" in message
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
+def test_a_company_database_sqlite_cannot_read_is_said_to_be_damaged(catalog: Catalog, company,
+                                                                     tmp_path: Path) -> None:
+    damage_table(company.books_path, "contact", "header")
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path)
+    message = str(raised.value)
+    assert "is damaged (database disk image is malformed)" in message and "keepbooks import" in message
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
+@pytest.mark.parametrize("sql, named, advice", [
+    ("CREATE TABLE notes(x)", "added: “notes”", "DROP TABLE"),
+    ("CREATE INDEX my_idx ON contact(email)", "added: “my_idx”", "DROP INDEX"),
+    ("DROP INDEX email_sent_at", "missing: “email_sent_at”", "keepbooks import"),
+    ("DROP INDEX email_sent_at; CREATE INDEX email_sent_at ON email(sent_at DESC)", "changed: “email_sent_at”",
+     "keepbooks import"),
+])
+def test_a_company_database_with_other_tables_or_indexes_is_refused_at_once(
+        catalog: Catalog, company, tmp_path: Path, sql: str, named: str, advice: str) -> None:
+    """Added by a person or another program: the backup was written, then refused by verify (found by
+    a reliability audit). Refused before the copy starts, naming what differs and what to do."""
+    with sqlite3.connect(company.books_path) as conn:
+        conn.executescript(sql)
+    conn.close()
+    phases = []
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path, progress=lambda p: phases.append(p.phase))
+    message = str(raised.value)
+    assert named in message and advice in message and phases == []
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
+def test_a_backup_to_a_relative_path_checks_its_snapshot(catalog: Catalog, company, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """-o x.manager: the snapshot beside it has a relative path, which the check opens as a URI."""
+    monkeypatch.chdir(tmp_path)
+    result = archive.backup(company.books_path, Path("relative.manager"))
+    assert archive.verify(tmp_path / "relative.manager").company_uid == result.manifest.company_uid
+
+
+@pytest.mark.parametrize("sql", ["ANALYZE", "CREATE VIEW totals AS SELECT count(*) FROM line",
+                                 "CREATE TRIGGER t AFTER INSERT ON contact BEGIN SELECT 1; END"])
+def test_what_a_backup_leaves_out_of_the_schema_does_not_stop_it(catalog: Catalog, company, tmp_path: Path,
+                                                                sql: str) -> None:
+    with sqlite3.connect(company.books_path) as conn:
+        conn.execute(sql)
+    conn.close()
+    result = archive.backup_company(catalog, company.id, tmp_path)
+    assert archive.verify(result.path).company_uid == result.manifest.company_uid
 
 
 # --- atomic files, leftovers, cancel -------------------------------------------------------------------

@@ -534,8 +534,9 @@ def test_a_trailing_bomb_is_not_inflated_in_memory(good: Path, tmp_path: Path) -
 
 # --- older schemas are migrated ----------------------------------------------------------------------
 
-def test_an_older_schema_is_migrated_on_import(catalog: Catalog, good: Path, tmp_path: Path, monkeypatch) -> None:
-    """A stand-in version 0 (the current schema without one index) and its migration: the hook runs."""
+def _import_version0(catalog: Catalog, good: Path, tmp_path: Path, monkeypatch):
+    """Import ``good`` made into a backup of a stand-in version 0 (the current schema without one index),
+    with its migration."""
     current = archive_format.current_schema()
     version0 = frozenset(row for row in current if row[1] != "email_sent_at")
     monkeypatch.setattr(archive_format, "known_schemas", lambda: {0: version0, 1: current})
@@ -548,9 +549,25 @@ def test_an_older_schema_is_migrated_on_import(catalog: Catalog, good: Path, tmp
         conn.execute("PRAGMA user_version = 0")
 
     members = edit_manifest(edit_database(unpack(good), older), _set(["schema_version"], 0))
-    imported = archive.import_backup(catalog, pack(tmp_path / "v0.manager", members))
+    return archive.import_backup(catalog, pack(tmp_path / "v0.manager", members))
+
+
+def test_an_older_schema_is_migrated_on_import(catalog: Catalog, good: Path, tmp_path: Path, monkeypatch) -> None:
+    """A stand-in version 0 (the current schema without one index) and its migration: the hook runs."""
+    imported = _import_version0(catalog, good, tmp_path, monkeypatch)
     conn = archive_read.sqlite3.connect(imported.books_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'email_sent_at'").fetchone()[0] == 1
     conn.close()
     assert table_rows(imported.books_path)["email"]
+
+
+def test_a_migrated_company_backs_up_and_its_backup_imports(catalog: Catalog, good: Path, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    """The migration's objects must be those of the current schema to the letter (the import compares
+    them): a migrated company had never been backed up and verified again (a reliability audit)."""
+    imported = _import_version0(catalog, good, tmp_path, monkeypatch)
+    result = archive.backup_company(catalog, imported.id, tmp_path / "migrated.manager")
+    assert archive.verify(result.path).schema_version == SCHEMA_VERSION
+    again = archive.import_backup(catalog, result.path)
+    assert table_rows(again.books_path)["email"] == table_rows(imported.books_path)["email"]

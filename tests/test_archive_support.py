@@ -86,6 +86,31 @@ def sweep_backup_failures(catalog: Catalog, company: CompanyInfo, folder: Path,
     return n
 
 
+def damage_table(books_path: Path, table: str, where: str) -> None:
+    """Flip bytes in the middle leaf page of ``table``, as a failing disk would (a reliability audit's
+    corrupt.py): ``where`` "records" in the records' content (SQLite copies such records as they are),
+    "header" in the page's b-tree header (SQLite cannot read the page)."""
+    conn = sqlite3.connect(books_path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = [row[0] for row in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", (table,))]
+    finally:
+        conn.close()
+    offset = (pages[len(pages) // 2] - 1) * page_size
+    with open(books_path, "r+b") as fh:
+        fh.seek(offset)
+        page = bytearray(fh.read(page_size))
+        if where == "records":
+            for i in range(page_size - 200, page_size - 100, 7):
+                page[i] ^= 0x55
+        else:
+            page[3:5] = b"\xff\xff"  # the page's cell count
+        fh.seek(offset)
+        fh.write(page)
+
+
 def system_temp_leftovers() -> list[str]:
     temp = Path(tempfile.gettempdir())
     return [p.name for p in temp.iterdir() if p.name.startswith(".keepbooks-") and ".tmp" in p.name]

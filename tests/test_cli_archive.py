@@ -18,7 +18,8 @@ import pytest
 
 from store import archive
 from store.catalog import Catalog
-from test_archive_support import folders_at, leftovers, make_company, original_rows, restored_rows, state
+from test_archive_support import (damage_table, folders_at, leftovers, make_company, original_rows, restored_rows,
+                                  state, system_temp_leftovers)
 from tui.cli import main
 
 ROOT = Path(__file__).parent.parent
@@ -288,6 +289,29 @@ def test_a_stdout_that_cannot_be_written_to_is_said_in_one_line(data: Path, tmp_
                                 preexec_fn=lambda: os.close(1), cwd=ROOT, timeout=120)  # as `>&-` starts it
         assert (result.returncode, result.stderr.decode()) == (
             1, "keepbooks: cannot write to standard output: it is closed\n"), args
+
+
+@pytest.mark.parametrize("left_out", [(), ("--no-attachments", "--no-history")])
+def test_a_damaged_company_is_not_backed_up_to_a_file_nor_to_stdout(data: Path, tmp_path: Path,
+                                                                   left_out: tuple[str, ...]) -> None:
+    """Found by a reliability audit: "Wrote … (22.2 MB)", exit 0 and the catalog's last backup, for a file
+    that verify then said was damaged. Streamed, what was written cannot be taken back: it ends before the
+    archive does (verify refuses it), the exit status is 1 and the catalog records nothing."""
+    books = data / "companies" / "1" / "books.sqlite"
+    damage_table(books, "transaction", "records")
+    result = run(*cli(data, "backup", "1", "-o", str(tmp_path / "out.manager"), *left_out))
+    err = result.stderr.decode()
+    assert result.returncode == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert f"{books} is damaged" in err and "keepbooks import" in err and b"Wrote" not in result.stdout
+    assert list(tmp_path.glob("*.manager")) == [] and leftovers(tmp_path) == []
+    with open(tmp_path / "streamed", "wb") as out:
+        streamed = run(*cli(data, "backup", "1", "-o", "-", *left_out), stdout=out)
+    assert streamed.returncode == 1 and streamed.stderr.decode() == err
+    with pytest.raises(archive.ArchiveError):
+        archive.verify(tmp_path / "streamed")
+    with Catalog(folders_at(data.parent)) as catalog:
+        assert catalog.get(1).last_backup_at is None
+    assert not system_temp_leftovers()
 
 
 def test_backup_to_a_terminal_is_refused(data: Path) -> None:
