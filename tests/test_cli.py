@@ -52,6 +52,22 @@ def test_usage_errors_under_progress_json_are_json_lines_too(tmp_path: Path, cap
     assert "unrecognized arguments: --bogus" in events[0]["message"]
 
 
+def test_a_language_keepbooks_does_not_speak_in_the_environment_is_said(tmp_path: Path, monkeypatch,
+                                                                        capsys) -> None:
+    # A helper scripting keepbooks: KEEPBOOKS_LANG=de was passed over without a word (--lang de: exit 2).
+    assert main(["--data-dir", str(tmp_path), "demo", "--transactions", "5", "--attachments-mb", "0", "-q"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("KEEPBOOKS_LANG", "de")
+    assert main(["--data-dir", str(tmp_path), "companies", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ("keepbooks: KEEPBOOKS_LANG=de is not a language keepbooks speaks (en, fr): "
+                            "passed over.\n")
+    assert len(json.loads(captured.out)) == 1  # the output a script reads is as it was
+    monkeypatch.setenv("KEEPBOOKS_LANG", "fr_FR.UTF-8")
+    assert main(["--data-dir", str(tmp_path), "companies", "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_demo_then_companies_json(tmp_path: Path) -> None:
     created = run("--data-dir", str(tmp_path), "demo", "--name", "Boulangerie Martin", "--transactions", "50",
                   "--attachments-mb", "0.2")

@@ -29,8 +29,8 @@ from store.config import Folders, existing_folder, other_owner, resolve_folders
 from store.contents import left_out_words
 from store.errors import Cancelled, KeepbooksError, StorageError, refused_path, system_reason
 from store.formats import escaped, format_datetime, format_number, format_path, format_size, local_time
-from store.i18n import (_, current_language, detect_language, imposed_language, ngettext, print_plainer_for,
-                        set_language)
+from store.i18n import (LANGUAGES, _, current_language, detect_language, imposed_language, ngettext,
+                        print_plainer_for, set_language)
 from store.preferences import load_preferences
 from store.progress import Progress, ProgressCallback
 from tui.signals import stop_signals
@@ -1051,6 +1051,14 @@ def _language(argv: Sequence[str]) -> str:
     return detect_language(_option_from_argv(argv, "--lang"), preferred)
 
 
+def _warn_if_unknown_language(explicit: str | None) -> None:
+    """KEEPBOOKS_LANG=de was passed over without a word, where --lang de is a usage error (a helper's pass)."""
+    value = os.environ.get("KEEPBOOKS_LANG")
+    if explicit is None and value and imposed_language() is None:
+        warn(_("KEEPBOOKS_LANG={value} is not a language keepbooks speaks ({languages}): passed over.")
+             .format(value=escaped(value), languages=", ".join(LANGUAGES)))
+
+
 LISTING = (cmd_companies, cmd_inspect)  # what they print is all they do: a reader may stop early
 WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui, cmd_untrash)  # the commands that make or change files
 
@@ -1086,6 +1094,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     raise UsageError(_("the name {name} is not text this locale can read (its encoding: {encoding})")
                                      .format(name=ascii(getattr(args, field)),
                                              encoding=sys.getfilesystemencoding())) from None
+        _warn_if_unknown_language(args.lang)
         folders = resolve_folders(args.data_dir, args.backup_dir)
         if args.handler in WRITING and not getattr(args, "quiet", False) and not getattr(args, "dry_run", False):
             for folder in _written_folders(args, folders):
