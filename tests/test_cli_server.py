@@ -105,6 +105,10 @@ def test_backup_all_to_a_folder_twice_and_with_force(data: Path, tmp_path: Path,
     assert "already exists" in err and "3 companies failed" in err
     assert err.strip().splitlines()[-1] == "keepbooks: Existing files were kept; --force replaces them."
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # A helper scripting keepbooks: a file already there was told from a real failure only by its words.
+    assert main(cli(data, "backup", "--all", "-o", str(folder), "--json")) == 1
+    assert {f["company"]["name"]: f["exists"] for f in json.loads(capsys.readouterr().out)["failed"]} == {
+        "Atelier Lefèvre": True, "Broken": False, "Cave Dubois": True}
     assert main(cli(data, "backup", "--all", "-o", str(folder), "--force", "--quiet")) == 1
     out, err = capsys.readouterr()
     assert out == "" and "Broken (#2)" in err and "already exists" not in err and "--force" not in err
@@ -517,7 +521,7 @@ def test_json_shapes(data: Path, tmp_path: Path, capsys) -> None:
     check(everything, BACKUP)
     for item in everything["backups"]:
         check(item, BACKUP_ITEM)
-    check(everything["failed"][0], {"company": dict, "error": str})
+    check(everything["failed"][0], {"company": dict, "error": str, "exists": bool})
     check(everything["failed"][0]["company"], {"id": int, "name": str})
 
     inspected = json_of(capsys, *cli(data, "inspect", item["file"], "--json"))

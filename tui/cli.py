@@ -452,7 +452,8 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
                 failed.append(outcome)
                 warn(_("{name} (#{id}) failed: {error}").format(name=company.name, id=company.id,
                                                                error=outcome.error),
-                     event="failed", company=company.name, company_id=company.id, error=outcome.error)
+                     event="failed", company=company.name, company_id=company.id, error=outcome.error,
+                     exists=outcome.exists)
             else:
                 written.append(outcome)
                 if not args.json:
@@ -461,7 +462,9 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
     if args.json:
         out(as_json({
             "backups": [_backup_json(o.company, o.result) for o in written],
-            "failed": [{"company": {"id": o.company.id, "name": o.company.name}, "error": o.error} for o in failed],
+            # exists: a second run the same day, told apart from a real failure without reading the words
+            "failed": [{"company": {"id": o.company.id, "name": o.company.name}, "error": o.error,
+                        "exists": o.exists} for o in failed],
             "removed": [{"id": o.company.id, "name": o.company.name} for o in removed],
         }, indent=2))
     elif not written and not failed:
