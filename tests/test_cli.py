@@ -31,6 +31,8 @@ def test_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
     assert "companies" in result.stdout and "demo" in result.stdout
+    # A helper's pass: import's usage alone said [--progress MODE], without the modes the others list.
+    assert "[--progress {auto,json,none}]" in run("import", "--help").stdout
 
 
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:

@@ -569,7 +569,8 @@ def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
 
 def _add_import_sources(parser: argparse.ArgumentParser) -> None:
     """import FILE, or import --latest DIR: one of the two (argparse's own usage line puts FILE last, apart)."""
-    parser.usage = "%(prog)s [-h] (FILE [--name NAME] | --latest DIR [--dry-run]) [--json] [-q] [--progress MODE]"
+    parser.usage = ("%(prog)s [-h] (FILE [--name NAME] | --latest DIR [--dry-run]) [--json] [-q]\n"
+                    "                        [--progress {auto,json,none}]")  # as the other commands show it
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", type=_path, metavar="FILE", help=_("the backup to import"))
     source.add_argument("--latest", type=_path, metavar="DIR",
