@@ -14,6 +14,7 @@ from textual import events
 from textual.command import CommandPalette
 from textual.geometry import Region
 from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets._footer import FooterKey
 
 from store.catalog import Catalog
 from store.errors import StorageError
@@ -456,6 +457,37 @@ async def test_slash_filters_by_name_and_escape_clears(folders) -> None:
         await pilot.pause()
         assert table.row_count == 2 and not no_match.display
         assert app.focused is table
+
+
+async def test_a_filter_that_finds_nothing_shows_an_empty_list_and_offers_nothing_to_open(folders) -> None:
+    """An exploratory tester (French bookkeeper over SSH, 80x24): with "zzz" in the filter the footer still
+    offered ⏎ Open (and Remove once on the list), and the message sat on the last row, far from the filter."""
+    add_sample(folders)
+    add_sample(folders, name="Atelier Lefèvre")
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+
+        async def footer_actions() -> list[str]:
+            await pilot.pause()
+            return [key.action for key in screen.query_one(Footer).query(FooterKey)
+                    if not key.has_class("-command-palette") and not key.disabled]
+
+        assert "open" in await footer_actions()
+        await pilot.press("slash", *"zzz")
+        table = screen.query_one("#companies", DataTable)
+        assert table.row_count == 0
+        assert "open" not in await footer_actions()
+        no_match = screen.query_one("#no-match", Label)
+        assert no_match.region.y == screen.query_one("#filter", Input).region.bottom + 1  # under the headers
+        await pilot.press("down")  # on the empty list: nothing to open, nothing to remove
+        assert app.focused is table
+        actions = await footer_actions()
+        assert "open" not in actions and "remove" not in actions
+        await pilot.press("enter", "delete")
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert table.row_count == 2 and "open" in await footer_actions()
 
 
 async def test_new_company_validates_name_and_currency(folders) -> None:

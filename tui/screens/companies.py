@@ -184,6 +184,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self.query_one("#no-match", Label).update(_("No company name contains “{text}”.").format(text=typed)
                                                   if no_match else "")
         self.set_class(no_match, "-no-match")
+        self.refresh_bindings()  # Open and Remove: a filter that shows nothing leaves nothing to act on
 
     def _size_cell(self, company: CompanyInfo) -> Text:
         if company.missing:  # "0 bytes" hid it: its books are gone from their folder
@@ -335,9 +336,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "remove"):
-            if not self._companies:
-                return False  # nothing to open: the key is not offered
-            return bool(self.query_one("#companies", DataTable).row_count) or None
+            return bool(self.query_one("#companies", DataTable).row_count)  # nothing to open: not offered
         if action == "sample" and self.is_sample_running:
             return False
         if action == "clear_filter":
