@@ -215,7 +215,8 @@ async def test_at_80_columns_files_of_one_company_and_day_are_told_apart(folders
     """A French bookkeeper's pass at 80x24: three rows of the tree read "📄 Boulangerie Élise & Fils (2026-1",
     after Enter the path field showed "…/backups/Boulangerie Élise" and the preview no file name; the first
     ↓ from the path field highlighted no row, and ↑ on the first row did not go back up to the field."""
-    for name in ("Boulangerie Élise & Fils (2026-11-28).manager", "Boulangerie Élise & Fils (2026-11-28) bis.manager"):
+    for name in ("Boulangerie Élise & Fils (2026-11-28).manager",
+                 "Boulangerie Élise & Fils (2026-11-28) bis.manager"):
         shutil.copy(folders.backups / "Full.manager", folders.backups / name)
     app = app_for(folders)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -249,7 +249,10 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         """The row's cells after the first (its company, or its file when it cannot be used)."""
         manifest = backup.manifest
         if manifest is None:
-            size = formatting.size(backup.path.stat().st_size) if backup.path.exists() else ""
+            try:  # made again at each resize: the file may be gone since
+                size = formatting.size(backup.path.stat().st_size)
+            except OSError:
+                size = ""
             return [formatting.local_date_time(backup.modified), Text(size, justify="right"),
                     Text(_("cannot be used"), style=f"bold {self.app.current_theme.error}")]
         return [formatting.local_date_time(manifest.created_at),

@@ -48,7 +48,7 @@ class RowTable(DataTable):
             self.add_column(label, key=key)
 
 
-def room_for_first_column(table: DataTable, rows: list[Sequence[str | Text]], width: int) -> int:
+def room_for_first_column(table: DataTable, rows: Sequence[Sequence[str | Text]], width: int) -> int:
     """The cells left for the first column on ``width`` cells once the other columns are laid out as the
     table will: each as wide as its header or its widest cell in ``rows`` (each row's cells after the
     first), plus every column's padding and the scrollbar. Depends on the language (French's are wider)."""
