@@ -70,6 +70,24 @@ async def test_defaults_name_boxes_folder_and_focus(folders) -> None:
         assert f"{estimate.emails_count} entries" in str(screen.query_one("#emails", Checkbox).label)
 
 
+async def test_the_history_box_counts_the_entries_the_backup_will_hold(folders) -> None:
+    """An exploratory tester: with Attachments and Emails unticked the History box still said 2,212
+    entries; the backup held 2,001 (entries about left-out rows go with them), as its details said."""
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(app, pilot)
+        history = screen.query_one("#history", Checkbox)
+        everything = str(history.label)
+        await pilot.press("tab", "space", "tab", "space")  # attachments and emails unticked
+        assert screen.include == archive.Include(attachments=False, emails=False)
+        said = str(history.label)
+        await pilot.press("tab", "tab", "enter")  # Back up
+        await wait_for(app, "backup", pilot=pilot)
+        held = archive.inspect(folders.backups / f"{COMPANY} ({TODAY.isoformat()}, without attachments and "
+                                                  "emails).manager").counts["history"]
+        assert f"{formatting.count(held)} entries" in said and said != everything
+
+
 async def test_a_company_sharing_its_name_gets_its_id_in_the_default_name(folders) -> None:
     # Two companies named alike would otherwise offer the same file, and "replace it?" would take
     # the other company's backup.
@@ -471,6 +489,12 @@ async def test_a_backup_that_ends_while_stop_is_asked_takes_the_keys_meant_for_t
         assert [type(screen).__name__ for screen in app.screen_stack] == [
             "Screen", "CompaniesScreen", "SummaryScreen", "BackupScreen", "NoticeScreen"]
         assert str(app.screen.query_one("#notice-text").content).startswith("The backup ended before you answered")
+        # Behind the notice, the dialog says it is done; it showed its form again (file name, boxes, a Back
+        # up button) as if nothing had happened (a French bookkeeper's pass).
+        dialog = app.screen_stack[-2]
+        assert not dialog.query_one("#form").display and not dialog.query_one("#start").display
+        assert dialog.query_one("#running").display
+        assert str(dialog.query_one("#running #phase", Label).content) == "Done."
         await pilot.press("shift+tab", "enter")  # meant for "Stop": it closes the notice, then the dialog
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
@@ -508,9 +532,13 @@ async def test_a_backup_that_fails_while_ctrl_q_is_asked_says_so_and_does_not_qu
         # "ended" read as a success (a helper): it says it failed, and the reason comes next.
         said = str(app.screen.query_one("#notice-text").content)
         assert said == "The backup failed before you answered; here is why."
+        dialog = app.screen_stack[-2]
+        assert not dialog.query_one("#form").display  # behind the notice: how it ended, the form after
+        assert str(dialog.query_one("#running #phase", Label).content) == "Failed."
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, BackupScreen)
+        assert app.screen.query_one("#form").display  # to try again
         assert "the disk is full" in str(app.screen.query_one("#error", Label).content)
 
 

@@ -513,3 +513,41 @@ async def test_a_backups_folder_the_system_refuses_is_no_crash_anywhere(tmp_path
         note = app.screen.query_one("#filename-note", Label)
         assert str(note.content) == f"Cannot open {refused}: the name is too long."
         assert app.screen.query_one("#start").disabled and app.is_running
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_the_columns_fit_the_terminal_after_a_resize_and_a_refill(folders, language: str) -> None:
+    """As in the companies list (a French bookkeeper at 80 columns): a long company name pushed the
+    contents ("sans pièces jointes ni courriels") out of sight, and a column kept the width of a row gone
+    or of a wider terminal: Textual's columns only grow."""
+    long = "Société Coopérative de Production des Artisans Boulangers Réunis"
+    company = add_sample(folders, name=long)
+    with Catalog(folders) as catalog:
+        archive.backup_company(catalog, company, folders.backups / "Long.manager",
+                               include=archive.Include(attachments=False, emails=False))
+    set_language(language)
+    try:
+        app = app_for(folders)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_view(app, pilot)
+            table = screen.query_one("#backups", DataTable)
+
+            async def fits(width: int) -> bool:
+                """Every column in sight, the first as wide as the names it shows and no wider."""
+                await pilot.pause()
+                first = table.ordered_columns[0]
+                names = [cell_len(row[0]) for row in rows(screen)] + [cell_len(str(first.label))]
+                return (table.virtual_size.width <= width - table.styles.scrollbar_size_vertical
+                        and first.content_width == max(names))
+
+            assert await fits(80)
+            await pilot.resize_terminal(132, 43)
+            assert await fits(132) and long in [row[0] for row in rows(screen)]
+            await pilot.resize_terminal(80, 24)
+            assert await fits(80)
+            (folders.backups / "Long.manager").unlink()
+            await pilot.press("r")
+            await wait_for(app, "scan", pilot=pilot)
+            assert table.row_count == 4 and await fits(80)
+    finally:
+        set_language("en")

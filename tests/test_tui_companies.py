@@ -9,10 +9,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from textual import events
 from textual.command import CommandPalette
 from textual.geometry import Region
 from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets._footer import FooterKey
 
 from store.catalog import Catalog
 from store.errors import StorageError
@@ -486,6 +488,37 @@ async def test_slash_filters_by_name_and_escape_clears(folders) -> None:
         assert app.focused is table
 
 
+async def test_a_filter_that_finds_nothing_shows_an_empty_list_and_offers_nothing_to_open(folders) -> None:
+    """An exploratory tester (French bookkeeper over SSH, 80x24): with "zzz" in the filter the footer still
+    offered ⏎ Open (and Remove once on the list), and the message sat on the last row, far from the filter."""
+    add_sample(folders)
+    add_sample(folders, name="Atelier Lefèvre")
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+
+        async def footer_actions() -> list[str]:
+            await pilot.pause()
+            return [key.action for key in screen.query_one(Footer).query(FooterKey)
+                    if not key.has_class("-command-palette") and not key.disabled]
+
+        assert "open" in await footer_actions()
+        await pilot.press("slash", *"zzz")
+        table = screen.query_one("#companies", DataTable)
+        assert table.row_count == 0
+        assert "open" not in await footer_actions()
+        no_match = screen.query_one("#no-match", Label)
+        assert no_match.region.y == screen.query_one("#filter", Input).region.bottom + 1  # under the headers
+        await pilot.press("down")  # on the empty list: nothing to open, nothing to remove
+        assert app.focused is table
+        actions = await footer_actions()
+        assert "open" not in actions and "remove" not in actions
+        await pilot.press("enter", "delete")
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert table.row_count == 2 and "open" in await footer_actions()
+
+
 async def test_new_company_validates_name_and_currency(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:
@@ -682,3 +715,43 @@ async def test_a_last_backup_whose_file_is_gone_is_flagged_in_the_list_and_summa
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert str(app.screen.query_one("#last-backup").content).endswith(": this file is gone")
+
+
+async def test_the_columns_fit_the_terminal_again_after_a_filter_a_reload_and_a_resize(folders, language) -> None:
+    """A French bookkeeper at 80 columns: a filter that left short rows widened the name column, which
+    kept that width once the filter was cleared ("28/11/2026, partielle" cut to "parti"); and from 132
+    columns down to 80 the last backup column was out of sight, r did not help. Textual's columns only
+    grow. The widest cells the other columns can hold (books missing, last backup gone) must fit too."""
+    import shutil
+
+    partial = add_sample(folders, name="Société Coopérative de Production des Artisans Boulangers Réunis")
+    add_sample(folders, name="Soc. Nouvelle des Transports Alpins du Sud")  # never backed up
+    gone = add_sample(folders, name="Atelier Lefèvre")
+    folders.backups.mkdir(parents=True)
+    (folders.backups / "nightly.manager").touch()
+    with Catalog(folders) as catalog:
+        catalog.record_backup(partial, folders.backups / "nightly.manager", 1000, left_out=["attachments"])
+        catalog.record_backup(gone, folders.backups / "deleted since.manager", 1000)
+        shutil.rmtree(catalog.get(gone).folder)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#companies", DataTable)
+
+        async def fits(width: int) -> bool:
+            """Every column in sight, the name column as wide as the names it shows and no wider."""
+            await pilot.pause()
+            names = [cell_len(row[0]) for row in cells(table)] + [cell_len(str(table.columns["name"].label))]
+            return (table.virtual_size.width <= width - table.styles.scrollbar_size_vertical
+                    and table.columns["name"].content_width == max(names))
+
+        assert await fits(80)
+        await pilot.press("slash", *"soc.")
+        assert table.row_count == 1 and await fits(80)
+        await pilot.press("escape")
+        assert table.row_count == 3 and await fits(80)
+        await pilot.resize_terminal(132, 43)
+        assert await fits(132)
+        await pilot.resize_terminal(80, 24)
+        assert await fits(80)
+        await pilot.press("r")
+        assert await fits(80)

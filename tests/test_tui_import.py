@@ -212,6 +212,35 @@ async def test_tree_starts_in_the_backups_folder_and_goes_up_home_and_to_a_typed
         assert await tree_shows(screen) == ["backups", "data"]
 
 
+async def test_at_80_columns_files_of_one_company_and_day_are_told_apart(folders) -> None:
+    """A French bookkeeper's pass at 80x24: three rows of the tree read "📄 Boulangerie Élise & Fils (2026-1",
+    after Enter the path field showed "…/backups/Boulangerie Élise" and the preview no file name; the first
+    ↓ from the path field highlighted no row, and ↑ on the first row did not go back up to the field."""
+    for name in ("Boulangerie Élise & Fils (2026-11-28).manager",
+                 "Boulangerie Élise & Fils (2026-11-28) bis.manager"):
+        shutil.copy(folders.backups / "Full.manager", folders.backups / name)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_picker(app, pilot)
+        tree = screen.query_one("#tree", BackupTree)
+        await pilot.pause()
+        first, second = [tree.render_line(y).text.strip() for y in range(2)]  # " bis" sorts first
+        assert first.startswith("📄 Boulangerie") and second.startswith("📄 Boulangerie")
+        assert first.endswith(") bis.manager") and second.endswith("-28).manager")
+        assert tree.virtual_size.width <= tree.content_region.width  # no name runs past the tree's edge
+        field = screen.query_one("#path", Input)
+        await pilot.press("down")
+        assert app.focused is tree and tree.cursor_line == 0  # the first row, at the first ↓
+        await pilot.press("up")
+        assert app.focused is field
+        await pilot.press("down", "enter")
+        await wait_for(app, "preview", pilot=pilot)
+        bis = folders.backups / "Boulangerie Élise & Fils (2026-11-28) bis.manager"
+        assert screen.selected == bis and field.value == str(bis)
+        assert field.render_line(0).text.strip().endswith("(2026-11-28) bis.manager")  # its end in sight
+        assert f"File: {bis.name}" in preview_text(screen)
+
+
 async def test_the_filter_toggle_shows_every_file(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

@@ -29,12 +29,20 @@ def shortened(text: str, limit: int) -> str:
 def middle_shortened(text: str, limit: int) -> str:
     """``text`` in at most ``limit`` terminal cells, its middle replaced by "…" when it is longer: for a
     file name, whose end (a date, ".manager") tells one from another."""
+    head, tail = middle_cut(text, limit)
+    return text if head + tail == len(text) else text[:head] + "…" + text[len(text) - tail:]
+
+
+def middle_cut(text: str, limit: int) -> tuple[int, int]:
+    """How many characters of its start and of its end middle_shortened() keeps of ``text``: all of
+    them and none when it fits."""
     if cell_len(text) <= limit:
-        return text
+        return len(text), 0
     tail = text[-max(1, limit // 2):]
     while tail and cell_len(tail) > limit // 2:
         tail = tail[1:]
-    return set_cell_size(text, max(0, limit - 1 - cell_len(tail))).rstrip() + "…" + tail
+    head = set_cell_size(text, max(0, limit - 1 - cell_len(tail))).rstrip()  # a prefix (its padding stripped)
+    return len(head), len(tail)
 
 
 def printable(text: str) -> str:

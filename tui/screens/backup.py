@@ -117,7 +117,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
         boxes = {
             "attachments": (_("Attachments"), lambda e: (e.attachments_bytes, e.attachments_count)),
             "emails": (_("Emails"), lambda e: (e.emails_bytes, e.emails_count)),
-            "history": (_("History"), lambda e: (e.history_bytes, e.history_count)),
+            "history": (_("History"), lambda e: e.history(self.include)),  # without entries about what is left out
         }
         for box_id, (title, measure) in boxes.items():
             box = self.query_one(f"#{box_id}", Checkbox)

@@ -39,10 +39,11 @@ from store.contents import contents
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.button_row import ButtonRow
 from tui.widgets.sentence import Sentence
-from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on
+from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on, room_for_first_column
 
 
 FOLDER_CHECK_SECONDS = 2.0  # how often the view looks for files added or removed by others
+SHORTEST_NAME = 10  # a company's name is shortened to the room the other columns leave, not below this
 
 @dataclass(frozen=True)
 class BackupFile:
@@ -141,6 +142,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         self.folder = folder
         self.backups: list[BackupFile] = []
         self._listed_stamp: int | None = None  # the folder's modification time when it was listed
+        self._filled_width = -1  # the screen's width when the rows were last made
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -211,22 +213,21 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
 
     def _fill(self, backups: list[BackupFile]) -> None:
         assert self.folder is not None
-        table = self.query_one("#backups", DataTable)
+        table = self.query_one("#backups", RowTable)
         current = cursor_key(table)
         self.backups = backups
-        table.clear()
-        for backup in backups:
-            manifest = backup.manifest
-            if manifest is None:
-                table.add_row(Text(backup.path.name, style="dim"), formatting.local_date_time(backup.modified),
-                              Text(formatting.size(backup.path.stat().st_size) if backup.path.exists() else "",
-                                   justify="right"),
-                              Text(_("cannot be used"), style=f"bold {self.app.current_theme.error}"),
-                              key=str(backup.path))
-                continue
-            table.add_row(Text(manifest.company_name), formatting.local_date_time(manifest.created_at),
-                          Text(formatting.size(manifest.file_size or 0), justify="right"),
-                          contents(manifest.include), key=str(backup.path))
+        self._filled_width = self.size.width
+        table.clear_rows()
+        rows = [self._other_cells(backup) for backup in backups]
+        # A long company name pushed the contents ("sans pièces jointes ni courriels") out of sight; the
+        # whole file name is on the line below the list.
+        room = max(SHORTEST_NAME, room_for_first_column(table, rows, self.app.size.width))
+        for backup, others in zip(backups, rows):
+            if backup.manifest is None:  # its file's name: its end tells it from the others
+                name = Text(formatting.middle_shortened(formatting.printable(backup.path.name), room), style="dim")
+            else:
+                name = Text(formatting.shortened(backup.manifest.company_name, room))
+            table.add_row(name, *others, key=str(backup.path))
         keep_cursor_on(table, current)
         total = sum(b.manifest.file_size or 0 for b in backups if b.manifest is not None)
         line = ngettext("Backups in {folder} · {count} file, {size}", "Backups in {folder} · {count} files, {size}",
@@ -243,6 +244,23 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         self.set_class(not backups, "-empty")
         self._show_file()  # an emptied table highlights no row: the line would name a file gone
         self.refresh_bindings()
+
+    def _other_cells(self, backup: BackupFile) -> list[str | Text]:
+        """The row's cells after the first (its company, or its file when it cannot be used)."""
+        manifest = backup.manifest
+        if manifest is None:
+            try:  # made again at each resize: the file may be gone since
+                size = formatting.size(backup.path.stat().st_size)
+            except OSError:
+                size = ""
+            return [formatting.local_date_time(backup.modified), Text(size, justify="right"),
+                    Text(_("cannot be used"), style=f"bold {self.app.current_theme.error}")]
+        return [formatting.local_date_time(manifest.created_at),
+                Text(formatting.size(manifest.file_size or 0), justify="right"), contents(manifest.include)]
+
+    def on_resize(self) -> None:
+        if self._filled_width != self.size.width and self.backups:  # the room for names changed
+            self._fill(self.backups)
 
     def selected(self) -> BackupFile | None:
         key = cursor_key(self.query_one("#backups", DataTable))

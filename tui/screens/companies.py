@@ -6,7 +6,6 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
@@ -28,13 +27,14 @@ from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
 from tui.widgets.progress import Bar
-from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on
+from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on, room_for_first_column
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
 # A name longer than the room the other columns leave (their headers and cells, in the language shown) is
-# shortened: one long name would push them out of sight for every company.
-SHORTEST_NAME = 20
+# shortened: one long name would push them out of sight for every company. Not below this: at 80 columns
+# the widest other cells, in French ("introuvable", "28/11/2026, fichier absent"), leave 17.
+SHORTEST_NAME = 16
 CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
@@ -159,10 +159,10 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self._fill(select_id)
 
     def _fill(self, select_id: int | None = None) -> None:
-        table = self.query_one("#companies", DataTable)
+        table = self.query_one("#companies", RowTable)
         current = str(select_id) if select_id is not None else cursor_key(table)
         self._filled_width = self.size.width
-        table.clear()
+        table.clear_rows()
         typed = self.query_one("#filter", Input).value.strip()
         query = searchable(typed)
         today = self.app.today()  # type: ignore[attr-defined]
@@ -178,7 +178,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             rows.append((company, suffix, [formatting.date_time(company.last_change),
                                            self._size_cell(company),
                                            self._last_backup_cell(company, today, gone[company.id])]))
-        room = max(SHORTEST_NAME, self.app.size.width - self._other_columns_width(table, [r[2] for r in rows]))
+        room = max(SHORTEST_NAME, room_for_first_column(table, [r[2] for r in rows], self.app.size.width))
         for company, suffix, others in rows:  # the id is kept whole: it is what tells the rows apart
             name = formatting.shortened(company.name, max(room - len(suffix), SHORTEST_NAME // 2)) + suffix
             table.add_row(Text(name), *others, key=str(company.id))
@@ -189,15 +189,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         self.query_one("#no-match", Label).update(_("No company name contains “{text}”.").format(text=typed)
                                                   if no_match else "")
         self.set_class(no_match, "-no-match")
-
-    @staticmethod
-    def _other_columns_width(table: DataTable, rows: list[list[str | Text]]) -> int:
-        """The columns beside the name, as the table will lay them out: each as wide as its header or
-        its widest cell (French headers are the wider), plus every column's padding and the scrollbar."""
-        widths = [cell_len(str(column.label)) for column in list(table.columns.values())[1:]]
-        for cells in rows:
-            widths = [max(width, cell_len(str(cell))) for width, cell in zip(widths, cells)]
-        return sum(widths) + 2 * table.cell_padding * len(table.columns) + table.styles.scrollbar_size_vertical
+        self.refresh_bindings()  # Open and Remove: a filter that shows nothing leaves nothing to act on
 
     def _size_cell(self, company: CompanyInfo) -> Text:
         if company.missing:  # "0 bytes" hid it: its books are gone from their folder
@@ -363,9 +355,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "remove"):
-            if not self._companies:
-                return False  # nothing to open: the key is not offered
-            return bool(self.query_one("#companies", DataTable).row_count) or None
+            return bool(self.query_one("#companies", DataTable).row_count)  # nothing to open: not offered
         if action == "sample" and self.is_sample_running:
             return False
         if action == "clear_filter":

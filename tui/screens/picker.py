@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +22,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Footer, Input, Label
+from textual.widgets.directory_tree import DirEntry
+from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
 
 from store import archive
@@ -45,10 +49,46 @@ class BackupTree(DirectoryTree):
     class Loaded(Message):
         """The tree shows the content of a new folder, or of the same one filtered anew."""
 
+    class LeftAtTop(Message):
+        """↑ on the first row: the focus goes back up to what is above the tree."""
+
     def __init__(self, path: Path, *, id: str | None = None) -> None:
         self.show_all = False
         super().__init__(path, id=id)
         self.show_root = False
+
+    def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
+        """A name longer than the tree is wide loses its middle, not its end: at 80 columns two backups
+        of a company made the same day read alike, "📄 Boulangerie Élise & Fils (2026-1" (a French
+        bookkeeper's pass), where the end tells them apart ("(2026-11-28) bis.manager")."""
+        label = super().render_label(node, base_style, style)
+        # The scrollbar's room is always left: it comes with more rows, and the tree is not resized then.
+        room = self.content_region.width - self.styles.scrollbar_size_vertical - self._indent(node)
+        head, tail = formatting.middle_cut(label.plain, room)
+        if room <= 0 or head + tail == len(label.plain):  # not laid out yet, or it fits
+            return label
+        ellipsis = label[head:head + 1]  # the style of what it stands for (the cursor's, on its row)
+        ellipsis.plain = "…"
+        return label[:head] + ellipsis + label[len(label.plain) - tail:]
+
+    def _indent(self, node: TreeNode[DirEntry]) -> int:
+        """The cells before ``node``'s label: its guides, one level for each folder it is in below the root."""
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        return depth * self.guide_depth
+
+    def on_focus(self) -> None:
+        """Its first row highlighted, coming from the path field (↓, Tab): the focus alone highlighted
+        none, and a second ↓ was needed to reach the first file."""
+        if self.cursor_line < 0 and self.root.children:
+            self.cursor_line = 0
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_line <= 0:  # back up to the path field, where ↓ came from
+            self.post_message(self.LeftAtTop())
+        else:
+            super().action_cursor_up()
 
     def filter_paths(self, paths_: Iterable[Path]) -> Iterable[Path]:
         if self.show_all:
@@ -182,6 +222,10 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
     def action_focus_tree(self) -> None:
         self.query_one("#tree", BackupTree).focus()
 
+    @on(BackupTree.LeftAtTop)
+    def _tree_left_at_top(self) -> None:
+        self.query_one("#path", Input).focus()
+
     @work(exclusive=True, group="filter")
     async def action_toggle_all(self) -> None:
         tree = self.query_one("#tree", BackupTree)
@@ -242,9 +286,9 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
             return
         if is_dir:
             self.go_to(path)
-            field = self.query_one("#path", Input)
+            field = self.query_one("#path", PathInput)
             field.value = str(path).rstrip(os.sep) + os.sep
-            field.cursor_position = len(field.value)
+            field.show_end()
             self._note("")
         elif is_file:
             self.choose(path)
@@ -263,10 +307,10 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         self.selected = path
         self.manifest = None
         self.query_one("#import", Button).disabled = True
-        field = self.query_one("#path", Input)
+        field = self.query_one("#path", PathInput)
         with field.prevent(Input.Changed):
             field.value = str(path)
-        field.cursor_position = len(field.value)
+        field.show_end()  # the file's name, not the folders before it
         self._note(_("Enter again to import."))
         self.query_one("#preview", BackupPreview).show_hint(_("Reading {file}…").format(file=path.name))
         self.read_manifest(path)
@@ -282,7 +326,9 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         preview = self.query_one("#preview", BackupPreview)
         if event.state == WorkerState.SUCCESS:
             self.manifest = event.worker.result
-            preview.show_manifest(self.manifest)  # type: ignore[arg-type]
+            # Its name in full: the tree and the path field may show only part of it.
+            name = formatting.printable(self.selected.name) if self.selected is not None else None
+            preview.show_manifest(self.manifest, name)  # type: ignore[arg-type]
             self.query_one("#import", Button).disabled = False
         elif event.state == WorkerState.ERROR:
             self.manifest = None

@@ -2,7 +2,8 @@
 
 The dialog starts the worker, shows its reports in a ``ProgressView``, asks before stopping it
 (``StopGuard``) and, when the worker ends, hands the outcome to ``succeeded``, ``cancelled`` or
-``failed`` (the error already put in words). The ``-running`` class marks the time it runs.
+``failed`` (the error already put in words). ``running`` is the time it runs; the ``-running`` class
+(the progress view in place of the form) lasts until its outcome is shown.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         super().__init__()
         self._ended_meanwhile, self._failed_meanwhile = ended_meanwhile, failed_meanwhile
         self._worker: Worker[Any] | None = None
+        self._working = False  # from start_running until the worker's end is handled
         self._last_progress: Progress | None = None  # set by the worker's thread (reporter)
         self._stop = StopGuard(self, stop_question, yes=_("Stop"), no=_("Continue"),
                                on_stopping=lambda: self.query_one(ProgressView).say(_("Stopping…")))
@@ -47,13 +49,14 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
 
     @property
     def running(self) -> bool:
-        return self.has_class("-running")
+        return self._working
 
     def start_running(self, worker: Worker[Any], target: str, phase: str | None = None) -> None:
         """Show the progress of ``worker`` (just started) working on ``target``."""
         self._stop.reset()
         self._worker = worker
         self.query_one(ProgressView).start(target, phase)
+        self._working = True
         self.set_class(True, "-running")
         self.query_one("#cancel", Button).focus()
         self.refresh_bindings()
@@ -89,20 +92,26 @@ class RunningDialog(TranslatedScreen, ModalScreen[ResultType]):
         asked = any(isinstance(screen, ConfirmScreen) for screen in above)
         while self.app.screen is not self and self in self.app.screen_stack:
             await self.app.pop_screen()
-        self.set_class(False, "-running")
+        self._working = False
         self.refresh_bindings()
         if quit_asked and event.state == WorkerState.SUCCESS:  # ctrl+q asked only because the work ran
             self.app.exit()
         elif asked:
             # The keys meant for the question go to a notice in its place, not to the screen behind; the
-            # outcome follows once it is read (shown before, it could close the screens under it).
+            # outcome follows once it is read (shown before, it could close the screens under it). Behind
+            # the notice, the progress view says how the work ended: the form it gave way to (file name,
+            # boxes, Back up) came back, as if nothing had happened (a French bookkeeper's pass).
             failed = event.state == WorkerState.ERROR and not isinstance(worker.error, Cancelled)
+            view = self.query_one(ProgressView)
+            view.stopped_at(self._last_progress)
+            view.say(_("Failed.") if failed else _("Done."))
             notice = NoticeScreen(self._failed_meanwhile if failed else self._ended_meanwhile)
             await self.app.push_screen(notice, lambda _closed: self._outcome(event))
         else:
             self._outcome(event)
 
     def _outcome(self, event: Worker.StateChanged) -> None:
+        self.set_class(False, "-running")  # the form again, for another try (a failure), or the dialog closes
         worker = event.worker
         if event.state == WorkerState.SUCCESS:
             self.succeeded(worker.result)

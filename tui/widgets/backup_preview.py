@@ -42,11 +42,12 @@ class BackupPreview(Static):
     plain = ""  # what it shows, as plain text (tests read it)
     _prose: tuple[str, str] | None = None  # (a title in bold, or "", and the text) shown as prose
 
-    def show_manifest(self, manifest: Manifest, path: Path | None = None) -> None:
+    def show_manifest(self, manifest: Manifest, file: Path | str | None = None) -> None:
+        """``file``: the backup's path, or its name, shown first."""
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
         table.add_column(style="dim", no_wrap=True)
         table.add_column(overflow="fold")
-        lines = ([(_("File"), str(path))] if path is not None else []) + rows(manifest)
+        lines = ([(_("File"), str(file))] if file is not None else []) + rows(manifest)
         for label, value in lines:
             table.add_row(label, Text(value))  # Text: names from a file are data, never markup
         self.set_class(False, "-problem")

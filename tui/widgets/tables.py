@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Sequence
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -34,6 +36,27 @@ class RowTable(DataTable):
 
     def __init__(self, *, id: str) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def clear_rows(self) -> None:
+        """Remove every row, and make each column as wide as its header again. Textual's clear() keeps
+        the columns, and a column only ever grows to its widest cell: after a filter, a refill or a
+        narrower terminal, a column kept the width of rows gone and pushed the last one out of sight
+        (a French bookkeeper at 80 columns: "28/11/2026, partielle" cut to "parti")."""
+        columns = [(column.label, column.key.value) for column in self.ordered_columns]
+        self.clear(columns=True)
+        for label, key in columns:
+            self.add_column(label, key=key)
+
+
+def room_for_first_column(table: DataTable, rows: Sequence[Sequence[str | Text]], width: int) -> int:
+    """The cells left for the first column on ``width`` cells once the other columns are laid out as the
+    table will: each as wide as its header or its widest cell in ``rows`` (each row's cells after the
+    first), plus every column's padding and the scrollbar. Depends on the language (French's are wider)."""
+    others = [cell_len(str(column.label)) for column in table.ordered_columns[1:]]
+    for cells in rows:
+        others = [max(other, cell_len(str(cell))) for other, cell in zip(others, cells)]
+    padding = 2 * table.cell_padding * len(table.columns)
+    return width - sum(others) - padding - table.styles.scrollbar_size_vertical
 
 
 def cursor_key(table: DataTable) -> str | None:
