@@ -551,3 +551,23 @@ async def test_the_columns_fit_the_terminal_after_a_resize_and_a_refill(folders,
             assert table.row_count == 4 and await fits(80)
     finally:
         set_language("en")
+
+
+async def test_the_folder_line_keeps_the_size_whole_in_french(folders) -> None:
+    # A helper's pass at 80 columns: "… 1,1" ended the line and "Mo" began the next (Textual's wrapping
+    # breaks at the no-break space French puts between a number and its unit).
+    set_language("fr")
+    try:
+        app = app_for(folders)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_view(app, pilot)
+            line = screen.query_one("#folder-line")
+            size = str(line.content).rsplit(", ", 1)[1]
+            assert "\u202f" in size or "\xa0" in size
+            for width in range(60, 130):  # the end of the line falls everywhere in turn
+                await pilot.resize_terminal(width, 24)
+                await pilot.pause()
+                shown = [line.render_line(y).text.strip() for y in range(line.size.height)]
+                assert any(size in row for row in shown), (width, shown)
+    finally:
+        set_language("en")

@@ -146,7 +146,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label("", id="folder-line", markup=False)
+        yield Sentence("", id="folder-line")  # "1,1 Mo" kept whole (Textual breaks at no-break spaces)
         table: DataTable[str | Text] = RowTable(id="backups")
         table.add_column(_("Company"), key="company")
         table.add_column(_("Backed up"), key="when")
@@ -190,7 +190,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
     def reload(self) -> None:
         assert self.folder is not None
         self._listed_stamp = self._folder_stamp()  # before reading: a change meanwhile shows next time
-        self.query_one("#folder-line", Label).update(_("Backups in {folder} · reading…").format(folder=self.folder))
+        self.query_one("#folder-line", Sentence).update(_("Backups in {folder} · reading…").format(folder=self.folder))
         self.load(self.folder, {backup.path: backup for backup in self.backups})
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
@@ -232,7 +232,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         total = sum(b.manifest.file_size or 0 for b in backups if b.manifest is not None)
         line = ngettext("Backups in {folder} · {count} file, {size}", "Backups in {folder} · {count} files, {size}",
                         len(backups))
-        self.query_one("#folder-line", Label).update(
+        self.query_one("#folder-line", Sentence).update(
             line.format(folder=self.folder, count=formatting.count(len(backups)), size=formatting.size(total)))
         empty = self.query_one("#empty", Label)
         if backups:
