@@ -326,6 +326,25 @@ async def test_the_folder_can_be_changed(folders, tmp_path: Path) -> None:
     assert elsewhere.stat().st_mode & 0o777 == 0o700  # made for this user alone, as the backups folder
 
 
+async def test_a_long_folder_is_broken_after_a_slash_not_inside_a_name(tmp_path: Path) -> None:
+    # A French bookkeeper's pass at 80x24: "Dossier /tmp/…/keepbooks/backu" then "ps" on the next line.
+    deep = tmp_path / "clients" / "keepbooks-sauvegardes" / "nuit"
+    folders = Folders(data=tmp_path / "data", backups=deep)
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(app, pilot)
+        label = app.screen.query_one("#folder")
+        for width in range(40, 81):  # every place the line could end
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            shown = [label.render_line(y).text.rstrip() for y in range(label.size.height)]
+            assert "".join(shown) == str(deep), (width, shown)
+            room = label.content_region.width  # a name wider than the line alone is cut inside
+            assert all(line.endswith("/") or len(line) == room for line in shown[:-1]), (width, shown)
+            assert width < 80 or all(line.endswith("/") for line in shown[:-1]), shown  # no name cut at 80
+
+
 async def test_escape_closes_the_dialog_without_a_file(folders) -> None:
     app = app_for(folders)
     async with app.run_test(size=SIZE) as pilot:

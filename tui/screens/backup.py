@@ -30,7 +30,7 @@ from tui.screens.folder import FolderScreen
 from tui.screens.running import RunningDialog
 from tui.widgets.button_row import ButtonRow
 from tui.widgets.progress import ProgressView
-from tui.widgets.sentence import Sentence
+from tui.widgets.sentence import PathLabel, Sentence
 from tui.widgets.text_field import TextField
 from tui.widgets.tick_box import TickBox
 
@@ -74,7 +74,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                 yield Sentence("", id="filename-note")
                 with Horizontal(id="folder-row"):
                     yield Label(_("Folder"), classes="field-label", id="folder-title")
-                    yield Label("", id="folder", markup=False)
+                    yield PathLabel("", id="folder")  # broken after a slash, not inside a name
                     change = Button(_("Change… (ctrl+o)"), id="change-folder", compact=True)
                     change.can_focus = False  # Tab goes filename → boxes → Backup → Cancel; ctrl+o changes it
                     yield change
@@ -150,7 +150,7 @@ class BackupScreen(RunningDialog[BackupResult | None]):
             field.cursor_position = len(field.value)
 
     def _show_folder(self) -> None:
-        self.query_one("#folder", Label).update(str(self.folder))
+        self.query_one("#folder", PathLabel).update(str(self.folder))
 
     def action_change_folder(self) -> None:
         if self.running:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.cells import cell_len, chop_cells
 from rich.text import Text
 from textual.geometry import Size
@@ -28,6 +30,20 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+def wrap_path(path: str, width: int) -> list[str]:
+    """``path``'s lines at most ``width`` cells wide, broken after a "/" (".../keepbooks/" then "backups"),
+    not inside a folder's name ("…/keepbo" then "oks/backups"); a name wider than the line is cut."""
+    width = max(1, width)
+    lines, line = [], ""
+    for part in re.findall(r"[^/]*/|[^/]+", path):
+        if line and cell_len(line + part) > width:
+            lines.append(line)
+            line = ""
+        *full, line = chop_cells(line + part, width) if cell_len(line + part) > width else [line + part]
+        lines.extend(full)
+    return [*lines, line]
+
+
 class Sentence(Label):
     """A label of plain text (a question, a note), wrapped by ``wrap``; set with ``update`` as any label,
     and ``content`` keeps the text whole."""
@@ -41,3 +57,13 @@ class Sentence(Label):
 
     def render(self) -> Text:
         return Text("\n".join(wrap(str(self.content), self.content_region.width or self.size.width)))
+
+
+class PathLabel(Sentence):
+    """A path on as many lines as it takes, broken after its slashes (wrap_path)."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(wrap_path(str(self.content), width))
+
+    def render(self) -> Text:
+        return Text("\n".join(wrap_path(str(self.content), self.content_region.width or self.size.width)))
