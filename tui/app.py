@@ -13,6 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen, SystemModalScreen
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.theme import ThemeProvider
 
 from store.catalog import Catalog
@@ -21,6 +22,7 @@ from store.errors import KeepbooksError, system_reason
 from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
+from tui.glyphs import CONSOLE_CLASS, WholeCellScrollBar
 from tui.language import TranslatedScreen
 from tui.palette import Palette
 from tui.signals import stop_signals
@@ -39,11 +41,19 @@ SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at sta
 }
 
 
+# With console glyphs fields and buttons are framed (app.tcss), in the frame colours of Textual's theme
+# (dark greys: black in the console's 16 colours): white when focused, else grey.
+CONSOLE_COLOURS = {
+    "border": "#ffffff",
+    "border-blurred": "#aaaaaa",
+}
+
 HANG_UP_SECONDS = 60  # how long a backup or import stopped by a hang-up may take to remove its files
 
 
 class KeepbooksApp(App[None]):
-    """Opens on the companies list. ``today`` can be fixed (tests, screenshots) so dates are stable."""
+    """Opens on the companies list. ``today`` can be fixed (tests, screenshots) so dates are stable.
+    ``console_glyphs``: draw only with characters the Linux console's fonts have (tui/glyphs.py)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "keepbooks"
@@ -61,8 +71,11 @@ class KeepbooksApp(App[None]):
     ]
 
     def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None,
-                 imposed_language: tuple[str, str] | None = None) -> None:
+                 imposed_language: tuple[str, str] | None = None, console_glyphs: bool = False) -> None:
+        self.console_glyphs = console_glyphs  # before Textual's __init__, which reads get_css_variables
         super().__init__()
+        if console_glyphs:
+            self.add_class(CONSOLE_CLASS)
         self.folders = folders
         self.imposed_language = imposed_language  # (language, "--lang fr"): see store.i18n.imposed_language
         self.today: Callable[[], dt.date] = today or dt.date.today
@@ -72,6 +85,9 @@ class KeepbooksApp(App[None]):
 
     def on_mount(self) -> None:
         from tui.screens.companies import CompaniesScreen
+
+        if self.console_glyphs:  # Textual's scrollbars take their renderer from the class (the process's)
+            ScrollBar.renderer = WholeCellScrollBar
 
         # Pushed rather than returned by get_default_screen: Textual loads a screen's CSS_PATH on push.
         self.push_screen(CompaniesScreen())
@@ -97,6 +113,12 @@ class KeepbooksApp(App[None]):
             await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), HANG_UP_SECONDS)
         finally:
             os._exit(128 + signal.SIGHUP)
+
+    def get_css_variables(self) -> dict[str, str]:
+        variables = super().get_css_variables()
+        if self.console_glyphs:
+            variables.update(CONSOLE_COLOURS)
+        return variables
 
     def action_toggle_keys(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -194,6 +216,7 @@ class KeepbooksApp(App[None]):
         self.notify(_("Press ctrl+q to quit keepbooks."), title=_("Do you want to quit?"))
 
     def on_unmount(self) -> None:
+        ScrollBar.renderer = ScrollBarRender
         loop = asyncio.get_running_loop()
         for signum in stop_signals():
             loop.remove_signal_handler(signum)
