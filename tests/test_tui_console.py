@@ -1,7 +1,8 @@
 """The Linux console (TERM=linux, a server's screen, a KVM): the app draws only what its fonts have.
 
 Every screen is drawn as the app draws it in 16 colours, and each character is looked up in the set of
-code points the console fonts hold (console_glyphs.txt): one outside it shows as a replacement mark.
+code points the console fonts hold (console_glyphs.txt): one outside it shows as a replacement mark. The
+console also draws a bright background (SGR 100-107) as the dark one, so text on one is checked too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.segment import Segment
 
@@ -69,13 +71,30 @@ def drawn(app) -> list[tuple[int, int, Segment]]:
     return placed
 
 
+def colour_number(color, default: int) -> int:
+    return default if color is None or color.is_default else color.downgrade(ColorSystem.STANDARD).number
+
+
 def faults(app) -> list[str]:
-    """The characters drawn that the console fonts lack."""
+    """What the Linux console would not show: characters its fonts lack, and on the screen in front (the
+    one behind a dialog is dimmed on purpose) text on a bright background (drawn on the dark one) or in
+    its background's colour once the console has folded it."""
+    front = [widget.region for widget in app.screen.children if widget.display]
     found: list[str] = []
-    for _x, _y, segment in drawn(app):
+    for x, y, segment in drawn(app):
         missing = {c for c in segment.text if ord(c) not in CONSOLE_FONT} - KEY_NAMES
         if missing:
             found.append(f"{''.join(sorted(missing))} in {segment.text!r}")
+        style = segment.style
+        if not segment.text.strip() or style is None or not any(region.contains(x, y) for region in front):
+            continue
+        foreground, background = colour_number(style.color, 7), colour_number(style.bgcolor, 0)
+        if style.reverse:
+            foreground, background = background, foreground
+        if background >= 8:
+            found.append(f"bright background {background} under {segment.text!r}")
+        elif (foreground | 8 if style.bold else foreground) == background:  # the console shows bold bright
+            found.append(f"colour {foreground} on itself: {segment.text!r}")
     return found
 
 

@@ -41,10 +41,25 @@ SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at sta
 }
 
 
-# With console glyphs fields and buttons are framed (app.tcss), in the frame colours of Textual's theme
-# (dark greys: black in the console's 16 colours): white when focused, else grey.
+# On the Linux console the theme's colours come out in its 16 (the VGA palette, which these are), and it
+# draws every bright background as the dark one (the footer's dark grey: black) and bold text in the
+# bright colour (bold black: dark grey). Textual's cursor and focused button (white on cyan, or reversed)
+# were faint there. Pairs the console draws as they are, bold or not (app.tcss does the rest).
 CONSOLE_COLOURS = {
-    "border": "#ffffff",
+    "footer-background": "#0000aa",  # white on blue, keys in yellow
+    "footer-foreground": "#ffffff",
+    "footer-description-foreground": "#ffffff",
+    "footer-key-foreground": "#ffff55",
+    "block-cursor-foreground": "#ffffff",  # white on blue; black on grey where the focus is elsewhere
+    "block-cursor-background": "#0000aa",
+    "block-cursor-blurred-foreground": "#000000",
+    "block-cursor-blurred-background": "#aaaaaa",
+    "input-cursor-background": "#aaaaaa",  # was white: drawn grey there anyway
+    "input-cursor-foreground": "#000000",
+    "input-selection-background": "#00aaaa",  # was a dark grey: black there
+    "input-selection-foreground": "#000000",
+    "button-focus-text-style": "bold",  # and a heavy frame (app.tcss), not reversed
+    "border": "#ffffff",  # the frames of fields and buttons: white when focused, else grey
     "border-blurred": "#aaaaaa",
 }
 
