@@ -95,9 +95,10 @@ def test_the_app_without_a_terminal_says_so_and_exits(tmp_path: Path) -> None:
 
 
 def app_in_a_terminal(args: list[str], *, script: str = "", stop_when_drawn: bytes = b"",
-                      deadline: float = 60) -> tuple[int, bytes]:
-    """Run the app in a pseudo-terminal (``script``: Python run first, to break something); with
-    ``stop_when_drawn``, send SIGTERM once those bytes were drawn. Its exit status and what it drew."""
+                      deadline: float = 60, env: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Run the app in a pseudo-terminal (``script``: Python run first, to break something; ``env``: more
+    environment variables); with ``stop_when_drawn``, send SIGTERM once those bytes were drawn. Its exit
+    status and what it drew."""
     import pty
 
     code = f"{script}\nfrom tui.cli import main; import sys; sys.exit(main(sys.argv[1:]))"
@@ -105,7 +106,7 @@ def app_in_a_terminal(args: list[str], *, script: str = "", stop_when_drawn: byt
     app: subprocess.Popen | None = None
     try:
         app = subprocess.Popen([sys.executable, "-c", code, *args], stdin=terminal, stdout=terminal,
-                               stderr=terminal, env={**os.environ, "TERM": "xterm-256color"})
+                               stderr=terminal, env={**os.environ, "TERM": "xterm-256color", **(env or {})})
         said, stopped, ends = b"", False, time.monotonic() + deadline
         while (app.poll() is None or select.select([main_fd], [], [], 0)[0]) and time.monotonic() < ends:
             if select.select([main_fd], [], [], 1)[0]:  # drained, or the app would block on a full terminal
@@ -137,6 +138,36 @@ def test_the_app_stopped_by_sigterm_exits_143_as_the_commands_do(tmp_path: Path)
     status, said = app_in_a_terminal(["--data-dir", str(tmp_path)], stop_when_drawn=b"No companies yet.")
     assert b"No companies yet." in said  # the empty list: the app was up when it was stopped
     assert status == 128 + signal.SIGTERM
+
+
+ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[^\[\]]")
+
+
+def characters_drawn(said: bytes) -> set[str]:
+    """The characters the app drew (its escape sequences and control characters left out)."""
+    return {c for c in ESCAPES.sub("", said.decode("utf-8")) if c >= " "}
+
+
+@pytest.mark.parametrize("environment", [{"TERM": "linux"}, {"KEEPBOOKS_CONSOLE": "1"}])
+def test_the_app_on_the_linux_console_draws_only_what_its_fonts_have(tmp_path: Path, environment) -> None:
+    """Found by an exploratory tester: on the Linux console (TERM=linux: a server's screen, a KVM) every
+    dialog frame, field and button edge, checkbox, the header's ⭘ and the picker's 📄 were drawn as
+    replacement marks. KEEPBOOKS_CONSOLE=1 asks for the same anywhere."""
+    from test_tui_console import CONSOLE_FONT
+
+    status, said = app_in_a_terminal(["--data-dir", str(tmp_path)], stop_when_drawn=b"No companies yet.",
+                                     env=environment)
+    drawn = characters_drawn(said)
+    assert "╭" in drawn and "⭘" not in drawn  # the empty list's frame; no icon in the header
+    assert {c for c in drawn if ord(c) not in CONSOLE_FONT} == set()
+    assert status == 128 + signal.SIGTERM
+
+
+def test_keepbooks_console_0_keeps_textuals_glyphs_on_the_linux_console(tmp_path: Path) -> None:
+    """For a console with a font of its own (fbterm, kmscon), or a terminal that says linux and is not."""
+    status, said = app_in_a_terminal(["--data-dir", str(tmp_path)], stop_when_drawn=b"No companies yet.",
+                                     env={"TERM": "linux", "KEEPBOOKS_CONSOLE": "0"})
+    assert "⭘" in characters_drawn(said)
 
 
 def test_the_app_in_a_terminal_whose_locale_is_not_utf8_says_so_and_exits(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen, SystemModalScreen
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.theme import ThemeProvider
 
 from store.catalog import Catalog, restored_message
@@ -21,6 +22,7 @@ from store.errors import KeepbooksError, system_reason
 from store.i18n import LANGUAGE_NAMES, N_, _, current_language, ngettext, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
+from tui.glyphs import CONSOLE_CLASS, WholeCellScrollBar
 from tui.language import TranslatedScreen
 from tui.palette import Palette
 from tui.signals import stop_signals
@@ -39,13 +41,36 @@ SWITCHED_FOR_NOW = {  # --lang or KEEPBOOKS_LANG chose the other language at sta
 }
 
 
+# On the Linux console the theme's colours come out in its 16 (the VGA palette, which these are), and it
+# draws every bright background as the dark one (the footer's dark grey: black) and bold text in the
+# bright colour (bold black: dark grey). Textual's cursor and focused button (white on cyan, or reversed)
+# were faint there. Pairs the console draws as they are, bold or not (app.tcss does the rest).
+CONSOLE_COLOURS = {
+    "footer-background": "#0000aa",  # white on blue, keys in yellow
+    "footer-foreground": "#ffffff",
+    "footer-description-foreground": "#ffffff",
+    "footer-key-foreground": "#ffff55",
+    "block-cursor-foreground": "#ffffff",  # white on blue; black on grey where the focus is elsewhere
+    "block-cursor-background": "#0000aa",
+    "block-cursor-blurred-foreground": "#000000",
+    "block-cursor-blurred-background": "#aaaaaa",
+    "input-cursor-background": "#aaaaaa",  # was white: drawn grey there anyway
+    "input-cursor-foreground": "#000000",
+    "input-selection-background": "#00aaaa",  # was a dark grey: black there
+    "input-selection-foreground": "#000000",
+    "button-focus-text-style": "bold",  # and a heavy frame (app.tcss), not reversed
+    "border": "#ffffff",  # the frames of fields and buttons: white when focused, else grey
+    "border-blurred": "#aaaaaa",
+}
+
 HANG_UP_SECONDS = 60  # how long a backup or import stopped by a hang-up may take to remove its files
 REPAIR_SECONDS = 30  # how long the app shows what opening the catalog repaired: said once, at start
 REPAIRS_NAMED = 3  # companies added back named one notification each; more, in one
 
 
 class KeepbooksApp(App[None]):
-    """Opens on the companies list. ``today`` can be fixed (tests, screenshots) so dates are stable."""
+    """Opens on the companies list. ``today`` can be fixed (tests, screenshots) so dates are stable.
+    ``console_glyphs``: draw only with characters the Linux console's fonts have (tui/glyphs.py)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "keepbooks"
@@ -63,8 +88,11 @@ class KeepbooksApp(App[None]):
     ]
 
     def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None,
-                 imposed_language: tuple[str, str] | None = None) -> None:
+                 imposed_language: tuple[str, str] | None = None, console_glyphs: bool = False) -> None:
+        self.console_glyphs = console_glyphs  # before Textual's __init__, which reads get_css_variables
         super().__init__()
+        if console_glyphs:
+            self.add_class(CONSOLE_CLASS)
         self.folders = folders
         self.imposed_language = imposed_language  # (language, "--lang fr"): see store.i18n.imposed_language
         self.today: Callable[[], dt.date] = today or dt.date.today
@@ -74,6 +102,9 @@ class KeepbooksApp(App[None]):
 
     def on_mount(self) -> None:
         from tui.screens.companies import CompaniesScreen
+
+        if self.console_glyphs:  # Textual's scrollbars take their renderer from the class (the process's)
+            ScrollBar.renderer = WholeCellScrollBar
 
         # Pushed rather than returned by get_default_screen: Textual loads a screen's CSS_PATH on push.
         self.push_screen(CompaniesScreen())
@@ -114,6 +145,12 @@ class KeepbooksApp(App[None]):
             await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), HANG_UP_SECONDS)
         finally:
             os._exit(128 + signal.SIGHUP)
+
+    def get_css_variables(self) -> dict[str, str]:
+        variables = super().get_css_variables()
+        if self.console_glyphs:
+            variables.update(CONSOLE_COLOURS)
+        return variables
 
     def action_toggle_keys(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -211,6 +248,7 @@ class KeepbooksApp(App[None]):
         self.notify(_("Press ctrl+q to quit keepbooks."), title=_("Do you want to quit?"))
 
     def on_unmount(self) -> None:
+        ScrollBar.renderer = ScrollBarRender
         loop = asyncio.get_running_loop()
         for signum in stop_signals():
             loop.remove_signal_handler(signum)

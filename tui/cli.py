@@ -820,8 +820,9 @@ def cmd_tui(args: argparse.Namespace, folders: Folders) -> int:
         raise UsageError(_("the app draws with characters this locale's character set ({encoding}) has none of; "
                            "start it under a UTF-8 locale: LANG=C.UTF-8 keepbooks").format(encoding=encoding))
     from tui.app import KeepbooksApp  # textual is loaded only here
+    from tui.glyphs import console_glyphs
 
-    app = KeepbooksApp(folders, imposed_language=imposed_language(args.lang))
+    app = KeepbooksApp(folders, imposed_language=imposed_language(args.lang), console_glyphs=console_glyphs())
     app.run()
     return app.return_code or EXIT_OK  # 1: Textual printed what failed; 143: stopped by SIGTERM
 

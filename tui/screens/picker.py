@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Footer, Input, Label
+from textual.widgets import Button, DirectoryTree, Footer, Input, Label, Tree
 from textual.widgets.directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
@@ -33,6 +33,7 @@ from store.config import missing_backups_folder
 from store.errors import system_reason
 from store.i18n import N_, _
 from tui import formatting, paths
+from tui.glyphs import on_console
 from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
@@ -89,6 +90,20 @@ class BackupTree(DirectoryTree):
             self.post_message(self.LeftAtTop())
         else:
             super().action_cursor_up()
+
+    # On the Linux console, the plain tree's triangles for folders and nothing for files: Textual's icons are
+    # emoji (📁📂📄), which no console font has.
+    @property  # type: ignore[override]
+    def ICON_NODE(self) -> str:  # noqa: N802 (Textual's name)
+        return Tree.ICON_NODE if on_console(self) else DirectoryTree.ICON_NODE
+
+    @property  # type: ignore[override]
+    def ICON_NODE_EXPANDED(self) -> str:  # noqa: N802 (Textual's name)
+        return Tree.ICON_NODE_EXPANDED if on_console(self) else DirectoryTree.ICON_NODE_EXPANDED
+
+    @property  # type: ignore[override]
+    def ICON_FILE(self) -> str:  # noqa: N802 (Textual's name)
+        return "  " if on_console(self) else DirectoryTree.ICON_FILE
 
     def filter_paths(self, paths_: Iterable[Path]) -> Iterable[Path]:
         if self.show_all:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.content import Content
+from textual.style import Style
 from textual.widgets import Checkbox
+
+from tui.glyphs import on_console
 
 
 class TickBox(Checkbox, inherit_bindings=False):
@@ -17,3 +21,13 @@ class TickBox(Checkbox, inherit_bindings=False):
     @property  # type: ignore[override]
     def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
         return "X" if self.value else " "
+
+    @property
+    def _button(self) -> Content:  # Textual's (private), which draws the box: textual<9 is pinned
+        """On the Linux console, [X] and [ ]. Textual's box has half-block sides (▐X▌), which no console
+        font has, drawn in the box's background colour: a bracket in their place would be drawn in that
+        colour too (black on black there). Here the brackets take the label's colour, the X its own."""
+        if not on_console(self):
+            return super()._button
+        mark = self.get_visual_style("toggle--button")
+        return Content.assemble("[", (self.BUTTON_INNER, Style(foreground=mark.foreground, bold=mark.bold)), "]")
