@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import peewee
 from peewee import fn
 
+from store import values
 from store.books import Books
+from store.errors import StorageError
+from store.i18n import _
 from store.models import Account, AccountGroup, Attachment, Email, History, Line, Settings, Transaction
 
 
@@ -107,10 +112,23 @@ def _totals_by_group(start: dt.date, end: dt.date) -> list[tuple[int, str, str, 
     return [tuple(v) for v in sorted(groups.values(), key=lambda v: (v[0], v[1]))]
 
 
+def unusable(books: Books, problem: str) -> StorageError:
+    """Books holding a value keepbooks never writes (store.values): another program has changed them."""
+    return StorageError(_("The books in {file} hold a value keepbooks cannot use: {problem}. Another program has "
+                          "changed this file: correct the value with it, or import a backup of the company made "
+                          "before the change.").format(file=books.path, problem=problem))
+
+
 def statements(books: Books, start: dt.date, end: dt.date) -> tuple[BalanceSheet, ProfitAndLoss]:
     """The balance sheet at ``end`` and the profit and loss of [start, end], read together."""
     with books.reading():
-        rows = _totals_by_group(start, end)
+        try:
+            rows = _totals_by_group(start, end)
+        except (peewee.OperationalError, sqlite3.OperationalError) as exc:  # SUM overflows past MAX_AMOUNT
+            problem = values.amounts_problem(books.db.connection()) if "integer overflow" in str(exc) else None
+            if problem is None:
+                raise
+            raise unusable(books, problem) from None
     sheet_groups = [GroupTotal(name, kind, _SIGN[kind] * total) for _pos, name, kind, total, _year in rows
                     if kind in ("asset", "liability", "equity")]
     result = -sum(total for _pos, _name, kind, total, _year in rows if kind in ("income", "expense"))
@@ -137,6 +155,9 @@ def holdings(books: Books) -> Holdings:
         # Peewee converts them with the field's own converter: dates, or None without transactions.
         first_date, last_date = Transaction.select(fn.MIN(Transaction.date), fn.MAX(Transaction.date)).scalar(
             as_tuple=True)
+    if not all(isinstance(day, dt.date | None) for day in (first_date, last_date)):  # not a date: kept as read
+        if (problem := values.transactions_problem(books.db.connection())) is not None:
+            raise unusable(books, problem)
     database_bytes = database_size(books.path)
     return Holdings(transactions=transactions, attachments=attachments, attachment_bytes=attachment_bytes,
                     emails=emails, history=history, database_bytes=database_bytes,
@@ -154,6 +175,11 @@ def summary(books: Books, on: dt.date | None = None) -> Summary:
 
     The statements (one read) and the holdings run side by side, each on its own connection (SQLite works
     outside the GIL): one after the other they took 1.5 × the 300 ms budget on the reference company."""
+    # The values the statements rely on, cheap to check (a row and a few): the month a year starts in, the
+    # currency, the account groups' kinds. The lines' are checked on import, too costly to check here.
+    conn = books.db.connection()
+    if (problem := values.settings_problem(conn) or values.groups_problem(conn)) is not None:
+        raise unusable(books, problem)
     with books.reading():
         settings = Settings.get()
     start, end = fiscal_year(settings.fiscal_year_start, on or dt.date.today())

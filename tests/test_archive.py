@@ -20,7 +20,7 @@ import zstandard
 
 from store import archive, archive_read, archive_write, ledger
 from store.archive import DestinationExists, Include
-from store.books import Books
+from store.books import MAX_AMOUNT, Books
 from store.catalog import Catalog, CompanyInfo
 from store.errors import Cancelled, InvalidInput, KeepbooksError, StorageError
 from store.i18n import set_language
@@ -137,6 +137,27 @@ def test_import_makes_a_company_of_its_own_with_the_given_name(catalog: Catalog,
         assert after["uid"] == books.settings().uid
     assert len(catalog.companies()) == 2
     assert archive.backup_company(catalog, imported.id).manifest.company_uid != result.manifest.company_uid
+
+
+def test_the_furthest_values_keepbooks_writes_import(catalog: Catalog, tmp_path: Path) -> None:
+    """The checks of the values (store.values) refuse none that keepbooks itself writes: the largest amounts,
+    the first and last days Python knows, a year starting in December, any transaction kind, a date edited."""
+    company = catalog.create("Edges", currency="chf", fiscal_year_start=12)
+    with catalog.open_books(company.id) as books:
+        bank, capital = books.account_id("5120"), books.account_id("1010")
+        top = MAX_AMOUNT
+        books.add_transaction("0001-01-01", "First day", [(bank, top), (capital, -top)], kind="anything")
+        books.add_transaction(dt.date(9999, 12, 31), "Last day", [(bank, -top), (capital, top // 2),
+                                                                   (capital, top - top // 2)])
+        moved = books.add_transaction("2025-03-01", "Moved", [(bank, 0), (capital, 5), (bank, -5)])
+        books.edit_transaction(moved, date="2025-04-01")
+        books.delete_transaction(books.add_transaction("2025-05-01", "Gone", [(bank, 1), (capital, -1)]))
+    result = archive.backup_company(catalog, company.id, tmp_path / "edges.manager")
+    assert archive.verify(result.path).counts["transactions"] == 3
+    imported = archive.import_backup(catalog, result.path)
+    with Books(imported.books_path) as books:
+        assert ledger.summary(books, on=dt.date(2025, 12, 1)).fiscal_year == (dt.date(2025, 12, 1),
+                                                                               dt.date(2026, 11, 30))
 
 
 def test_backup_destinations_folder_file_and_existing_files(catalog: Catalog, company, tmp_path: Path) -> None:

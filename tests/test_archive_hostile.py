@@ -506,6 +506,50 @@ def test_an_oversized_window_is_refused(catalog: Catalog, good: Path, tmp_path: 
     assert_refused(catalog, bad, capsys, ArchiveError)
 
 
+# Found by a reliability audit: books that are sound SQLite but hold values keepbooks never writes were
+# imported, and the summary then said "unexpected error ValueError('month must be in 1..12')" (or a
+# TypeError, an 'integer overflow'), or showed a balance sheet that does not balance. A case per value.
+FIRST_LINE = "(SELECT min(id) FROM line)"
+FIRST_TRANSACTION = '(SELECT min(id) FROM "transaction")'
+VALUE_CASES = {
+    "month 13": (["UPDATE settings SET fiscal_year_start = 13"], "setting fiscal_year_start is 13, not a month"),
+    "month text": (["UPDATE settings SET fiscal_year_start = 'x'"], "setting fiscal_year_start is “x”, not a month"),
+    "currency": (["UPDATE settings SET currency = 'ZZZZ'"], "setting currency is “ZZZZ”, not an ISO 4217 code"),
+    "account kind": (["UPDATE account_group SET kind = 'evil' WHERE id = 2"], "account group 2 has kind “evil”"),
+    "group position": (["UPDATE account_group SET position = 'top' WHERE id = 3"],
+                       "account group 3 has position “top”, not a whole number"),
+    "transaction date": ([f'UPDATE "transaction" SET date = \'2025-02-30\' WHERE id = {FIRST_TRANSACTION}',
+                          f"UPDATE line SET date = '2025-02-30' WHERE transaction_id = {FIRST_TRANSACTION}"],
+                         "transaction 1 has date “2025-02-30”, not a date"),
+    "line date": ([f"UPDATE line SET date = '2031-01-01' WHERE id = {FIRST_LINE}"],
+                  "line 1 of transaction 1 has date “2031-01-01”, not its transaction's"),
+    "text amount": ([f"UPDATE line SET amount = 'lots' WHERE id = {FIRST_LINE}"],
+                    "line 1 of transaction 1 has amount “lots”, not a whole number of minor units"),
+    "real amount": ([f"UPDATE line SET amount = amount + 0.5 WHERE id = {FIRST_LINE}"],
+                    "line 1 of transaction 1 has amount 5000000.5, not a whole number"),
+    "huge amount": (["UPDATE line SET amount = 9223372036854775807 WHERE id IN (SELECT id FROM line LIMIT 2)"],
+                    "line 1 of transaction 1 has amount 9223372036854775807, not a whole number"),
+    "over the maximum": ([f"UPDATE line SET amount = {10**15 + 1} WHERE id = 2",
+                          f"UPDATE line SET amount = {-10**15 - 1} WHERE id = 1"],
+                         f"line 1 of transaction 1 has amount {-10**15 - 1}"),
+    "unbalanced": (["UPDATE line SET amount = amount + 5 WHERE id = (SELECT max(id) FROM line)"],
+                   "transaction 120 does not balance (its lines sum to 5 minor units)"),
+}
+
+
+@pytest.mark.parametrize("case", VALUE_CASES)
+def test_values_keepbooks_never_writes_are_refused(catalog: Catalog, good: Path, tmp_path: Path, capsys,
+                                                   case: str) -> None:
+    statements, problem = VALUE_CASES[case]
+
+    def change(conn) -> None:
+        for statement in statements:
+            conn.execute(statement)
+
+    bad = pack(tmp_path / "values.manager", edit_database(unpack(good), change))
+    assert_refused(catalog, bad, capsys, ArchiveError, f"damaged: in its company database, {problem}")
+
+
 # Peak memory from VmHWM: ru_maxrss would also count the forking pytest process's memory.
 BOMB_CHECK = textwrap.dedent("""
     import re, sys

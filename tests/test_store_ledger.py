@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from store import ledger
 from store.books import Books, create_books
 from store.catalog import folder_size
+from store.errors import StorageError
 
 
 @pytest.fixture
@@ -123,3 +125,28 @@ def test_lines_on_the_first_and_last_day_of_a_year_count_in_it_and_only_in_it(tm
         empty = ledger.summary(books, on=dt.date(2030, 6, 1))  # a year without a line
         assert (empty.profit_and_loss.income, empty.profit_and_loss.expenses) == (0, 0)
         assert empty.balance_sheet.assets == 418_000 and empty.balance_sheet.balances
+
+
+# Found by a reliability audit: a live database changed by another program (sqlite3) into values keepbooks
+# never writes made the summary fail as "unexpected error ValueError('month must be in 1..12')" (a
+# TypeError, a KeyError, an 'integer overflow'): now a sentence naming the file and the value.
+LIVE_CASES = {
+    "month 13": ("UPDATE settings SET fiscal_year_start = 13", "setting fiscal_year_start is 13, not a month"),
+    "month text": ("UPDATE settings SET fiscal_year_start = 'x'", "setting fiscal_year_start is “x”"),
+    "currency": ("UPDATE settings SET currency = 'ZZZZ'", "setting currency is “ZZZZ”, not an ISO 4217 code"),
+    "account kind": ("UPDATE account_group SET kind = 'evil' WHERE id = 2", "account group 2 has kind “evil”"),
+    "group position": ("UPDATE account_group SET position = 'top' WHERE id = 2", "account group 2 has position “top”"),
+    "huge amount": ("UPDATE line SET amount = 9223372036854775807 WHERE id IN (1, 9)",  # both on 5120: SUM overflows
+                    "line 1 of transaction 1 has amount 9223372036854775807"),
+    "transaction date": ("UPDATE \"transaction\" SET date = 'soon' WHERE id = 6", "transaction 6 has date “soon”"),
+}
+
+
+@pytest.mark.parametrize("case", LIVE_CASES)
+def test_values_changed_by_another_program_are_named_not_failed_on(books: Books, case: str) -> None:
+    statement, problem = LIVE_CASES[case]
+    with sqlite3.connect(books.path) as other:
+        other.execute(statement)
+    with pytest.raises(StorageError) as raised:
+        ledger.summary(books, on=dt.date(2025, 12, 1))
+    assert str(raised.value).startswith(f"The books in {books.path} hold a value keepbooks cannot use: {problem}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -358,15 +359,36 @@ async def test_a_year_that_cannot_be_read_leaves_no_figures_of_another_year(fold
         monkeypatch.setattr(summary_module.ledger, "summary", fails)
         await pilot.press("p")
         await wait_for(app, "summary", pilot=pilot)
-        assert "disk I/O error" in str(screen.query_one("#fiscal-year", Label).content)
+        assert str(screen.query_one("#fiscal-year", Label).content) == "Cannot read the books"
+        assert "disk I/O error" in str(screen.query_one("#balance-sheet", Static).content)
         await pilot.pause()
         assert "Total assets" not in shown(app) and "Net result" not in shown(app)
         await pilot.press("l")  # review: the language switch drew the year before again
         await wait_for(app, "summary", pilot=pilot)
         assert "Total de l’actif" not in shown(app) and "Résultat net" not in shown(app)
         # …and then "Loading…" for good (second review): the year is read again, and fails again.
-        assert "disk I/O error" in str(screen.query_one("#fiscal-year", Label).content)
+        assert "disk I/O error" in str(screen.query_one("#balance-sheet", Static).content)
         set_language("en")
+
+
+async def test_books_changed_by_another_program_are_named_not_an_unexpected_error(folders) -> None:
+    """Found by a reliability audit: fiscal_year_start set to 13 with sqlite3 made the summary say
+    "unexpected error ValueError('month must be in 1..12')"."""
+    company_id = add_sample(folders)
+    with Catalog(folders) as catalog:
+        books_path = catalog.get(company_id).books_path
+    with sqlite3.connect(books_path) as other:
+        other.execute("UPDATE settings SET fiscal_year_start = 13")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(app, "summary", pilot=pilot)
+        assert str(app.screen.query_one("#fiscal-year", Label).content) == "Cannot read the books"
+        said = str(app.screen.query_one("#balance-sheet", Static).content)
+        assert said.startswith(f"The books in {books_path} hold a value keepbooks cannot use: setting "
+                               "fiscal_year_start is 13, not a month from 1 to 12.")
+        assert "unexpected" not in said and "Total assets" not in shown(app)
+        assert "fiscal_year_start is 13" in shown(app)  # the year line had room for the sentence's start alone
 
 
 async def test_previous_and_next_fiscal_year(folders) -> None:

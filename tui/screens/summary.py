@@ -130,11 +130,12 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
                 self.loaded_in = time.perf_counter() - self.opened_at
         elif event.state == WorkerState.ERROR:
             text = formatting.error_text(event.worker.error)
-            self.query_one("#fiscal-year", Label).update(Text(text, style="bold red"))
+            self.query_one("#fiscal-year", Label).update(Text(_("Cannot read the books"), style="bold red"))
             # Not the year shown before under the year that failed (a helper read them as its figures), nor
-            # when the language changes (retranslate draws self.summary).
+            # when the language changes (retranslate draws self.summary). The panel says why, in full: the year
+            # line showed the start of a long sentence only (books another program changed: file and value).
             self.summary = None
-            self.query_one("#balance-sheet", Static).update("")
+            self.query_one("#balance-sheet", Static).update(Text(text))
             self.query_one("#profit-and-loss", Static).update("")
             self.notify(text, title=_("Cannot read the books"), severity="error", markup=False)
 
