@@ -736,6 +736,7 @@ def check_written(db_path: Path, manifest: Manifest, path: Path, stopped: thread
     try:
         conn.set_progress_handler(lambda: 1 if stopped.is_set() else 0, 100_000)
         _check_relations(conn, path)
+        _check_values(conn, path)  # a review: the values the import refuses were left out here
         _check_against_manifest(conn, manifest, path)
     except sqlite3.DatabaseError as exc:
         raise _database_error(path, exc) from None
