@@ -255,6 +255,8 @@ async def test_elsewhere_the_app_keeps_textuals_glyphs(folders) -> None:
     ({"TERM": "vt220"}, True),
     ({"TERM": "vt100"}, True),
     ({"TERM": "xterm-256color"}, False),
+    ({"TERM": "vte-256color"}, False),  # a review: GNOME's terminals are not the console
+    ({"TERM": "vte"}, False),
     ({"TERM": "screen"}, False),
     ({"TERM": "screen.linux"}, True),
     ({"TERM": "screen.xterm-256color"}, False),

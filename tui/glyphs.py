@@ -11,6 +11,7 @@ with the former only: the App gets the ``-console`` class, which the style sheet
 from __future__ import annotations
 
 import os
+import re
 from typing import ClassVar, Mapping
 
 from textual.scrollbar import ScrollBarRender
@@ -22,7 +23,7 @@ CONSOLE_CLASS = "-console"
 # What TERM says about the terminal. linux, linux-16color, linux3.0…: the Linux console. vt100, vt220…:
 # a serial console (systemd's serial getty says vt220, as does a BMC's serial over LAN), a real terminal
 # with no Unicode at all or an emulator whose font is unknown; none promises more than line drawing.
-CONSOLE_TERMS = ("linux", "vt")
+CONSOLE_TERMS = re.compile(r"linux.*|vt\d.*")  # not vte, vte-256color: GNOME's terminals (a review)
 
 
 def console_glyphs(environ: Mapping[str, str] = os.environ) -> bool:
@@ -31,7 +32,7 @@ def console_glyphs(environ: Mapping[str, str] = os.environ) -> bool:
     chosen = environ.get(CONSOLE_VARIABLE, "").strip()
     if chosen in ("0", "1"):
         return chosen == "1"
-    return environ.get("TERM", "").rpartition(".")[2].startswith(CONSOLE_TERMS)
+    return CONSOLE_TERMS.fullmatch(environ.get("TERM", "").rpartition(".")[2]) is not None
 
 
 class WholeCellScrollBar(ScrollBarRender):
