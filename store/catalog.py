@@ -217,6 +217,14 @@ class Staging:
 TRASH_ENTRY = "catalog-entry.json"  # in a removed company's folder: what the list knew of it
 
 
+def _backup_columns(entry: dict) -> tuple:
+    """An entry's last backup as the catalog's columns hold it: date, file, size, what it left out (a
+    review: put back, a company whose last backup was partial showed it as whole)."""
+    left_out = entry.get("last_backup_left_out")
+    return (entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size"),
+            None if left_out is None else ",".join(left_out))
+
+
 def _read_entry(path: Path) -> dict:
     """A removed company's catalog entry; empty when there is none or it does not read as one."""
     try:
@@ -229,6 +237,9 @@ def _read_entry(path: Path) -> dict:
         if not isinstance(entry.get("last_backup_size"), (int, type(None))):
             return {}
         if not isinstance(entry.get("last_backup_file"), (str, type(None))):
+            return {}
+        left_out = entry.get("last_backup_left_out")
+        if left_out is not None and not (isinstance(left_out, list) and all(isinstance(c, str) for c in left_out)):
             return {}
         return entry
     except (OSError, ValueError, TypeError):
@@ -360,10 +371,10 @@ class Catalog:
                       if path.exists())
         conn.execute(
             "INSERT INTO company (id, name, created_at, last_change, last_backup_at, last_backup_file, "
-            "last_backup_size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "last_backup_size, last_backup_left_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (int(folder.name), name, created,
              entry.get("last_change") or dt.datetime.fromtimestamp(changed).replace(microsecond=0).isoformat(),
-             entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size")))
+             *_backup_columns(entry)))
         (folder / TRASH_ENTRY).unlink(missing_ok=True)
 
     def _finish_interrupted_removals(self, unfound: list[tuple[int, str]]) -> None:
@@ -585,9 +596,9 @@ class Catalog:
                 company_id = self._new_id(conn)
                 conn.execute(
                     "INSERT INTO company (id, name, created_at, last_change, last_backup_at, last_backup_file, "
-                    "last_backup_size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "last_backup_size, last_backup_left_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (company_id, name, created, entry.get("last_change") or now().isoformat(),
-                     entry.get("last_backup_at"), entry.get("last_backup_file"), entry.get("last_backup_size")))
+                     *_backup_columns(entry)))
                 _move(folder, self.folders.companies / str(company_id))
                 (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         except OSError as exc:
@@ -645,7 +656,8 @@ class Catalog:
             self._undo_removal(info, trashed, exc)
         # What the list knew of it, for untrash (its last backup, its last change): kept beside its books.
         entry = {key: value for key, value in info.as_json().items()
-                 if key in ("last_change", "last_backup_at", "last_backup_file", "last_backup_size")}
+                 if key in ("last_change", "last_backup_at", "last_backup_file", "last_backup_size",
+                            "last_backup_left_out")}
         try:
             (trashed / TRASH_ENTRY).write_text(json.dumps(entry))
         except OSError:

@@ -153,9 +153,12 @@ def test_a_removed_company_is_put_back_from_the_trash(catalog: Catalog, tmp_path
     with catalog.open_books(info.id) as books:
         books.add_contact("Kept in the trash")
         uid = books.settings().uid
+    catalog.record_backup(info.id, tmp_path / "old.manager", 1234, left_out=["attachments"])
     where = catalog.remove(info.id)
     back = catalog.untrash(where)
     assert back.id != info.id and back.name == "Old company" and not where.exists()
+    # A review: put back, its last backup without attachments showed as whole.
+    assert (back.last_backup_size, back.last_backup_left_out) == (1234, ("attachments",))
     assert [c.id for c in catalog.companies()] == [back.id]
     with catalog.open_books(back.id) as books:
         assert books.settings().uid == uid
