@@ -12,6 +12,7 @@ from store import archive
 from store.catalog import Catalog
 from test_tui_support import COMPANY, TODAY, app_for, company_names, copy_of, prepare, record_backup, wait_for
 from tui.screens.backup import BackupScreen
+from tui.screens import companies as companies_module
 from tui.screens.companies import CompaniesScreen
 from tui.screens.remove import RemoveScreen
 
@@ -166,3 +167,24 @@ async def test_a_backup_that_does_not_finish_removes_nothing(folders) -> None:
         assert any("was not removed" in n.message for n in app._notifications)
     assert sorted(company_names(folders)) == sorted(["Atelier Lefèvre", COMPANY])
     assert not folders.trash.exists() or not any(folders.trash.iterdir())
+
+
+async def test_u_puts_back_only_while_the_notice_says_so(folders, monkeypatch) -> None:
+    # A review: the key stayed armed after its 10 s notice, and a stray u an hour later put the company back.
+    monkeypatch.setattr(companies_module, "PUT_BACK_SECONDS", 1.0, raising=False)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_remove(app, pilot)
+        await pilot.press("tab", "enter")  # "Remove"
+        await pilot.pause()
+        screen = app.screen
+        assert screen.check_action("put_back", ())
+        for _ in range(200):  # until the timer has run
+            if not screen.check_action("put_back", ()):
+                break
+            await pilot.pause(0.02)
+        assert not screen.check_action("put_back", ())
+        await pilot.press("u")
+        await pilot.pause()
+    assert company_names(folders) == ["Atelier Lefèvre"]
+    assert len(list(folders.trash.iterdir())) == 1

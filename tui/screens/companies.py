@@ -35,6 +35,7 @@ BACKUP_WARNING_DAYS = 7
 # shortened: one long name would push them out of sight for every company. Not below this: at 80 columns
 # the widest other cells, in French ("introuvable", "28/11/2026, fichier absent"), leave 17.
 SHORTEST_NAME = 16
+PUT_BACK_SECONDS = 10  # u puts back the company just removed while its notice shows
 CATALOG_CHECK_SECONDS = 2.0  # how often the list looks for companies added, removed or backed up elsewhere
 SAMPLE_TRANSACTIONS = 2000
 SAMPLE_ATTACHMENTS_MB = 5
@@ -310,9 +311,16 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
         # lines, and the notice covering dialogs for the minute it stayed to be copied.
         self._removed = trash
         self.notify(_("Removed {name}; its folder is in the trash. Press u to put it back.").format(name=shown),
-                    markup=False, timeout=10)
+                    markup=False, timeout=PUT_BACK_SECONDS)
+        # As long as the notice says so, no longer: a stray u an hour later put back a company (a review).
+        self.set_timer(PUT_BACK_SECONDS, lambda: self._forget_removed(trash))
         self.reload()
         self.refresh_bindings()
+
+    def _forget_removed(self, trash: Path) -> None:
+        if self._removed == trash:
+            self._removed = None
+            self.refresh_bindings()
 
     def action_put_back(self) -> None:
         trash, self._removed = self._removed, None
