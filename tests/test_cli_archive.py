@@ -18,6 +18,7 @@ import pytest
 
 from store import archive
 from store.catalog import Catalog
+from store.config import resolve_folders
 from test_archive_support import (damage_table, folders_at, leftovers, make_company, original_rows, restored_rows,
                                   state, system_temp_leftovers)
 from tui.cli import main
@@ -284,6 +285,19 @@ def test_a_stdout_that_cannot_be_written_to_is_said_in_one_line(data: Path, tmp_
             assert (result.returncode, result.stderr.decode()) == (
                 1, "keepbooks: cannot write to standard output: the disk is full\n"), args
     assert archive.verify(backup).company_name == "Atelier Lefèvre"  # made: only its report was lost
+    # A review: backup --all and import --latest stopped at their first report line, the other companies
+    # neither backed up nor restored.
+    folder, restored = tmp_path / "all", tmp_path / "restored"
+    folder.mkdir()
+    with open("/dev/full", "wb") as full:
+        for args in (cli(data, "backup", "--all", "-o", str(folder)),
+                     ["--data-dir", str(restored), "import", "--latest", str(folder)]):
+            result = run(*args, stdout=full)
+            assert result.returncode == 1, args
+            assert result.stderr.decode().endswith("keepbooks: cannot write to standard output: the disk is full\n")
+    assert len(list(folder.glob("*.manager"))) == 2
+    with Catalog(resolve_folders(restored)) as catalog:
+        assert sorted(c.name for c in catalog.companies()) == ["Atelier Lefèvre", "Other"]
     for args in (["companies"], ["backup", "1", "-o", "-"]):
         result = subprocess.run([sys.executable, "-m", "tui.cli", *cli(data, *args)], stderr=subprocess.PIPE,
                                 preexec_fn=lambda: os.close(1), cwd=ROOT, timeout=120)  # as `>&-` starts it

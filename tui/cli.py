@@ -224,10 +224,20 @@ def _stdout_to_devnull() -> None:
         pass
 
 
+_lost_report: OutputError | None = None  # the first report line stdout could not take (see say)
+
+
 def say(args: argparse.Namespace, text: str) -> None:
-    """A line of the normal report on stdout; --quiet leaves it out."""
-    if not getattr(args, "quiet", False):
+    """A line of the normal report on stdout; --quiet leaves it out. One stdout cannot take does not stop
+    the work: `backup --all > /dev/full` backed up the first company only (a review); main says it at the
+    end, and the exit status is 1."""
+    global _lost_report
+    if getattr(args, "quiet", False):
+        return
+    try:
         out(text)
+    except OutputError as exc:
+        _lost_report = _lost_report or exc
 
 
 # --progress json: every line on stderr is a JSON object, the messages among the progress too (a script
@@ -1069,9 +1079,10 @@ WRITING = (cmd_backup, cmd_demo, cmd_import, cmd_prune, cmd_tui, cmd_untrash)  #
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _json_stderr, _stopped_by
+    global _json_stderr, _stopped_by, _lost_report
     _json_stderr = False  # until the arguments say otherwise (and for each call, in tests)
     _stopped_by = None
+    _lost_report = None
     _stopping.clear()
     argv = list(sys.argv[1:] if argv is None else argv)
     # A file name that is not UTF-8 (Python holds its bytes as lone surrogates) is printed escaped, as
@@ -1108,7 +1119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tui(args, folders)
         previous = _catch_stop_signals()
         try:
-            return args.handler(args, folders)
+            code = args.handler(args, folders)
+            if _lost_report is not None:
+                raise _lost_report
+            return code
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
