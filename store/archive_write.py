@@ -746,7 +746,7 @@ class SnapshotCheck:
 
         self.stopped = threading.Event()
         self.error: BaseException | None = None
-        self.books_path = books_path
+        self.books_path, self.snapshot = books_path, snapshot
         self.thread = threading.Thread(target=self._run, args=(check_written, snapshot, manifest),
                                        name="keepbooks-snapshot-check", daemon=True)
         self.thread.start()
@@ -771,6 +771,10 @@ class SnapshotCheck:
                                  "{problem}. Restore the company from its last good backup with keepbooks import; "
                                  "the backup was not made.").format(path=self.books_path,
                                                                     problem=self.error.problem)) from self.error
+        if isinstance(self.error, (sqlite3.Error, OSError)):  # reading the copy failed, not the company's books
+            reason = system_reason(self.error) if isinstance(self.error, OSError) else self.error
+            raise StorageError(_("Cannot check the copy of the books written to {path}: {reason}; the backup was "
+                                 "not made.").format(path=self.snapshot, reason=reason)) from self.error
         if self.error is not None:
             raise self.error
 

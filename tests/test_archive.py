@@ -486,6 +486,25 @@ def test_books_with_values_the_import_refuses_are_not_backed_up(catalog: Catalog
     _assert_not_backed_up(catalog, company, tmp_path, message)
 
 
+def test_a_copy_that_cannot_be_read_back_is_said_to_be_the_copy_not_the_books(catalog: Catalog, company,
+                                                                               tmp_path: Path, monkeypatch) -> None:
+    # A review: an I/O error reading the copy back (on the backup's disk) was said as "Cannot read
+    # …/companies/1/books.sqlite: disk I/O error", blaming the company's books.
+    import store.archive_read
+
+    def failing(*_args) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store.archive_read, "check_written", failing)
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path)
+    message = str(raised.value)
+    assert message.startswith("Cannot check the copy of the books written to ") and "disk I/O error" in message
+    assert str(company.books_path) not in message and "\n" not in message
+    assert list(tmp_path.glob("*.manager")) == [] and leftovers(tmp_path) == [] and not system_temp_leftovers()
+    assert catalog.get(company.id).last_backup_at is None
+
+
 def test_a_company_database_sqlite_cannot_read_is_said_to_be_damaged(catalog: Catalog, company,
                                                                      tmp_path: Path) -> None:
     damage_table(company.books_path, "contact", "header")
