@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Awaitable, Callable
 
 import pytest
 from rich.console import Console
@@ -32,6 +33,7 @@ from tui.commands import ScreenActions
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.new_company import NewCompanyScreen
 from tui.screens.summary import SummaryScreen
 from tui.textual_words import WORDS
 
@@ -402,49 +404,101 @@ def keys_cut_off(screen: Screen) -> list[str]:
     return [key.description for key in keys if key not in palette and key.region.right > end]
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-async def test_every_screen_shows_all_its_keys_at_80_columns(english_afterwards, folders, language) -> None:
+EVERY_SCREEN = {"CompaniesScreen", "NewCompanyScreen", "RemoveScreen", "PickerScreen", "ImportScreen", "BackupsScreen",
+                "BackupScreen", "SummaryScreen"}
+
+
+async def visit_every_screen(app, pilot, folders, look: Callable[[], Awaitable[None]]) -> None:
+    """Open every screen of the app in turn (``make_backups`` first) and ``look`` at each."""
+    await look()
+    await pilot.press("n")
+    await look()
+    await pilot.press("escape", "delete")
+    await wait_for(app, "holdings", pilot=pilot)
+    await look()
+    await pilot.press("escape", "i")
+    await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
+    await look()
+    app.screen.query_one("#path", Input).value = str(folders.backups / "Full.manager")
+    await pilot.press("enter")
+    await wait_for(app, "preview", pilot=pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    await look()
+    await pilot.press("escape", "escape", "b")
+    await wait_for(app, "scan", pilot=pilot)
+    await look()
+    await pilot.press("escape")
+    await open_backup_dialog(app, pilot)
+    await look()
+    await pilot.press("escape")
+    await pilot.pause()
+    await look()
+
+
+@pytest.mark.parametrize("language, term", [("en", "xterm-256color"), ("fr", "xterm-256color"), ("fr", "linux")])
+async def test_every_screen_shows_all_its_keys_at_80_columns(english_afterwards, folders, monkeypatch, language,
+                                                             term) -> None:
     """The README promises 80x24: French words are longer, and a key the footer cuts off is a key the
-    user never learns (the companies screen had lost "Supprimer", the picker "Tous les fichiers")."""
+    user never learns (the companies screen had lost "Supprimer", the picker "Tous les fichiers"). With
+    the keys' French names too ("Suppr" is longer than "del"), and their words on the Linux console."""
+    monkeypatch.setenv("TERM", term)
     set_language(language)
     make_backups(folders)
     app = app_for(folders)
     async with app.run_test(size=(80, 24)) as pilot:
         seen: dict[str, list[str]] = {}
 
-        def look() -> None:
+        async def look() -> None:
             seen[type(app.screen).__name__] = keys_cut_off(app.screen)
+            if isinstance(app.screen, NewCompanyScreen):
+                # A dialog's footer shows its own keys: the companies screen's ("n", "del") showed through.
+                assert [key.description for key in app.screen.query_one(Footer).query(FooterKey)
+                        if not key.has_class("-command-palette")] == ["Cancel" if language == "en" else "Annuler"]
 
-        look()
-        await pilot.press("n")
-        look()
-        # A dialog's footer shows its own keys: the companies screen's ("n", "del") showed through.
-        assert [key.description for key in app.screen.query_one(Footer).query(FooterKey)
-                if not key.has_class("-command-palette")] == ["Cancel" if language == "en" else "Annuler"]
-        await pilot.press("escape", "delete")
-        await wait_for(app, "holdings", pilot=pilot)
-        look()
-        await pilot.press("escape", "i")
-        await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
-        look()
-        app.screen.query_one("#path", Input).value = str(folders.backups / "Full.manager")
-        await pilot.press("enter")
-        await wait_for(app, "preview", pilot=pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        look()
-        await pilot.press("escape", "escape", "b")
-        await wait_for(app, "scan", pilot=pilot)
-        look()
-        await pilot.press("escape")
-        await open_backup_dialog(app, pilot)
-        look()
-        await pilot.press("escape")
-        await pilot.pause()
-        look()
-        assert set(seen) == {"CompaniesScreen", "NewCompanyScreen", "RemoveScreen", "PickerScreen", "ImportScreen",
-                             "BackupsScreen", "BackupScreen", "SummaryScreen"}
+        await visit_every_screen(app, pilot, folders, look)
+        assert set(seen) == EVERY_SCREEN
         assert seen == {name: [] for name in seen}
+
+
+async def until(pilot, condition: Callable[[], object]) -> None:
+    """Let the app run until ``condition`` holds (a widget drawn after a refresh or two), a second at most."""
+    for _attempt in range(50):
+        if condition():
+            return
+        await pilot.pause(0.02)
+
+
+async def test_keys_are_named_in_french(french, folders) -> None:
+    """A French bookkeeper's pass: "del Supprimer", "esc Retour" in the footer, "(ctrl+o)" on a button:
+    Textual's English names in a French interface."""
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        async def footer_keys() -> list[str]:
+            await until(pilot, lambda: app.screen.query_one(Footer).query(FooterKey))  # composed after a refresh
+            return [f"{key.key_display} {key.description}" for key in app.screen.query_one(Footer).query(FooterKey)]
+
+        assert "Suppr Supprimer" in await footer_keys() and keys_cut_off(app.screen) == []
+        await open_summary(app, pilot)
+        assert "Échap Retour" in await footer_keys()
+        await pilot.press("b")
+        await wait_for(app, "estimate", pilot=pilot)
+        assert await footer_keys() == ["Échap Fermer", "^o Changer de dossier"]
+        assert str(app.screen.query_one("#change-folder", Button).label) == "Changer… (^o)"  # as the footer says
+
+
+def test_key_names_in_french_and_on_the_linux_console(french, monkeypatch) -> None:
+    """The keys panel said "home", "pgup", "shift+home"; the Linux console cannot draw ⏎ and ⌫."""
+    from tui.keynames import key_name
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert [key_name(key) for key in ("home", "end", "pageup", "pagedown", "shift+home", "ctrl+pageup", "space",
+                                      "tab", "shift+tab", "f1", "question_mark", "up")] == [
+        "Début", "Fin", "PgPréc", "PgSuiv", "Maj+Début", "^PgPréc", "Espace", "Tab", "Maj+Tab", "F1", "?", "↑"]
+    assert (key_name("enter"), key_name("backspace")) == ("⏎", "⌫")
+    monkeypatch.setenv("TERM", "linux")  # the Linux console draws neither: words
+    assert (key_name("enter"), key_name("backspace"), key_name("alt+backspace")) == (
+        "Entrée", "Retour arrière", "Alt+Retour arrière")
 
 
 async def test_quit_is_offered_in_french_though_not_in_the_footer(french, folders) -> None:
@@ -455,7 +509,8 @@ async def test_quit_is_offered_in_french_though_not_in_the_footer(french, folder
         assert "Quitter" in await palette_titles(app)
         await pilot.press("ctrl+c")
         [notification] = list(app._notifications)
+        # The key as the keys panel and the footer name it (Textual's "ctrl+q" here, "^q" there).
         assert (notification.title, notification.message) == ("Vous voulez quitter\u202f?",
-                                                              "Appuyez sur ctrl+q pour quitter keepbooks.")
+                                                              "Appuyez sur ^q pour quitter keepbooks.")
         await pilot.press("ctrl+q")
         assert app.return_code == 0 and not app.is_running

@@ -21,6 +21,7 @@ from store.errors import KeepbooksError, system_reason
 from store.i18n import LANGUAGE_NAMES, N_, _, current_language, set_language
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
+from tui.keynames import key_name
 from tui.language import TranslatedScreen
 from tui.palette import Palette
 from tui.signals import stop_signals
@@ -103,6 +104,10 @@ class KeepbooksApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys named in the interface language (footer, keys panel): "Suppr", "Échap" in French."""
+        return binding.key_display or key_name(binding.key)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own entries, with our words (translated) for the ones people use.
@@ -191,7 +196,7 @@ class KeepbooksApp(App[None]):
 
     def action_help_quit(self) -> None:
         """ctrl+c (a reflex to quit) does not quit: say which key does, in the interface language."""
-        self.notify(_("Press ctrl+q to quit keepbooks."), title=_("Do you want to quit?"))
+        self.notify(_("Press {key} to quit keepbooks.").format(key=key_name("ctrl+q")), title=_("Do you want to quit?"))
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

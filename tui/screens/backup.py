@@ -24,6 +24,7 @@ from store.config import Folders, backups_folder, ensure_folder
 from store.errors import InvalidInput, system_reason
 from store.i18n import N_, _, ngettext
 from tui import formatting
+from tui.keynames import key_name
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.running import RunningDialog
@@ -74,7 +75,8 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                 with Horizontal(id="folder-row"):
                     yield Label(_("Folder"), classes="field-label", id="folder-title")
                     yield Label("", id="folder", markup=False)
-                    change = Button(_("Change… (ctrl+o)"), id="change-folder", compact=True)
+                    change = Button(_("Change… ({key})").format(key=key_name("ctrl+o")), id="change-folder",
+                                    compact=True)
                     change.can_focus = False  # Tab goes filename → boxes → Backup → Cancel; ctrl+o changes it
                     yield change
                 yield TickBox(_("Attachments"), True, id="attachments", compact=True)
