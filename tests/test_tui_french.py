@@ -16,6 +16,7 @@ from typing import Awaitable, Callable
 
 import pytest
 from rich.console import Console
+from textual.binding import Binding
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -25,7 +26,7 @@ from textual.widgets._footer import FooterKey
 from store.catalog import Catalog
 from store.errors import StorageError
 from store.formats import format_money
-from store.i18n import current_language, imposed_language, set_language
+from store.i18n import _, current_language, imposed_language, set_language
 from store.preferences import FILENAME, load_preferences
 from test_tui_support import (COMPANY, TODAY, add_sample, app_for, make_backups, make_folders, record_backup,
                                wait_for)
@@ -467,6 +468,55 @@ async def until(pilot, condition: Callable[[], object]) -> None:
         if condition():
             return
         await pilot.pause(0.02)
+
+
+def panel_lines(app) -> list[str]:
+    """The lines the keys panel shows, as text (none before it is mounted)."""
+    panels = app.screen.query("HelpPanel")
+    if not panels:
+        return []
+    region = panels.first().region
+    strips = app.screen._compositor.render_strips()
+    return [strips[y].crop(region.x + 1, region.right).text.strip() for y in range(region.y, region.bottom)]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_the_keys_panel_shows_every_screen_s_keys_first_and_whole_at_80x24(english_afterwards, folders,
+                                                                                  language) -> None:
+    """A French bookkeeper at 80x24: in the backup dialog F1 began with some 45 lines of a text field's
+    keys (home, ^a, shift+^←…) and the dialog's own (esc Close, ^o Change folder) were below the panel's
+    end, where no key scrolls it; on the companies list Quit and Language were. Escape did not close it,
+    and in a dialog it closed the dialog instead."""
+    set_language(language)
+    make_backups(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen: set[str] = set()
+
+        async def look() -> None:
+            screen = app.screen
+            await until(pilot, lambda: screen.query_one(Footer).query(FooterKey))  # composed once its keys are known
+            footer_keys = [f"{key.key_display} {key.description}" for key in screen.query_one(Footer).query(FooterKey)
+                           if not key.has_class("-command-palette")]
+            await pilot.press("f1")
+            await until(pilot, lambda: any(panel_lines(app)))
+            lines = panel_lines(app)
+            shown = [line for line in lines if line]
+            name = type(screen).__name__
+            assert shown[0] == footer_keys[0], (name, shown)  # the screen's keys first
+            assert all(key in lines for key in footer_keys), (name, footer_keys, shown)  # every one on its line
+            assert app.screen.query_one("KeyPanel").max_scroll_y == 0, name  # nothing below the panel's end
+            quit_line = f"{app.get_key_display(Binding('ctrl+q', ''))} {_('Quit')}"
+            assert quit_line in lines, (name, shown)  # dialogs too: ctrl+q quits from anywhere
+            if not isinstance(screen, ModalScreen):
+                assert f"l {_('Language')}" in lines, (name, shown)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen and not screen.query("HelpPanel"), name  # the panel closed, nothing else
+            seen.add(name)
+
+        await visit_every_screen(app, pilot, folders, look)
+        assert seen == EVERY_SCREEN
 
 
 async def test_keys_are_named_in_french(french, folders) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import Checkbox
 
+from store.i18n import N_
+
 
 class TickBox(Checkbox, inherit_bindings=False):
     """Every checkbox of the app. Textual's draws its X ticked or not and tells the two apart by colour
@@ -12,7 +14,7 @@ class TickBox(Checkbox, inherit_bindings=False):
 
     # Space ticks; Enter is left to the dialog (start), as the README says. Textual's Enter also ticked:
     # Tab to Attachments, Enter (to start) unticked it, and the next Enter made a backup without them.
-    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+    BINDINGS = [Binding("space", "toggle_button", N_("Tick or untick"), show=False, id="tick_box.toggle")]
 
     @property  # type: ignore[override]
     def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
