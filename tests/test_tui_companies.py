@@ -652,6 +652,22 @@ async def test_the_keys_panel_says_each_key_in_one_line(folders) -> None:
         assert {"esc Clear filter", "↓ To the list", "^q Quit"} <= panel and "home Go to start" not in panel
 
 
+async def test_the_palette_offers_the_keys_once_and_nothing_that_does_nothing(folders) -> None:
+    """A French bookkeeper's pass: the palette listed "Keys" twice (the app's entry and F1's) and
+    Textual's "Copy selected text", which copies nothing here."""
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        for screen_key in (None, "enter"):  # the companies list, then the summary
+            if screen_key:
+                await pilot.press(screen_key)
+                await wait_for(app, "summary", pilot=pilot)
+            titles = [command.title for command in app.get_system_commands(app.screen)]
+            titles += [str(hit.text) async for hit in ScreenActions(app.screen).discover()]
+            assert titles.count("Keys") == 1 and "Quit" in titles, titles
+            assert not {"Copy selected text", "Focus Next", "Focus Previous"} & set(titles), titles
+
+
 async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(folders, tmp_path,
                                                                              monkeypatch) -> None:
     """It went to ~/Downloads (missing on a server: 'Failed to save screenshot', no reason), mode 644,
