@@ -23,6 +23,7 @@ from store.i18n import set_language
 from test_tui_support import COMPANY, add_sample, app_for, make_folders, record_backup, wait_for
 from tui.commands import ScreenActions
 from tui.screens import companies as companies_screen
+from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.new_company import NewCompanyScreen
 from tui.screens import summary as summary_module
@@ -692,6 +693,65 @@ async def test_the_keys_panel_shows_the_screen_s_keys_not_the_table_s_moves(fold
                                                   "r Reload", "^q Quit"))
         assert "Cursor up" not in screen_text and "Page Left" not in screen_text
         assert "Focus Next" not in screen_text and "Copy selected text" not in screen_text  # every screen's
+
+
+async def test_escape_closes_the_keys_panel_and_only_it(folders) -> None:
+    """A French bookkeeper pressed Escape to close the keys panel: on a view nothing closed it (or it went
+    back a screen), and in a dialog it closed the dialog, the panel with it."""
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for(app, "summary", pilot=pilot)
+        summary = app.screen
+        for screen in (summary, None):
+            if screen is None:  # then in the backup dialog, over the summary
+                await pilot.press("b")
+                await wait_for(app, "estimate", pilot=pilot)
+                screen = app.screen
+                assert isinstance(screen, BackupScreen)
+            await pilot.press("f1")
+            await pilot.pause()
+            assert screen.query("HelpPanel")
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen and not screen.query("HelpPanel")
+        await pilot.press("escape")  # with no panel open, Escape is the dialog's again: Close
+        await pilot.pause()
+        assert app.screen is summary
+
+
+async def test_the_keys_panel_says_each_key_in_one_line(folders) -> None:
+    """Each key's description and tooltip differed only in grey: without colours (NO_COLOR, 16 colours)
+    they ran together ("del Remove Remove the selected company…"), over three or four lines."""
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        panel = {line.split("▏")[-1].strip() for line in shown(app).splitlines()}  # right of the panel's edge
+        assert {"del Remove", "i Import", "b Backups", "l Language"} <= panel
+        assert "Remove the selected company" not in shown(app)
+        await pilot.press("f1", "slash", "f1")  # in the filter: how to get out of it, not 45 editing keys
+        await pilot.pause()
+        panel = {line.split("▏")[-1].strip() for line in shown(app).splitlines()}
+        assert {"esc Clear filter", "↓ To the list", "^q Quit"} <= panel and "home Go to start" not in panel
+
+
+async def test_the_palette_offers_the_keys_once_and_nothing_that_does_nothing(folders) -> None:
+    """A French bookkeeper's pass: the palette listed "Keys" twice (the app's entry and F1's) and
+    Textual's "Copy selected text", which copies nothing here."""
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        for screen_key in (None, "enter"):  # the companies list, then the summary
+            if screen_key:
+                await pilot.press(screen_key)
+                await wait_for(app, "summary", pilot=pilot)
+            titles = [command.title for command in app.get_system_commands(app.screen)]
+            titles += [str(hit.text) async for hit in ScreenActions(app.screen).discover()]
+            assert titles.count("Keys") == 1 and "Quit" in titles, titles
+            assert not {"Copy selected text", "Focus Next", "Focus Previous"} & set(titles), titles
 
 
 async def test_a_screenshot_is_saved_for_this_user_alone_and_the_app_says_where(folders, tmp_path,

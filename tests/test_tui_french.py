@@ -12,9 +12,11 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Awaitable, Callable
 
 import pytest
 from rich.console import Console
+from textual.binding import Binding
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -24,7 +26,7 @@ from textual.widgets._footer import FooterKey
 from store.catalog import Catalog
 from store.errors import StorageError
 from store.formats import format_money
-from store.i18n import current_language, imposed_language, set_language
+from store.i18n import _, current_language, imposed_language, set_language
 from store.preferences import FILENAME, load_preferences
 from test_tui_support import (COMPANY, TODAY, add_sample, app_for, make_backups, make_folders, record_backup,
                                wait_for)
@@ -32,6 +34,7 @@ from tui.commands import ScreenActions
 from tui.screens.backup import BackupScreen
 from tui.screens.companies import CompaniesScreen
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.new_company import NewCompanyScreen
 from tui.screens.summary import SummaryScreen
 from tui.textual_words import WORDS
 
@@ -408,49 +411,150 @@ def keys_cut_off(screen: Screen) -> list[str]:
     return [key.description for key in keys if key not in palette and key.region.right > end]
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-async def test_every_screen_shows_all_its_keys_at_80_columns(english_afterwards, folders, language) -> None:
+EVERY_SCREEN = {"CompaniesScreen", "NewCompanyScreen", "RemoveScreen", "PickerScreen", "ImportScreen", "BackupsScreen",
+                "BackupScreen", "SummaryScreen"}
+
+
+async def visit_every_screen(app, pilot, folders, look: Callable[[], Awaitable[None]]) -> None:
+    """Open every screen of the app in turn (``make_backups`` first) and ``look`` at each."""
+    await look()
+    await pilot.press("n")
+    await look()
+    await pilot.press("escape", "delete")
+    await wait_for(app, "holdings", pilot=pilot)
+    await look()
+    await pilot.press("escape", "i")
+    await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
+    await look()
+    app.screen.query_one("#path", Input).value = str(folders.backups / "Full.manager")
+    await pilot.press("enter")
+    await wait_for(app, "preview", pilot=pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    await look()
+    await pilot.press("escape", "escape", "b")
+    await wait_for(app, "scan", pilot=pilot)
+    await look()
+    await pilot.press("escape")
+    await open_backup_dialog(app, pilot)
+    await look()
+    await pilot.press("escape")
+    await pilot.pause()
+    await look()
+
+
+@pytest.mark.parametrize("language, term", [("en", "xterm-256color"), ("fr", "xterm-256color"), ("fr", "linux")])
+async def test_every_screen_shows_all_its_keys_at_80_columns(english_afterwards, folders, monkeypatch, language,
+                                                             term) -> None:
     """The README promises 80x24: French words are longer, and a key the footer cuts off is a key the
-    user never learns (the companies screen had lost "Supprimer", the picker "Tous les fichiers")."""
+    user never learns (the companies screen had lost "Supprimer", the picker "Tous les fichiers"). With
+    the keys' French names too ("Suppr" is longer than "del"), and their words on the Linux console."""
+    monkeypatch.setenv("TERM", term)
     set_language(language)
     make_backups(folders)
     app = app_for(folders)
     async with app.run_test(size=(80, 24)) as pilot:
         seen: dict[str, list[str]] = {}
 
-        def look() -> None:
+        async def look() -> None:
             seen[type(app.screen).__name__] = keys_cut_off(app.screen)
+            if isinstance(app.screen, NewCompanyScreen):
+                # A dialog's footer shows its own keys: the companies screen's ("n", "del") showed through.
+                assert [key.description for key in app.screen.query_one(Footer).query(FooterKey)
+                        if not key.has_class("-command-palette")] == ["Cancel" if language == "en" else "Annuler"]
 
-        look()
-        await pilot.press("n")
-        look()
-        # A dialog's footer shows its own keys: the companies screen's ("n", "del") showed through.
-        assert [key.description for key in app.screen.query_one(Footer).query(FooterKey)
-                if not key.has_class("-command-palette")] == ["Cancel" if language == "en" else "Annuler"]
-        await pilot.press("escape", "delete")
-        await wait_for(app, "holdings", pilot=pilot)
-        look()
-        await pilot.press("escape", "i")
-        await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
-        look()
-        app.screen.query_one("#path", Input).value = str(folders.backups / "Full.manager")
-        await pilot.press("enter")
-        await wait_for(app, "preview", pilot=pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        look()
-        await pilot.press("escape", "escape", "b")
-        await wait_for(app, "scan", pilot=pilot)
-        look()
-        await pilot.press("escape")
-        await open_backup_dialog(app, pilot)
-        look()
-        await pilot.press("escape")
-        await pilot.pause()
-        look()
-        assert set(seen) == {"CompaniesScreen", "NewCompanyScreen", "RemoveScreen", "PickerScreen", "ImportScreen",
-                             "BackupsScreen", "BackupScreen", "SummaryScreen"}
+        await visit_every_screen(app, pilot, folders, look)
+        assert set(seen) == EVERY_SCREEN
         assert seen == {name: [] for name in seen}
+
+
+async def until(pilot, condition: Callable[[], object]) -> None:
+    """Let the app run until ``condition`` holds (a widget drawn after a refresh or two), a second at most."""
+    for _attempt in range(50):
+        if condition():
+            return
+        await pilot.pause(0.02)
+
+
+def panel_lines(app) -> list[str]:
+    """The lines the keys panel shows, as text (none before it is mounted)."""
+    panels = app.screen.query("HelpPanel")
+    if not panels:
+        return []
+    region = panels.first().region
+    strips = app.screen._compositor.render_strips()
+    return [strips[y].crop(region.x + 1, region.right).text.strip() for y in range(region.y, region.bottom)]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_the_keys_panel_shows_every_screen_s_keys_first_and_whole_at_80x24(english_afterwards, folders,
+                                                                                  language) -> None:
+    """A French bookkeeper at 80x24: in the backup dialog F1 began with some 45 lines of a text field's
+    keys (home, ^a, shift+^←…) and the dialog's own (esc Close, ^o Change folder) were below the panel's
+    end, where no key scrolls it; on the companies list Quit and Language were. Escape did not close it,
+    and in a dialog it closed the dialog instead."""
+    set_language(language)
+    make_backups(folders)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen: set[str] = set()
+
+        async def look() -> None:
+            screen = app.screen
+            await until(pilot, lambda: screen.query_one(Footer).query(FooterKey))  # composed once its keys are known
+            footer_keys = [f"{key.key_display} {key.description}" for key in screen.query_one(Footer).query(FooterKey)
+                           if not key.has_class("-command-palette")]
+            await pilot.press("f1")
+            await until(pilot, lambda: any(panel_lines(app)))
+            lines = panel_lines(app)
+            shown = [line for line in lines if line]
+            name = type(screen).__name__
+            assert shown[0] == footer_keys[0], (name, shown)  # the screen's keys first
+            assert all(key in lines for key in footer_keys), (name, footer_keys, shown)  # every one on its line
+            assert app.screen.query_one("KeyPanel").max_scroll_y == 0, name  # nothing below the panel's end
+            quit_line = f"{app.get_key_display(Binding('ctrl+q', ''))} {_('Quit')}"
+            assert quit_line in lines, (name, shown)  # dialogs too: ctrl+q quits from anywhere
+            if not isinstance(screen, ModalScreen):
+                assert f"l {_('Language')}" in lines, (name, shown)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen and not screen.query("HelpPanel"), name  # the panel closed, nothing else
+            seen.add(name)
+
+        await visit_every_screen(app, pilot, folders, look)
+        assert seen == EVERY_SCREEN
+
+
+async def test_keys_are_named_in_french(french, folders) -> None:
+    """A French bookkeeper's pass: "del Supprimer", "esc Retour" in the footer, "(ctrl+o)" on a button:
+    Textual's English names in a French interface."""
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        async def footer_keys() -> list[str]:
+            await until(pilot, lambda: app.screen.query_one(Footer).query(FooterKey))  # composed after a refresh
+            return [f"{key.key_display} {key.description}" for key in app.screen.query_one(Footer).query(FooterKey)]
+
+        assert "Suppr Supprimer" in await footer_keys() and keys_cut_off(app.screen) == []
+        await open_summary(app, pilot)
+        assert "Échap Retour" in await footer_keys()
+        await pilot.press("b")
+        await wait_for(app, "estimate", pilot=pilot)
+        assert await footer_keys() == ["Échap Fermer", "^o Changer de dossier"]
+        assert str(app.screen.query_one("#change-folder", Button).label) == "Changer… (^o)"  # as the footer says
+
+
+def test_key_names_in_french_and_on_the_linux_console(french, monkeypatch) -> None:
+    """The keys panel said "home", "pgup", "shift+home"; the Linux console cannot draw ⏎ and ⌫."""
+    from tui.keynames import key_name
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert [key_name(key) for key in ("home", "end", "pageup", "pagedown", "shift+home", "ctrl+pageup", "space",
+                                      "tab", "shift+tab", "f1", "question_mark", "up")] == [
+        "Début", "Fin", "PgPréc", "PgSuiv", "Maj+Début", "^PgPréc", "Espace", "Tab", "Maj+Tab", "F1", "?", "↑"]
+    assert (key_name("enter"), key_name("backspace")) == ("⏎", "⌫")
+    monkeypatch.setenv("TERM", "linux")  # the Linux console draws neither: words
+    assert (key_name("enter"), key_name("backspace"), key_name("alt+backspace")) == (
+        "Entrée", "Retour arrière", "Alt+Retour arrière")
 
 
 async def test_quit_is_offered_in_french_though_not_in_the_footer(french, folders) -> None:
@@ -461,8 +565,9 @@ async def test_quit_is_offered_in_french_though_not_in_the_footer(french, folder
         assert "Quitter" in await palette_titles(app)
         await pilot.press("ctrl+c")
         [notification] = list(app._notifications)
+        # The key as the keys panel and the footer name it (Textual's "ctrl+q" here, "^q" there).
         assert (notification.title, notification.message) == ("Vous voulez quitter\u202f?",
-                                                              "Appuyez sur ctrl+q pour quitter keepbooks.")
+                                                              "Appuyez sur ^q pour quitter keepbooks.")
         await pilot.press("ctrl+q")
         assert app.return_code == 0 and not app.is_running
 

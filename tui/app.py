@@ -23,10 +23,12 @@ from store.i18n import LANGUAGE_NAMES, N_, _, current_language, ngettext, set_la
 from store.preferences import save_preferences
 from tui.commands import ScreenActions
 from tui.glyphs import CONSOLE_CLASS, WholeCellScrollBar
+from tui.keynames import key_name
 from tui.language import TranslatedScreen
 from tui.palette import Palette
 from tui.signals import stop_signals
 from tui.textual_words import textual_word
+from tui.widgets.keys_panel import KeysPanel
 
 # What the app says once it has switched, in the language it switched to.
 SWITCHED = {
@@ -85,6 +87,9 @@ class KeepbooksApp(App[None]):
         # F1 has priority, or dialogs (modal screens) would not see it; ? has not: a text field types it.
         Binding("f1", "toggle_keys", N_("Keys"), priority=True, show=False, id="app.keys"),
         Binding("question_mark", "toggle_keys", N_("Keys"), show=False, id="app.keys_question"),
+        # Escape closes the panel, and only it (a helper pressed it, and it closed the dialog under the panel):
+        # when no panel is open the key goes on to the screen (check_action).
+        Binding("escape", "hide_keys", priority=True, show=False, system=True, id="app.hide_keys"),
     ]
 
     def __init__(self, folders: Folders, *, today: Callable[[], dt.date] | None = None,
@@ -158,6 +163,18 @@ class KeepbooksApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def action_show_help_panel(self) -> None:
+        """Ours, in place of Textual's: the screen's keys first, every one on a line (tui/widgets/keys_panel.py)."""
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(KeysPanel())
+
+    def action_hide_keys(self) -> None:
+        self.action_hide_help_panel()
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys named in the interface language (footer, keys panel): "Suppr", "Échap" in French."""
+        return binding.key_display or key_name(binding.key)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own entries, with our words (translated) for the ones people use.
         yield SystemCommand(_("Theme"), _("Change the colours of the app"), self.action_change_theme)
@@ -204,6 +221,8 @@ class KeepbooksApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "language":
             return not isinstance(self._view(), ModalScreen)  # never under a half-filled dialog
+        if action == "hide_keys":
+            return bool(self.screen.query("HelpPanel"))
         return True
 
     async def action_language(self) -> None:
@@ -245,7 +264,7 @@ class KeepbooksApp(App[None]):
 
     def action_help_quit(self) -> None:
         """ctrl+c (a reflex to quit) does not quit: say which key does, in the interface language."""
-        self.notify(_("Press ctrl+q to quit keepbooks."), title=_("Do you want to quit?"))
+        self.notify(_("Press {key} to quit keepbooks.").format(key=key_name("ctrl+q")), title=_("Do you want to quit?"))
 
     def on_unmount(self) -> None:
         ScrollBar.renderer = ScrollBarRender

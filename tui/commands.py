@@ -24,8 +24,10 @@ class ScreenActions(Provider):
             node, binding = active.node, active.binding
             if not active.enabled or not binding.description:
                 continue
-            if not isinstance(node, (Screen, App)) or binding.action in ("command_palette",):
-                continue
+            if not isinstance(node, (Screen, App)) or binding.system:
+                continue  # a widget's, or Textual's on every screen (Tab, Copy selected text: nothing to copy here)
+            if binding.action in ("command_palette", "toggle_keys"):
+                continue  # the palette itself; Keys is the app's own entry (show or hide, tui/app.py)
             # Descriptions come translated (tui.language); the longer titles are only marked (N_).
             long_title = getattr(node, "COMMAND_TITLES", {}).get(binding.id)
             title = _(long_title) if long_title else binding.description

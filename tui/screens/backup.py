@@ -25,6 +25,7 @@ from store.errors import InvalidInput, system_reason
 from store.formats import quoted
 from store.i18n import N_, _, ngettext
 from tui import formatting
+from tui.keynames import key_name
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.folder import FolderScreen
 from tui.screens.running import RunningDialog
@@ -75,7 +76,8 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                 with Horizontal(id="folder-row"):
                     yield Label(_("Folder"), classes="field-label", id="folder-title")
                     yield PathLabel("", id="folder")  # broken after a slash, not inside a name
-                    change = Button(_("Change… (ctrl+o)"), id="change-folder", compact=True)
+                    change = Button(_("Change… ({key})").format(key=key_name("ctrl+o")), id="change-folder",
+                                    compact=True)
                     change.can_focus = False  # Tab goes filename → boxes → Backup → Cancel; ctrl+o changes it
                     yield change
                 yield TickBox(_("Attachments"), True, id="attachments", compact=True)

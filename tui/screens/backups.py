@@ -38,6 +38,7 @@ from tui.screens.verify import VerifyScreen
 from store.contents import contents
 from tui.widgets.backup_preview import BackupPreview
 from tui.widgets.button_row import ButtonRow
+from tui.widgets.footer import KeysFooter
 from tui.widgets.sentence import Sentence
 from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on, room_for_first_column
 
@@ -157,7 +158,7 @@ class BackupsScreen(TranslatedScreen, Screen[CompanyInfo | None]):
         # The file of the row the cursor is on: rows of one company's backups can read alike (two the
         # same day, a manual one and the nightly one, files written with -o).
         yield Label("", id="file-line", classes="muted", markup=False)
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.folder is None:

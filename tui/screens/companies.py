@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from store import sample
@@ -26,6 +26,7 @@ from tui import formatting
 from tui.language import TranslatedScreen
 from tui.messages import Progressed
 from tui.screens.new_company import NewCompany, NewCompanyScreen
+from tui.widgets.footer import KeysFooter
 from tui.widgets.progress import Bar
 from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on, room_for_first_column
 from tui.widgets.text_field import TextField
@@ -104,7 +105,7 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             yield Label("", id="sample-phase")
             yield Bar(id="sample-bar", show_eta=False)
         yield Label("", id="no-match", classes="muted")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         # The list is read when the screen comes up (on_screen_resume, also the first time), once.

@@ -34,6 +34,7 @@ from store.errors import system_reason
 from store.i18n import N_, _
 from tui import formatting, paths
 from tui.glyphs import on_console
+from tui.keynames import key_name
 from tui.language import TranslatedScreen
 from tui.screens.import_company import ImportScreen
 from tui.widgets.backup_preview import BackupPreview
@@ -135,7 +136,9 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         Binding("escape", "cancel", N_("Cancel"), id="picker.cancel"),
         Binding("ctrl+l", "parent_folder", N_("Parent folder"), id="picker.parent"),
         Binding("ctrl+g", "home_folder", N_("Home"), id="picker.home"),
-        Binding("ctrl+r", "backups_folder", N_("Backups folder"), id="picker.backups"),
+        # Not in the footer: with the French key names its five keys took 82 columns, and the picker opens in
+        # the backups folder already (the keys panel, F1, lists it).
+        Binding("ctrl+r", "backups_folder", N_("Backups folder"), show=False, id="picker.backups"),
         Binding("ctrl+f", "toggle_all", N_("All files"), id="picker.all_files"),
     ]
 
@@ -218,7 +221,7 @@ class PickerScreen(TranslatedScreen, ModalScreen[CompanyInfo | None]):
         elif tree.show_all:
             note.update(_("This folder is empty."))
         else:
-            note.update(_("No .manager files here. Ctrl+F shows all files."))
+            note.update(_("No .manager files here. {key} shows all files.").format(key=key_name("ctrl+f")))
         self.tree_loaded.set()
 
     def action_parent_folder(self) -> None:

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, Static
+from textual.widgets import Button, Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from store import ledger
@@ -24,6 +24,7 @@ from store.errors import KeepbooksError, NotFound
 from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
+from tui.widgets.footer import KeysFooter
 from tui.widgets.phrases import Phrases
 from tui.widgets.sentence import Sentence
 
@@ -64,7 +65,7 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         with Vertical(id="holdings", classes="panel"):
             yield Phrases(id="holdings-text")
             yield Sentence("", id="last-backup")  # "(2,7 ko)" kept whole: broken at ordinary spaces only
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._titles()

@@ -7,6 +7,7 @@ from textual.content import Content
 from textual.style import Style
 from textual.widgets import Checkbox
 
+from store.i18n import N_
 from tui.glyphs import on_console
 
 
@@ -16,7 +17,7 @@ class TickBox(Checkbox, inherit_bindings=False):
 
     # Space ticks; Enter is left to the dialog (start), as the README says. Textual's Enter also ticked:
     # Tab to Attachments, Enter (to start) unticked it, and the next Enter made a backup without them.
-    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+    BINDINGS = [Binding("space", "toggle_button", N_("Tick or untick"), show=False, id="tick_box.toggle")]
 
     @property  # type: ignore[override]
     def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
