@@ -56,7 +56,7 @@ from store.archive_format import (
     shown,
     sums_line,
 )
-from store.archive_write import Hasher, InOrder, system_temp_workspace
+from store.archive_write import Hasher, InOrder, join_cancellable, system_temp_workspace
 from store.books import Books
 from store.durable import EarlySync, ReadOnce, disk_full, fsync_path
 from store.migrations import upgrade
@@ -808,9 +808,7 @@ class _ParallelChecks:
 
     def result(self, cancel: threading.Event | None) -> None:
         """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
-        while self.thread.is_alive():
-            self.thread.join(0.05)
-            check_cancel(cancel)
+        join_cancellable(self.thread, cancel)
         self.raise_if_failed()
 
     def raise_if_failed(self) -> None:

@@ -735,6 +735,13 @@ class CheckAhead:
         self.thread.join()
 
 
+def join_cancellable(thread: threading.Thread, cancel: threading.Event | None) -> None:
+    """Wait for ``thread`` to end; a cancel stops the wait (Cancelled) within 50 ms."""
+    while thread.is_alive():
+        thread.join(0.05)
+        check_cancel(cancel)
+
+
 class SnapshotCheck:
     """Every check an import makes of books.sqlite (archive_read.check_written), made on the snapshot on
     a helper thread while the books and the attachments are compressed (SQLite releases the GIL), and
@@ -759,9 +766,7 @@ class SnapshotCheck:
 
     def result(self, cancel: threading.Event | None) -> None:
         """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
-        while self.thread.is_alive():
-            self.thread.join(0.05)
-            check_cancel(cancel)
+        join_cancellable(self.thread, cancel)
         self.raise_if_failed()
 
     def raise_if_failed(self) -> None:
