@@ -563,8 +563,8 @@ def cmd_import(args: argparse.Namespace, folders: Folders) -> int:
 
 
 def cmd_untrash(args: argparse.Namespace, folders: Folders) -> int:
-    # A catalog is not required: with its catalog lost, a data folder's companies were moved to its
-    # trash as orphans, and untrash is how they come back (it makes the catalog anew).
+    # A catalog is not required: a data folder whose catalog was lost holds removed companies in its
+    # trash still (those of companies/ are listed again when a catalog is made), and untrash makes one.
     _existing_data(folders, catalog=False)
     with open_catalog(folders) as catalog:
         info = catalog.untrash(Path(args.folder))
