@@ -737,7 +737,8 @@ def test_import_latest_dry_run_checks_every_choice_and_imports_nothing(nightly: 
 def test_import_latest_json(nightly: Path, tmp_path: Path, capsys) -> None:
     assert main(restore(tmp_path, nightly, "--json")) == 0
     report = json.loads(capsys.readouterr().out)
-    check(report, {"folder": str, "dry_run": bool, "imported": list, "failed": list, "already": list, "skipped": list})
+    check(report, {"folder": str, "dry_run": bool, "stopped": bool, "imported": list, "failed": list, "already": list,
+                   "skipped": list})
     assert report["dry_run"] is False and report["failed"] == []
     assert [item["source"]["name"] for item in report["imported"]] == ["Acme", "Bistro", "Cave"]
     for item in report["imported"]:
@@ -811,6 +812,11 @@ def test_import_latest_stopped_keeps_the_companies_done_and_half_of_none(nightly
     assert err.strip().splitlines()[-2:] == [
         "keepbooks: Stopped after importing 1 company: Acme; the one under way was not added.",
         "keepbooks: interrupted"]
+    # A helper scripting keepbooks: with --json, stdout was empty; it says what was done, and that it stopped.
+    assert main([*restore(tmp_path / "again", nightly), "--json"]) == 130
+    report = json.loads(capsys.readouterr().out)
+    assert report["stopped"] is True
+    assert [item["source"]["name"] for item in report["imported"]] == ["Acme"]
 
 
 def test_import_latest_says_when_a_company_already_here_has_a_better_backup_now(nightly: Path, tmp_path: Path,

@@ -677,6 +677,13 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
     for item in latest.skipped:
         _note(args, item)
     done, failed, already = [], [], []
+
+    def print_json(stopped: bool) -> None:
+        out(as_json({"folder": str(latest.folder), "dry_run": args.dry_run, "stopped": stopped,
+                     "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
+                     "already": [_restored_json(r) for r in already],
+                     "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
+
     try:
         # A dry run makes nothing, not even the data folder of a mistyped --data-dir (a French bookkeeper's
         # pass): it reads the catalog there is, if any, for the companies restored before.
@@ -695,12 +702,11 @@ def _import_latest(args: argparse.Namespace, folders: Folders) -> int:
             warn(ngettext("Stopped after importing {count} company: {names}; the one under way was not added.",
                           "Stopped after importing {count} companies: {names}; the one under way was not added.",
                           len(done)).format(count=len(done), names=", ".join(r.company.name for r in done)))
+        if args.json:  # a script reads what was done on stdout, stopped or not (a helper's pass: it got nothing)
+            print_json(stopped=True)
         raise
     if args.json:
-        out(as_json({"folder": str(latest.folder), "dry_run": args.dry_run,
-                     "imported": [_restored_json(r) for r in done], "failed": [_restored_json(r) for r in failed],
-                     "already": [_restored_json(r) for r in already],
-                     "skipped": [_skipped_json(item) for item in latest.skipped]}, indent=2))
+        print_json(stopped=False)
     if not latest.companies:
         warn(_("No keepbooks backups in {folder}.").format(folder=latest.folder))
         return EXIT_FAILED
