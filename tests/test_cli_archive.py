@@ -154,14 +154,16 @@ def test_a_backup_stopped_by_a_signal_removes_its_unfinished_file(data: Path, tm
     assert signal.getsignal(signum) is signal.SIG_DFL  # this process's handler is back
 
 
+@pytest.mark.parametrize("second", [signal.SIGHUP, signal.SIGINT])
 def test_a_second_signal_does_not_cut_the_cleanup_short_and_a_closed_stderr_is_no_error(
-        data: Path, tmp_path: Path, monkeypatch) -> None:
-    # systemd sends SIGTERM again, a shell passes a hang-up on; the terminal that would show the last
-    # words may be gone (EIO).
+        data: Path, tmp_path: Path, monkeypatch, second: int) -> None:
+    # systemd sends SIGTERM again, a shell passes a hang-up on, a person presses Ctrl-C while it stops (a
+    # review: that one still cut the cleanup short); the terminal that would show the last words may be
+    # gone (EIO).
     from store.archive_write import Frames, Workspace
 
     _signal_self_at(monkeypatch, Frames, "end_frame", 3, signal.SIGTERM)
-    _signal_self_at(monkeypatch, Workspace, "cleanup", 1, signal.SIGHUP)
+    _signal_self_at(monkeypatch, Workspace, "cleanup", 1, second)
 
     class GoneTerminal:
         def isatty(self) -> bool:
@@ -178,6 +180,7 @@ def test_a_second_signal_does_not_cut_the_cleanup_short_and_a_closed_stderr_is_n
     out.mkdir()
     assert main(cli(data, "backup", "1", "-o", str(out / "stopped.manager"))) == 143
     assert list(out.iterdir()) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C is Python's again
 
 
 def test_under_nohup_a_hang_up_does_not_stop_a_backup(data: Path, tmp_path: Path, monkeypatch) -> None:

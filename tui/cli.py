@@ -891,8 +891,11 @@ def _stop(signum: int, _frame: object) -> None:
     _stopping.set()
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
-    for other in stop_signals():  # a second signal (systemd insists, a shell passes a hang-up on)
-        signal.signal(other, signal.SIG_IGN)  # must not cut the cleanup short
+    # A second signal (systemd insists, a shell passes a hang-up on, a person presses Ctrl-C while it
+    # stops) must not cut the cleanup short; Ctrl-C only where it is ours, so main puts it back.
+    ours = [signal.SIGINT] if signal.getsignal(signal.SIGINT) is _stop else []
+    for other in [*stop_signals(), *ours]:
+        signal.signal(other, signal.SIG_IGN)
     raise Stopped(signum)
 
 
