@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
+from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -21,6 +22,7 @@ class KeysFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__(compact=True)
+        self._composed_for = 0  # the width the keys were laid out for
 
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())
@@ -28,10 +30,15 @@ class KeysFooter(Footer):
         keys = [widget for widget in widgets if isinstance(widget, FooterKey) and widget not in palette]
         needed = sum(_width(key) for key in keys) + len(keys) - 1  # a space between two keys
         width = self.size.width or self.app.size.width  # the screen's, before the first layout
+        self._composed_for = width
         # The palette key: a bar before it, a space after it.
         if palette and needed > width - (_width(palette[0]) + 2):
             widgets.remove(palette[0])
         yield from widgets
 
-    def on_resize(self) -> None:
-        self.refresh(recompose=True)  # the keys panel opened or closed, the terminal resized
+    def on_resize(self, event: events.Resize) -> None:
+        # The keys panel opened or closed, the terminal resized. Only for a new width: a Resize of the same
+        # width follows each recompose, and recomposing again kept the app busy, its timers and the list's
+        # column widths waiting (an end-to-end test, 1 run in 4 under load).
+        if event.size.width != self._composed_for:
+            self.refresh(recompose=True)
