@@ -6,8 +6,9 @@ The first copies the included tables into a fresh snapshot database with SQLite'
 (only inserts into a new file, so what is left out never touches it); the second streams the
 manifest, the snapshot and the attachments' contents, chunk by chunk. A helper thread reads and
 hashes while the calling thread compresses (sqlite3, hashlib and zstandard release the GIL). The
-company's schema is checked before the copy, and the snapshot gets the import's checks of books.sqlite
-on another helper thread before the archive ends: a backup never says it wrote what its import refuses.
+company's schema is checked before the copy, and what is copied gets the import's checks of
+books.sqlite on helper threads before the archive ends (BooksCheck): a backup never says it wrote what
+its import refuses.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Generator, Iterator
 
@@ -214,17 +216,21 @@ def _open_source(books_path: Path) -> sqlite3.Connection:
     return connect(books_path)
 
 
-def _open_snapshot(books_path: Path, snapshot: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
-    """Two connections that see one committed state of the company: ``copier`` has the new snapshot
+def _open_snapshot(books_path: Path, snapshot: Path) -> tuple[sqlite3.Connection, ...]:
+    """Three connections that see one committed state of the company: ``copier`` has the new snapshot
     database as main and the company attached as ``src`` (its transaction ends when the copy commits),
-    ``reader`` keeps its read transaction to the end for the counts and the attachments.
+    ``reader`` keeps its read transaction to the end for the counts and the attachments, ``checker``
+    until the checks of what is copied end (_check_source).
 
-    A third connection holds the company's write lock only while the two read transactions start
+    A fourth connection holds the company's write lock only while the read transactions start
     (milliseconds): no commit can fall between them, and WAL readers never block writers after that."""
     reader = _open_source(books_path)
-    barrier = copier = None
+    barrier = copier = checker = None
     try:
         reader.execute("PRAGMA query_only = ON")
+        checker = _open_source(books_path)
+        checker.execute("PRAGMA query_only = ON")
+        checker.execute("PRAGMA cell_size_check = ON")
         copier = sqlite3.connect(snapshot, isolation_level=None, check_same_thread=False)
         copier.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         copier.execute("PRAGMA journal_mode = OFF")  # a private temporary file: rebuilt if anything fails
@@ -233,20 +239,20 @@ def _open_snapshot(books_path: Path, snapshot: Path) -> tuple[sqlite3.Connection
         barrier = connect(books_path)
         barrier.execute("BEGIN IMMEDIATE")
         try:
-            for conn, table in ((copier, "src.settings"), (reader, "settings")):
+            for conn, table in ((copier, "src.settings"), (reader, "settings"), (checker, "settings")):
                 conn.execute("BEGIN")
                 conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # the read snapshot starts here
         finally:
             barrier.execute("ROLLBACK")
     except BaseException:
-        for conn in (copier, reader):
+        for conn in (copier, reader, checker):
             if conn is not None:
                 conn.close()
         raise
     finally:
         if barrier is not None:
             barrier.close()
-    return copier, reader
+    return copier, reader, checker
 
 
 def _copied(schema: frozenset[tuple[str, str, str, str]]) -> frozenset[tuple[str, str, str, str]]:
@@ -314,13 +320,25 @@ def _left_out_kinds(include: Include) -> list[str]:
     return [table for category, table in OPTIONAL.items() if category != "history" and not include.has(category)]
 
 
+def _excluded(include: Include) -> set[str]:
+    return {table for category, table in OPTIONAL.items() if not include.has(category)}
+
+
+def _transferred(include: Include, tables: list[str]) -> list[str]:
+    """The ``tables`` a backup copies whole, by SQLite's transfer optimisation (see _copy_snapshot):
+    all it includes but the attachments' rows, which lose their content on the way, and a history
+    without the entries about a left-out category."""
+    filtered = {"attachment", *(["history"] if include.history and _left_out_kinds(include) else [])}
+    return [table for table in tables if table not in _excluded(include) and table not in filtered]
+
+
 def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: ProgressCallback,
                    cancel: threading.Event | None) -> tuple[dict[str, int], int]:
     """Copy the included tables' rows from ``src`` into the new main database with the source's schema
     (no attachment contents: they travel as their own members). Rows are copied by SQLite itself
     (INSERT … SELECT), inside the read transaction; the COMMIT at the end also ends that transaction.
     Returns the rows copied per table (included tables only) and the schema version."""
-    excluded = {table for category, table in OPTIONAL.items() if not include.has(category)}
+    excluded = _excluded(include)
     left_out_kinds = _left_out_kinds(include) if include.history else []
     objects = copier.execute("SELECT type, name, tbl_name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
                              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").fetchall()
@@ -333,12 +351,13 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     copied: dict[str, int] = {}
     # Tables copied whole go through SQLite's transfer optimisation (INSERT INTO t SELECT * FROM src.t
     # into an empty table with the same schema and indexes: records and index entries are copied as
-    # they are, in order, without sorting). The others (the attachments' rows, which lose their
-    # content on the way, and a history without the entries about a left-out category) get their
-    # indexes after their rows. Left-out entries are never inserted: copying them and deleting them,
-    # even with secure_delete, leaves pieces of them in the unused space of the pages SQLite rebalances.
+    # they are, in order, without sorting; _check_source checks them in the books meanwhile). The
+    # others (the attachments' rows, which lose their content on the way, and a history without the
+    # entries about a left-out category) get their indexes after their rows. Left-out entries are never
+    # inserted: copying them and deleting them, even with secure_delete, leaves pieces of them in the
+    # unused space of the pages SQLite rebalances.
     history_where = f"WHERE object_type NOT IN ({', '.join('?' * len(left_out_kinds))})" if left_out_kinds else ""
-    whole = {name for name in estimates if name != "attachment" and not (name == "history" and history_where)}
+    whole = set(_transferred(include, list(estimates)))
     total = sum(estimates.values())
     phase = _("Copying the books")
     progress(Progress(phase, 0, total, "items"))
@@ -742,25 +761,22 @@ def join_cancellable(thread: threading.Thread, cancel: threading.Event | None) -
         check_cancel(cancel)
 
 
-class SnapshotCheck:
-    """Every check an import makes of books.sqlite (archive_read.check_written), made on the snapshot on
-    a helper thread while the books and the attachments are compressed (SQLite releases the GIL), and
-    waited for before the archive ends. SQLite copies a damaged record as it is: found by a reliability
-    audit, a backup of a damaged company was written, said so, and was then refused by verify."""
+class BooksCheck:
+    """Some of the checks an import makes of books.sqlite, made on a helper thread (SQLite releases the
+    GIL) and waited for before the archive ends: a backup never says it wrote what its import refuses.
+    SQLite copies a damaged record as it is: found by a reliability audit, a backup of a damaged company
+    was written, said so, and was then refused by verify. ``read``: the database the check reads."""
 
-    def __init__(self, snapshot: Path, manifest: Manifest, books_path: Path) -> None:
-        from store.archive_read import check_written  # archive_read imports this module
-
+    def __init__(self, check: Callable[[threading.Event], None], books_path: Path, read: Path) -> None:
         self.stopped = threading.Event()
         self.error: BaseException | None = None
-        self.books_path, self.snapshot = books_path, snapshot
-        self.thread = threading.Thread(target=self._run, args=(check_written, snapshot, manifest),
-                                       name="keepbooks-snapshot-check", daemon=True)
+        self.books_path, self.read = books_path, read
+        self.thread = threading.Thread(target=self._run, args=(check,), name="keepbooks-books-check", daemon=True)
         self.thread.start()
 
-    def _run(self, check: Callable[..., None], snapshot: Path, manifest: Manifest) -> None:
+    def _run(self, check: Callable[[threading.Event], None]) -> None:
         try:
-            check(snapshot, manifest, self.books_path, self.stopped)
+            check(self.stopped)
         except BaseException as exc:
             self.error = exc
 
@@ -776,10 +792,12 @@ class SnapshotCheck:
                                  "{problem}. Restore the company from its last good backup with keepbooks import; "
                                  "the backup was not made.").format(path=self.books_path,
                                                                     problem=self.error.problem)) from self.error
+        if isinstance(self.error, sqlite3.Error) and self.read == self.books_path:
+            raise _read_error(self.books_path, self.error) from self.error
         if isinstance(self.error, (sqlite3.Error, OSError)):  # reading the copy failed, not the company's books
             reason = system_reason(self.error) if isinstance(self.error, OSError) else self.error
             raise StorageError(_("Cannot check the copy of the books written to {path}: {reason}; the backup was "
-                                 "not made.").format(path=self.snapshot, reason=reason)) from self.error
+                                 "not made.").format(path=self.read, reason=reason)) from self.error
         if self.error is not None:
             raise self.error
 
@@ -864,6 +882,24 @@ def _read_error(books_path: Path, exc: sqlite3.Error) -> StorageError:
     return StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc))
 
 
+def _check_source(checker: sqlite3.Connection, include: Include, books_path: Path) -> BooksCheck:
+    """archive_read.check_copied, on the books in the backup's read transaction, while the copy runs."""
+    from store.archive_read import check_copied  # archive_read imports this module
+
+    tables = [name for (name,) in checker.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                                  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")]
+    copied = [table for table in tables if table not in _excluded(include)]
+    return BooksCheck(partial(check_copied, checker, _transferred(include, tables), copied, books_path),
+                      books_path, books_path)
+
+
+def _check_snapshot(snapshot: Path, manifest: Manifest, books_path: Path) -> BooksCheck:
+    """archive_read.check_written, on the snapshot, while it and the attachments are compressed."""
+    from store.archive_read import check_written
+
+    return BooksCheck(partial(check_written, snapshot, manifest, books_path), books_path, snapshot)
+
+
 def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include,
                    progress: ProgressCallback, cancel: threading.Event | None) -> Manifest:
     """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder."""
@@ -871,16 +907,17 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     progress = in_steps(progress, 3 if include.attachments else 2)  # copy, the books, the attachments
     snapshot = work / DATABASE_NAME
     try:
-        copier, src = _open_snapshot(books_path, snapshot)
+        copier, src, checker = _open_snapshot(books_path, snapshot)
     except sqlite3.Error as exc:
         raise _read_error(books_path, exc) from exc
     tar: _TarWriter | None = None
     frames: Frames | None = None
     ahead: CheckAhead | None = None
-    check: SnapshotCheck | None = None
+    checks: list[BooksCheck] = []
     try:
         try:
             _check_schema(src, books_path)
+            checks.append(_check_source(checker, include, books_path))
             ahead = CheckAhead(src, books_path) if include.attachments else None
             copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
         except sqlite3.Error as exc:
@@ -908,7 +945,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                             company_uid=uid, company_name=name, created_at=created_at, include=include,
                             counts=counts, database_size=snapshot.stat().st_size,
                             attachments_size=attachments_size)
-        check = SnapshotCheck(snapshot, manifest, books_path)
+        checks.append(_check_snapshot(snapshot, manifest, books_path))
         frames = Frames(out)
         tar = _TarWriter(frames, int(created_at.timestamp()), work)
         manifest_bytes = manifest.to_bytes()
@@ -930,7 +967,8 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.data(piece[1])
                         counter[0] += len(piece[1])
                         check_cancel(cancel)
-                        check.raise_if_failed()
+                        for check in checks:
+                            check.raise_if_failed()
                         progress(Progress(phase, counter[0], attachments_size))
                     elif piece[0] == "member":
                         _kind, attachment_id, size, sha256 = piece
@@ -939,7 +977,8 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.end(piece[1], _attachment_check(books_path, attachment_id, sha256))
             finally:
                 pieces.close()
-        check.result(cancel)  # before the archive's end: a stream that fails here stays unreadable
+        for check in checks:  # before the archive's end: a stream that fails here stays unreadable
+            check.result(cancel)
         tar.finish()
         frames.finish()
         check_cancel(cancel)
@@ -949,8 +988,9 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     finally:
         if ahead is not None:
             ahead.stop()
-        if check is not None:
+        for check in checks:
             check.stop()
+        checker.close()
         if tar is not None:
             tar.close()
         if frames is not None:

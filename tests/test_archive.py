@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -467,6 +468,50 @@ def test_a_damaged_company_database_is_not_backed_up(catalog: Catalog, company, 
     message = str(raised.value)
     assert "is damaged" in message and "integrity check" in message and "keepbooks import" in message
     _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
+@pytest.mark.parametrize("include", [Include(), Include(attachments=False)])
+def test_an_index_out_of_step_with_its_table_is_not_backed_up(catalog: Catalog, company, tmp_path: Path,
+                                                              include: Include) -> None:
+    """The copy takes a table's index entries as they are: the import's integrity check would refuse them.
+    The lines' index gets the attachments' entries (two indexes of one integer swap their pages)."""
+    with closing(sqlite3.connect(company.books_path)) as other:
+        pages = dict(other.execute("SELECT name, rootpage FROM sqlite_master WHERE name IN "
+                                   "('line_transaction_id', 'attachment_transaction_id')"))
+        other.execute("PRAGMA writable_schema = ON")
+        with other:
+            for name, page in zip(pages, reversed(pages.values())):
+                other.execute("UPDATE sqlite_master SET rootpage = ? WHERE name = ?", (page, name))
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path, include=include)
+    message = str(raised.value)
+    assert "is damaged" in message and "integrity check" in message and "would not import" in message
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
+def _break_links(books_path: Path, sql: str) -> None:
+    with closing(sqlite3.connect(books_path)) as other:
+        other.execute("PRAGMA foreign_keys = OFF")
+        with other:
+            other.execute(sql)
+
+
+def test_records_linked_to_nothing_are_not_backed_up(catalog: Catalog, company, tmp_path: Path) -> None:
+    _break_links(company.books_path, "DELETE FROM contact WHERE id IN (SELECT contact_id FROM \"transaction\")")
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path)
+    message = str(raised.value)
+    assert "broken links between its records" in message and "would not import" in message
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+
+
+def test_broken_links_a_backup_leaves_out_do_not_stop_it(catalog: Catalog, company, tmp_path: Path) -> None:
+    """Attachments of a transaction that is gone: a backup without attachments holds none of them."""
+    _break_links(company.books_path, "UPDATE attachment SET transaction_id = 1000000000")
+    result = archive.backup_company(catalog, company.id, tmp_path, include=Include(attachments=False))
+    assert archive.verify(result.path).company_uid == result.manifest.company_uid
+    with pytest.raises(StorageError, match="broken links"):
+        archive.backup_company(catalog, company.id, tmp_path, force=True)
 
 
 @pytest.mark.parametrize("sql, problem", [
