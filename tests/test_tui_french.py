@@ -36,7 +36,7 @@ from tui.screens.companies import CompaniesScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.new_company import NewCompanyScreen
 from tui.screens.summary import SummaryScreen
-from tui.textual_words import WORDS
+from tui.textual_words import WORDS, textual_word
 
 SIZE = (100, 30)
 NBSP, NNBSP = "\u00a0", "\u202f"  # no-break space (before € and :), narrow no-break space (thousands)
@@ -523,6 +523,31 @@ async def test_the_keys_panel_shows_every_screen_s_keys_first_and_whole_at_80x24
 
         await visit_every_screen(app, pilot, folders, look)
         assert seen == EVERY_SCREEN
+
+
+@pytest.mark.parametrize("language, console, enter", [("en", "0", "⏎"), ("fr", "1", "Entrée")])
+async def test_the_keys_panel_says_what_enter_does_where_the_focus_is(english_afterwards, folders, monkeypatch,
+                                                                       language, console, enter) -> None:
+    """An exploratory pass: in the remove dialog F1 listed Escape, ← → and Tab, not Enter, which presses the
+    button that has the focus ("Back up first"); nor Enter in the picker's folder tree. The panel says what
+    it does there, with the key named as everywhere else ("Entrée" on the Linux console in French)."""
+    monkeypatch.setenv("KEEPBOOKS_CONSOLE", console)
+    set_language(language)
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("delete")
+        await wait_for(app, "holdings", pilot=pilot)
+        await pilot.press("f1")
+        await until(pilot, lambda: any(panel_lines(app)))
+        assert f"{enter} {_('Back up first')}" in panel_lines(app), panel_lines(app)
+        await pilot.press("right")  # to Remove: the panel follows the focus
+        await until(pilot, lambda: f"{enter} {_('Remove')}" in panel_lines(app))
+        assert f"{enter} {_('Back up first')}" not in panel_lines(app), panel_lines(app)
+        await pilot.press("escape", "escape", "i")  # the panel, the dialog; then the import picker's tree
+        await asyncio.wait_for(app.screen.tree_loaded.wait(), 10)
+        await pilot.press("down", "f1")
+        await until(pilot, lambda: any(panel_lines(app)))
+        assert f"{enter} {textual_word('Select')}" in panel_lines(app), panel_lines(app)
 
 
 async def test_keys_are_named_in_french(french, folders) -> None:

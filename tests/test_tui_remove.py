@@ -10,8 +10,10 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from store import archive
 from store.catalog import Catalog
+from store.i18n import set_language
 from test_tui_support import COMPANY, TODAY, app_for, company_names, copy_of, prepare, record_backup, wait_for
 from tui.screens.backup import BackupScreen
+from tui import formatting
 from tui.screens import companies as companies_module
 from tui.screens.companies import CompaniesScreen
 from tui.screens.remove import RemoveScreen
@@ -84,6 +86,47 @@ async def test_the_last_backup_shows_its_whole_path(folders) -> None:
         console.print(facts.content)
         shown = "".join(console.export_text().split())
         assert "".join(str(backup).split()) in shown and "…" not in shown
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_last_backup_s_path_is_broken_after_a_slash(folders, language, width) -> None:
+    """Seen at 80x24: ".../Harb" then "our Lights ...": the table cell broke the path at a space or inside a
+    name. Each line of it ends with "/" now, as the backup dialog's folder (PathLabel), or ends the path."""
+    backup = (folders.backups.parent / "Comptabilité" / "Sauvegardes mensuelles" / "Harbour Lights Trading"
+              / "Harbour Lights backup (2026-11-27).manager")
+    with Catalog(folders) as catalog:
+        record_backup(catalog, catalog.find(COMPANY).id, backup, 1_234_567)
+    set_language(language)
+    try:
+        app = app_for(folders)
+        async with app.run_test(size=(width, 24)) as pilot:
+            screen = await open_remove(app, pilot)
+            when = formatting.date_time(screen.company.last_backup_at)
+            shown = f"{when} · {backup}"
+            facts = screen.query_one("#facts", Static)
+            lines = [facts.render_line(y).text for y in range(facts.size.height)]
+            [row] = [y for y, line in enumerate(lines) if when in line]
+            start = lines[row].index(when)
+            path_lines = [line[start:].rstrip() for line in lines[row:]]  # the table's last row
+            assert len(path_lines) > 1 and all(line.endswith("/") for line in path_lines[:-1]), path_lines
+            assert "".join(path_lines) == shown, path_lines
+    finally:
+        set_language("en")  # process-wide: leave the other tests in English
+
+
+async def test_a_last_backup_gone_is_said_on_a_line_of_its_own(folders) -> None:
+    """After the file's name, "this file is gone" cut a long name (or was cut): it has its own line."""
+    backup = folders.backups / "Harbour Lights, monthly backup (2026-11-27).manager"
+    with Catalog(folders) as catalog:
+        record_backup(catalog, catalog.find(COMPANY).id, backup, 1_234_567)
+    backup.unlink()
+    app = app_for(folders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_remove(app, pilot)
+        facts = screen.query_one("#facts", Static)
+        lines = [facts.render_line(y).text.strip() for y in range(facts.size.height)]
+        assert lines[-2].endswith(backup.name) and lines[-1] == "This file is gone.", lines
 
 
 async def test_remove_moves_the_folder_to_the_trash_and_u_puts_it_back(folders) -> None:

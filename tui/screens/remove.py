@@ -21,7 +21,7 @@ from store.i18n import N_, _
 from tui import formatting
 from tui.language import TranslatedScreen
 from tui.widgets.button_row import ButtonRow
-from tui.widgets.sentence import Sentence
+from tui.widgets.sentence import PathText, Sentence
 
 Choice = str  # "backup" (back up, then remove) or "remove"
 
@@ -71,7 +71,7 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
     def _facts(self, holdings: ledger.Holdings | None, problem: str | None = None) -> Table:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
         table.add_column(style="dim", no_wrap=True)
-        table.add_column(overflow="fold")  # a long path goes on, whole, on the next line (not "…")
+        table.add_column()
         company = self.company
         table.add_row(_("Size"), formatting.size(company.size_bytes))
         waiting = problem or _("counting…")
@@ -85,13 +85,14 @@ class RemoveScreen(TranslatedScreen, ModalScreen[Choice | None]):
             table.add_row(_("History"), formatting.count(holdings.history))
         table.add_row(_("Last change"), formatting.date_time(company.last_change))
         if company.last_backup_at is None:
-            last = Text(_("never"), style="bold")
-        else:
-            last = Text(_("{when} · {file}").format(when=formatting.date_time(company.last_backup_at),
-                                                    file=company.last_backup_file))
-            if company.last_backup_gone:  # what "Back up first" is for: the last one is no more
-                last = Text(_("{backup}: this file is gone").format(backup=last.plain), style="bold")
-        table.add_row(_("Last backup"), last)
+            table.add_row(_("Last backup"), Text(_("never"), style="bold"))
+            return table
+        gone = company.last_backup_gone  # what "Back up first" is for: the last one is no more
+        last = _("{when} · {file}").format(when=formatting.date_time(company.last_backup_at),
+                                           file=company.last_backup_file)
+        table.add_row(_("Last backup"), PathText(last, style="bold" if gone else ""))
+        if gone:  # on a line of its own: after the file's name it would cut a long name, or be cut
+            table.add_row("", Text(_("This file is gone."), style="bold"))
         return table
 
     @on(Button.Pressed, "#backup")

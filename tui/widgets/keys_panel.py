@@ -10,6 +10,7 @@ keys fit at 80x24.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -21,7 +22,7 @@ from textual.binding import ActiveBinding, Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import HelpPanel, Input, KeyPanel, Static
+from textual.widgets import Button, HelpPanel, Input, KeyPanel, Static
 from textual.widgets._key_panel import BindingsTable
 
 from store.i18n import _
@@ -44,7 +45,7 @@ class KeyRow:
 @dataclass(frozen=True)
 class PanelKeys:
     screen: list[KeyRow]
-    field: list[KeyRow]  # the focused widget's own keys (ours: Tab completes a path, Space ticks a box)
+    field: list[KeyRow]  # the focused widget's own keys (ours: Tab completes a path, Space ticks a box; Enter)
     app: list[KeyRow]  # the app's keys that act on this screen (in a dialog, those with priority only)
     in_text_field: bool  # the focus is in a text field: its editing keys are Textual's usual ones
 
@@ -61,6 +62,8 @@ def panel_keys(screen: Screen) -> PanelKeys:
             if held.get(key) != (node, binding):
                 continue  # another binding acts on that key here
             shown = translated_binding(ActiveBinding(node, binding, True, binding.tooltip)).binding
+            if isinstance(node, Button) and binding.action == "press":  # what it does, not "Press button"
+                shown = dataclasses.replace(shown, description=node.label.plain)
             part = _part(screen, node, shown)
             if part is not None:
                 enabled = bool(screen.app._check_action_state(binding.action, node))
@@ -84,6 +87,8 @@ def _part(screen: Screen, node: DOMNode, binding: Binding) -> str | None:
         return "screen"
     if node is screen.app:
         return "app"
+    if node is screen.focused and binding.key == "enter":
+        return "field"  # Textual's Enter of the focused widget: press the button, select in the tree
     # A widget's: ours (Tab completes a path, Space ticks a box); Textual's are a text field's editing keys
     # (in_text_field) or the usual moves in a list.
     return "field" if binding.id is not None else None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 from rich.cells import cell_len, chop_cells
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.style import StyleType
 from rich.text import Text
 from textual.geometry import Size
 from textual.widgets import Label
@@ -35,13 +38,35 @@ def wrap_path(path: str, width: int) -> list[str]:
     not inside a folder's name ("…/keepbo" then "oks/backups"); a name wider than the line is cut."""
     width = max(1, width)
     lines, line = [], ""
-    for part in re.findall(r"[^/]*/|[^/]+", path):
+    for part in _path_parts(path):
         if line and cell_len(line + part) > width:
             lines.append(line)
             line = ""
         *full, line = chop_cells(line + part, width) if cell_len(line + part) > width else [line + part]
         lines.extend(full)
     return [*lines, line]
+
+
+def _path_parts(path: str) -> list[str]:
+    """``path`` cut after each "/": the pieces ``wrap_path`` puts on a line whole when they fit."""
+    return re.findall(r"[^/]*/|[^/]+", path)
+
+
+class PathText:
+    """A path in a Rich table's cell, broken after its slashes (wrap_path) at the cell's width, which only
+    Rich knows as it draws the table: a column with overflow="fold" broke it at a space or inside a name
+    (".../Harb" then "our Lights")."""
+
+    def __init__(self, path: str, style: StyleType = "") -> None:
+        self.path = path
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((cell_len(part) for part in _path_parts(self.path)), default=0)
+        return Measurement(min(widest, options.max_width), cell_len(self.path)).with_maximum(options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text("\n".join(wrap_path(self.path, options.max_width)), style=self.style)
 
 
 class Sentence(Label):
