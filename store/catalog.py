@@ -28,7 +28,7 @@ from store.books import BOOKS_FILENAME, Books, check_company_name, create_books,
 from store.config import Folders, ensure_folder
 from store.db import connect
 from store.durable import disk_full, fsync_path
-from store.errors import Ambiguous, InvalidInput, NotFound, StorageError, system_reason
+from store.errors import Ambiguous, InvalidInput, KeepbooksError, NotFound, StorageError, system_reason
 from store.formats import format_path, name_order, quoted, searchable
 from store.i18n import _
 from store.locks import OwnerLock, owner_is_gone
@@ -66,7 +66,8 @@ class CompanyInfo:
     last_backup_file: str | None
     last_backup_size: int | None
     missing: bool = False  # its books are not in its folder (removed by hand, a disk not mounted)
-    # What its last backup left out (attachments, emails, history); None: not recorded (an older version)
+    # What its last backup left out (attachments, emails, history); None: not known (never backed up, or by an
+    # earlier version to a file that could not tell when the catalog got this column: _fill_left_out)
     last_backup_left_out: tuple[str, ...] | None = None
 
     @property
@@ -246,6 +247,29 @@ def _read_entry(path: Path) -> dict:
         return {}
 
 
+def _books_uid(books_path: Path) -> str | None:
+    with closing(connect(books_path, readonly=True)) as conn:
+        row = conn.execute("SELECT uid FROM settings ORDER BY id LIMIT 1").fetchone()
+    return None if row is None else row[0]
+
+
+def _left_out_by_file(file: str, books_path: Path) -> list[str] | None:
+    """What the backup ``file`` of the books at ``books_path`` left out, from its manifest (its first frame
+    alone); None when that cannot be told: streamed, recorded as given (a relative path), gone, not a regular
+    file (a pipe would block), unreadable, damaged, not a keepbooks backup, or a backup of other books."""
+    from store.archive import inspect, left_out_of  # store.archive imports this module
+
+    path = Path(file)
+    try:
+        if not path.is_absolute() or not path.is_file() or not books_path.is_file():
+            return None
+        manifest = inspect(path)
+        uid = _books_uid(books_path)
+    except (KeepbooksError, OSError, sqlite3.Error):
+        return None
+    return left_out_of(manifest.include) if manifest.company_uid == uid else None
+
+
 class Catalog:
     def __init__(self, folders: Folders, *, readonly: bool = False) -> None:
         """``readonly``: to list the companies of a data folder this user may read but not write (a
@@ -287,12 +311,26 @@ class Catalog:
             raise _catalog_error(self.folders, exc) from exc
 
     def _add_columns(self) -> None:
-        """A catalog made by an earlier version gets the columns added since (NULL in its rows)."""
+        """A catalog made by an earlier version gets the columns added since (NULL in its rows), in one
+        transaction with what can be filled in: a crash leaves the catalog as it was, done again next time."""
         with self._write() as conn:
             present = {row[1] for row in conn.execute("PRAGMA table_info(company)")}
             for column, kind in ADDED_COLUMNS.items():
                 if column not in present:
                     conn.execute(f"ALTER TABLE company ADD COLUMN {column} {kind}")
+            if "last_backup_left_out" not in present:
+                self._fill_left_out(conn)
+
+    def _fill_left_out(self, conn: sqlite3.Connection) -> None:
+        """What each company's last backup left out, read from its file's manifest (a review: a catalog of an
+        earlier version showed a backup made without attachments as whole until the next backup). Those that
+        cannot be told keep NULL, "not known", as before."""
+        rows = conn.execute("SELECT id, last_backup_file FROM company WHERE last_backup_file IS NOT NULL").fetchall()
+        for company_id, file in rows:
+            left_out = _left_out_by_file(file, self.folders.companies / str(company_id) / BOOKS_FILENAME)
+            if left_out is not None:
+                conn.execute("UPDATE company SET last_backup_left_out = ? WHERE id = ?",
+                             (",".join(left_out), company_id))
 
     def _columns_present(self) -> str:
         """The columns _info reads; those a read-only catalog of an earlier version lacks, as NULL."""

@@ -280,6 +280,46 @@ def test_a_catalog_of_an_earlier_version_gets_the_column_of_what_a_backup_left_o
         assert catalog.get(acme.id).last_backup_left_out == ()
 
 
+def test_a_catalog_of_an_earlier_version_gets_what_each_last_backup_left_out_from_its_file(tmp_path: Path) -> None:
+    """A review: once the column was added, a company whose last backup (made by an earlier version) left out
+    the attachments still showed it as whole ("2026-05-31", not "2026-05-31, partial") until the next backup.
+    The file's manifest says; a file that cannot tell leaves it "not recorded", and the catalog opens."""
+    from store.archive import Include, backup_company  # store.archive imports store.catalog
+
+    folders = resolve_folders(tmp_path / "data")
+    with Catalog(folders) as catalog:
+        ids = {name: catalog.create(name).id for name in ("Sans PJ", "Whole", "Gone", "Damaged", "Other's file",
+                                                          "Streamed")}
+        backup_company(catalog, ids["Sans PJ"], tmp_path / "sans-pj.manager", include=Include(attachments=False))
+        backup_company(catalog, ids["Whole"], tmp_path / "whole.manager")
+        gone = backup_company(catalog, ids["Gone"], tmp_path / "gone.manager", include=Include(emails=False)).path
+        damaged = backup_company(catalog, ids["Damaged"], tmp_path / "damaged.manager",
+                                 include=Include(history=False)).path
+        catalog.record_backup(ids["Other's file"], tmp_path / "sans-pj.manager", 10)  # since replaced, say
+        catalog.record_backup(ids["Streamed"], Path("<stdout>"), 10, left_out=["attachments"])
+        catalog.conn.execute("ALTER TABLE company DROP COLUMN last_backup_left_out")  # as an earlier version made it
+    gone.unlink()
+    with open(damaged, "r+b") as fh:  # its first frame, the manifest's, no longer decodes
+        fh.seek(12)
+        fh.write(b"\xff" * 64)
+    with Catalog(folders) as catalog:  # opened for writing: the column is added, and filled where it can be
+        shown = {name: catalog.get(company_id) for name, company_id in ids.items()}
+    assert shown["Sans PJ"].last_backup_left_out == ("attachments",)
+    assert shown["Sans PJ"].as_json()["last_backup_left_out"] == ["attachments"]  # keepbooks companies --json
+    assert shown["Whole"].last_backup_left_out == ()
+    assert shown["Gone"].last_backup_left_out is None and shown["Gone"].last_backup_gone
+    assert shown["Damaged"].last_backup_left_out is None
+    assert shown["Other's file"].last_backup_left_out is None  # another company's backup tells nothing of this one
+    assert shown["Streamed"].last_backup_left_out is None
+    assert all(info.last_backup_at is not None for info in shown.values())
+    with Catalog(folders) as catalog:  # once: a later opening reads no manifest
+        catalog.record_backup(ids["Whole"], tmp_path / "whole.manager", 10, left_out=["emails"])
+    (tmp_path / "sans-pj.manager").unlink()
+    with Catalog(folders) as catalog:
+        assert catalog.get(ids["Whole"]).last_backup_left_out == ("emails",)
+        assert catalog.get(ids["Sans PJ"]).last_backup_left_out == ("attachments",)
+
+
 def test_a_name_typed_without_its_accents_or_case_finds_the_company(catalog: Catalog) -> None:
     """A French bookkeeper's pass: "cafe du port" (a server's keyboard) did not find "Café du Port", which
     the app's filter finds; and the message quoted the name as Python does, 'cafe du porte', in French too."""
