@@ -322,7 +322,7 @@ class Catalog:
                 self._fill_left_out(conn)
 
     def _fill_left_out(self, conn: sqlite3.Connection) -> None:
-        """What each company's last backup left out, read from its file's manifest (a review: a catalog of an
+        """What each company's last backup left out, read from its file's manifest (a catalog of an
         earlier version showed a backup made without attachments as whole until the next backup). Those that
         cannot be told keep NULL, "not known", as before."""
         rows = conn.execute("SELECT id, last_backup_file FROM company WHERE last_backup_file IS NOT NULL").fetchall()
