@@ -32,14 +32,37 @@ PYTHON = sys.executable
 DEADLINE = 30.0
 
 
-def first_frame(data: Path, marker: bytes) -> float:
-    """Seconds from starting the app to ``marker`` (a company's name) drawn on its terminal."""
+def start_app(data: Path, *options: str) -> tuple[subprocess.Popen, int, int]:
+    """The real `keepbooks` on ``data`` in English on a fresh 80×24 pseudo-terminal, its home in
+    ``data``'s parent: (the process, the terminal's side we read and write, the app's side)."""
     main_fd, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "HOME": str(data.parent)}
+    app = subprocess.Popen([PYTHON, "-m", "tui.cli", "--data-dir", str(data), "--lang", "en", *options],
+                           stdin=terminal, stdout=terminal, stderr=terminal, env=env)
+    return app, main_fd, terminal
+
+
+def stop_app(app: subprocess.Popen, main_fd: int, terminal: int) -> None:
+    """SIGTERM (the app closes as on ctrl+q), its output drained until it has ended, the terminal closed."""
+    app.send_signal(signal.SIGTERM)
+    while app.poll() is None:  # drained while it closes, or it would block on a full terminal
+        if select.select([main_fd], [], [], 0.05)[0]:
+            os.read(main_fd, 1 << 16)
+    os.close(main_fd)
+    os.close(terminal)
+
+
+def machine() -> str:
+    """The machine, as the tables of the TUI's benchmarks name it."""
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+            f"Python {platform.python_version()}; {platform.system()} {platform.release()}")
+
+
+def first_frame(data: Path, marker: bytes) -> float:
+    """Seconds from starting the app to ``marker`` (a company's name) drawn on its terminal."""
     started = time.perf_counter()
-    app = subprocess.Popen([PYTHON, "-m", "tui.cli", "--data-dir", str(data), "--lang", "en"], stdin=terminal,
-                           stdout=terminal, stderr=terminal, env=env)
+    app, main_fd, terminal = start_app(data)
     drawn, seen = None, b""
     try:
         while time.perf_counter() - started < DEADLINE:
@@ -49,12 +72,7 @@ def first_frame(data: Path, marker: bytes) -> float:
                     drawn = time.perf_counter() - started
                     break
     finally:
-        app.send_signal(signal.SIGTERM)
-        while app.poll() is None:  # drained while it closes, or it would block on a full terminal
-            if select.select([main_fd], [], [], 0.05)[0]:
-                os.read(main_fd, 1 << 16)
-        os.close(main_fd)
-        os.close(terminal)
+        stop_app(app, main_fd, terminal)
     if drawn is None:
         raise RuntimeError("the list was not drawn within 30 s")
     return drawn
@@ -83,8 +101,7 @@ def main() -> None:
             samples["python -c 'import tui.app'"].append(process(["-c", "import tui.app"]))
             # The list opens on the first company in name order, at the top of the screen.
             samples["keepbooks: first frame with 1,000 companies"].append(first_frame(data, b"Atelier Lef"))
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
-          f"{platform.python_version()}; {args.rounds} rounds, medians (min–max)\n")
+    print(f"Machine: {machine()}; {args.rounds} rounds, medians (min–max)\n")
     print("| measure | median | range |\n| --- | ---: | ---: |")
     for name, values in samples.items():
         print(f"| {name} | {statistics.median(values) * 1000:.0f} ms | "
