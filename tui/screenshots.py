@@ -3,30 +3,39 @@
     .venv/bin/python -m tui.screenshots [--out screenshots] [--keep]
 
 Creates sample companies in a scratch data folder, drives the app headless at 100×30 with the keys a
-person would press, and saves SVGs of the companies list, a company's summary, the backup dialog and
-a backup in progress (a company big enough that the backup takes a few seconds), then the import
-picker with the preview of that backup and the backups view; then, in French, the summary and the
-backup dialog (``*-fr.svg``).
+person would press, and saves SVGs of every screen and dialog a person meets: the companies list, the
+new company and remove dialogs, a company's summary and its keys panel (F1), the backup dialog and a
+backup in progress (a company big enough that the backup takes a few seconds), the import picker with
+the preview of that backup, the backups view with a backup's details, its verification, the question
+before deleting it and the folder dialog, then the import of that backup and its progress; then, in
+French, the summary, the backup dialog, the remove dialog and the import dialog (``*-fr.svg``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from store import archive, sample
 from store.catalog import Catalog
 from store.config import Folders
 from store.formats import format_number
 from store.i18n import set_language
+from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import Label, ProgressBar
+from textual.worker import WorkerFailed
 
 from tui.app import KeepbooksApp
+from tui.screens.confirm import ConfirmScreen
 
 SIZE = (100, 30)
+Save = Callable[[str], None]  # saves the screen as it is now to the named SVG
 SCRATCH = Path("/tmp/keepbooks-screenshots")
 COMPANIES = [  # (name, transactions, attachment MB, days since the last backup or None, language)
     ("Harbour Lights Design", 60_000, 500, None, "en"),
@@ -58,7 +67,7 @@ def make_data(root: Path) -> Folders:
     return folders
 
 
-def saver(app: KeepbooksApp, out: Path, saved: list[Path]):
+def saver(app: KeepbooksApp, out: Path, saved: list[Path]) -> Save:
     def save(name: str) -> None:
         path = out / name
         app.save_screenshot(filename=path.name, path=str(path.parent))
@@ -66,6 +75,40 @@ def saver(app: KeepbooksApp, out: Path, saved: list[Path]):
         print(f"  {path}", flush=True)
 
     return save
+
+
+async def settle(pilot: Pilot, group: str | None = None) -> None:
+    """Wait for the workers of ``group`` (every worker when None), then for the screen to show their
+    results. Not every worker after the import picker: its tree's loader never ends."""
+    if group is None:
+        await pilot.app.workers.wait_for_complete()
+    else:
+        for worker in list(pilot.app.workers):
+            if worker.group == group:
+                await worker.wait()
+    await pilot.pause()
+
+
+async def wait_until(ready: Callable[[], bool], what: str) -> None:
+    """Poll ``ready`` for up to a minute. Not Pilot.pause: it waits for the app to be idle, which a
+    running backup or import never is (a second lost at each)."""
+    for _step in range(3000):
+        if ready():
+            return
+        await asyncio.sleep(0.02)
+    raise SystemExit(f"{what} never came; no screenshot")
+
+
+async def start_and_catch_progress(app: App, what: str) -> None:
+    """Press Enter in a dialog that runs something, and return once its progress shows a phase between
+    20 and 95 % done, with its speed."""
+    screen = app.screen
+    bar = screen.query_one("#bar", ProgressBar)
+    numbers = screen.query_one("#numbers", Label)
+    # Pilot.press waits for the app to be idle, which a running backup or import never is: send the key bare.
+    app.simulate_key("enter")
+    await wait_until(lambda: bar.percentage is not None and 0.2 <= bar.percentage <= 0.95
+                     and "/s" in str(numbers.content), f"the {what}'s progress")
 
 
 async def take(folders: Folders, out: Path) -> list[Path]:
@@ -76,55 +119,91 @@ async def take(folders: Folders, out: Path) -> list[Path]:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         save("companies.svg")
+        await companies_dialogs(pilot, save)
         # the list is sorted by name: Boulangerie, Harbour Lights, Kestrel; open the big one
-        await pilot.press("down", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
         save("summary.svg")
+        await pilot.press("f1")
+        await pilot.pause()
+        save("keys-panel.svg")
+        await pilot.press("f1")
         await pilot.press("b")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         save("backup-dialog.svg")
-        screen = app.screen
-        bar = screen.query_one("#bar", ProgressBar)
-        numbers = screen.query_one("#numbers", Label)
-        # Pilot.press waits for the app to be idle, which a running backup never is: send the key bare.
-        app.simulate_key("enter")
-        for _step in range(3000):  # up to a minute: wait for a phase between 20 and 95 % done, with its speed
-            await asyncio.sleep(0.02)
-            if bar.percentage is not None and 0.2 <= bar.percentage <= 0.95 and "/s" in str(numbers.content):
-                break
-        else:
-            raise SystemExit("the backup never showed its progress; no progress screenshot")
+        await start_and_catch_progress(app, "backup")
         save("backup-progress.svg")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        # back to the list; the import picker starts in the backups folder: type the new file's name
+        await settle(pilot)
+        # back to the list; the import picker starts in the backups folder: H and Tab complete the new
+        # file's name (typing its whole path, key by key, took five seconds)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("i")
         picker = app.screen
         await asyncio.wait_for(picker.tree_loaded.wait(), 30)  # type: ignore[attr-defined]
-        newest = max(folders.backups.glob("*.manager"), key=lambda p: p.stat().st_mtime)
-        await pilot.press(*str(newest), "enter")
-        for worker in list(app.workers):  # the preview (not the tree's loader, which never ends)
-            if worker.group == "preview":
-                await worker.wait()
-        await pilot.pause()
+        await pilot.press("H", "tab", "enter")
+        await settle(pilot, "preview")  # the preview (not the tree's loader, which never ends)
         save("import-picker.svg")
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("b")
-        for worker in list(app.workers):
-            if worker.group == "scan":
-                await worker.wait()
-        await pilot.pause()
+        await settle(pilot, "scan")
         save("backups-view.svg")
+        await backups_dialogs(pilot, save)
     return saved
 
 
+async def companies_dialogs(pilot: Pilot, save: Save) -> None:
+    """From the list: the new company dialog (a name typed), then the remove dialog of Kestrel
+    Engineering, whose last backup it names. Both cancelled; the cursor ends on Harbour Lights."""
+    await pilot.press("n", *"Atelier Dupont")
+    await pilot.pause()
+    save("new-company.svg")
+    await pilot.press("escape")
+    await pilot.press("down", "down", "delete")
+    await settle(pilot, "holdings")  # its transactions, attachments… counted
+    save("remove.svg")
+    await pilot.press("escape", "up")
+    await pilot.pause()
+
+
+async def backups_dialogs(pilot: Pilot, save: Save) -> None:
+    """From the backups view (newest first: Harbour Lights, Kestrel, Boulangerie): Kestrel's backup
+    verified and its details, the question before deleting it (kept), the folder dialog; then Harbour
+    Lights' backup imported as a new company under the name suggested, and stopped."""
+    await pilot.press("down", "v")
+    await settle(pilot, "verify")
+    save("verify.svg")
+    await pilot.press("escape", "enter")
+    await pilot.pause()
+    save("backup-details.svg")
+    await pilot.press("escape", "d")
+    await pilot.pause()
+    save("delete-backup.svg")
+    await pilot.press("escape", "f", "ctrl+w", "tab")  # Tab lists the folders there
+    await pilot.pause()
+    save("backups-folder.svg")
+    await pilot.press("escape", "up", "i")
+    await pilot.pause()
+    save("import-dialog.svg")  # the name is taken: the dialog suggests another, → takes it
+    await pilot.press("right")
+    await start_and_catch_progress(pilot.app, "import")
+    save("import-progress.svg")
+    # Stopped (Escape, then y to "Stop the import?"): a second company of 540 MB took seconds to finish
+    # and showed in the French run's list.
+    pilot.app.simulate_key("escape")
+    await wait_until(lambda: isinstance(pilot.app.screen, ConfirmScreen), "the question to stop the import")
+    pilot.app.simulate_key("y")
+    for worker in list(pilot.app.workers):
+        if worker.group == "import":
+            with contextlib.suppress(WorkerFailed):  # it ends by raising Cancelled, once its clean-up is done
+                await worker.wait()
+    await pilot.pause()
+
+
 async def take_french(folders: Folders, out: Path) -> list[Path]:
-    """The summary (money as 1 234,56 €, dates as 27/11/2026) and the backup dialog, in French."""
+    """The summary (money as 1 234,56 €, dates as 27/11/2026), the backup dialog, the remove dialog and
+    the import dialog (its suggested name on a line of its own), in French."""
     saved: list[Path] = []
     set_language("fr")
     try:
@@ -135,13 +214,19 @@ async def take_french(folders: Folders, out: Path) -> list[Path]:
             # Boulangerie Martin, a French company: no backup of today yet, so the dialog has no
             # "already exists" note
             await pilot.press("enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             save("summary-fr.svg")
             await pilot.press("b")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             save("backup-dialog-fr.svg")
+            await pilot.press("escape", "escape", "delete")
+            await settle(pilot, "holdings")
+            save("remove-fr.svg")
+            await pilot.press("escape", "b")
+            await settle(pilot, "scan")
+            await pilot.press("i")  # Harbour Lights' backup, the newest
+            await pilot.pause()
+            save("import-dialog-fr.svg")
     finally:
         set_language("en")
     return saved
