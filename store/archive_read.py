@@ -747,16 +747,21 @@ def check_copied(conn: sqlite3.Connection, transferred: list[str], copied: list[
     _check_values(conn, path)
 
 
-def check_written(db_path: Path, manifest: Manifest, path: Path, stopped: threading.Event) -> None:
+def check_written(db_path: Path, manifest: Manifest, path: Path, stopped: threading.Event, *,
+                  every_check: bool) -> None:
     """The rest of the import's checks of a backup's books.sqlite (Damaged, naming ``path``, if one
     fails), for a backup to make on its snapshot before it says the backup is made: the header, and
     the schema, rows and company the manifest says. What the snapshot holds passed check_copied on its
     way in, or was decoded and written anew, by SQLite, which wrote every page of the file itself.
-    ``stopped`` interrupts it."""
+    ``every_check``: the books failed check_copied, so every check the import makes is made here, on
+    the snapshot. ``stopped`` interrupts it."""
     _check_header(db_path, path)
     conn = _open_untrusted(db_path)
     try:
         conn.set_progress_handler(lambda: 1 if stopped.is_set() else 0, 100_000)
+        if every_check:
+            _check_relations(conn, path)
+            _check_values(conn, path)
         _check_against_manifest(conn, manifest, path)
     except sqlite3.DatabaseError as exc:
         raise _database_error(path, exc) from None

@@ -7,7 +7,7 @@ The first copies the included tables into a fresh snapshot database with SQLite'
 manifest, the snapshot and the attachments' contents, chunk by chunk. A helper thread reads and
 hashes while the calling thread compresses (sqlite3, hashlib and zstandard release the GIL). The
 company's schema is checked before the copy, and what is copied gets the import's checks of
-books.sqlite on helper threads before the archive ends (BooksCheck): a backup never says it wrote what
+books.sqlite on a helper thread before the archive ends (CopyChecks): a backup never says it wrote what
 its import refuses.
 """
 
@@ -29,7 +29,6 @@ import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Generator, Iterator
 
@@ -237,7 +236,7 @@ def _open_snapshot(books_path: Path, snapshot: Path) -> tuple[sqlite3.Connection
     """Three connections that see one committed state of the company: ``copier`` has the new snapshot
     database as main and the company attached as ``src`` (its transaction ends when the copy commits),
     ``reader`` keeps its read transaction to the end for the counts and the attachments, ``checker``
-    until the checks of what is copied end (_check_source).
+    until the checks of what is copied end (CopyChecks).
 
     A fourth connection holds the company's write lock only while the read transactions start
     (milliseconds): no commit can fall between them, and WAL readers never block writers after that."""
@@ -368,7 +367,7 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     copied: dict[str, int] = {}
     # Tables copied whole go through SQLite's transfer optimisation (INSERT INTO t SELECT * FROM src.t
     # into an empty table with the same schema and indexes: records and index entries are copied as
-    # they are, in order, without sorting; _check_source checks them in the books meanwhile). The
+    # they are, in order, without sorting; CopyChecks checks them in the books meanwhile). The
     # others (the attachments' rows, which lose their content on the way, and a history without the
     # entries about a left-out category) get their indexes after their rows. Left-out entries are never
     # inserted: copying them and deleting them, even with secure_delete, leaves pieces of them in the
@@ -778,22 +777,60 @@ def join_cancellable(thread: threading.Thread, cancel: threading.Event | None) -
         check_cancel(cancel)
 
 
-class BooksCheck:
-    """Some of the checks an import makes of books.sqlite, made on a helper thread (SQLite releases the
-    GIL) and waited for before the archive ends: a backup never says it wrote what its import refuses.
-    SQLite copies a damaged record as it is: found by a reliability audit, a backup of a damaged company
-    was written, said so, and was then refused by verify. ``read``: the database the check reads."""
+class CopyChecks:
+    """The import's checks of books.sqlite, made by a backup on what it copies, on a helper thread
+    (SQLite releases the GIL), and waited for before the archive ends: a backup never says it wrote what
+    its import refuses. SQLite copies a damaged record as it is: found by a reliability audit, a backup
+    of a damaged company was written, said so, and was then refused by verify.
 
-    def __init__(self, check: Callable[[threading.Event], None], books_path: Path, read: Path) -> None:
+    First on the books, on ``checker`` (a connection in the backup's read transaction), while the copy
+    runs (archive_read.check_copied); then on the copy, once ``copied`` gives its manifest
+    (archive_read.check_written: its header and manifest). When the books fail check_copied, the copy
+    gets every check again itself, and its verdict is the one that counts: damage the copy does not
+    carry, such as a page's count of free bytes, would not stop its import (a review: such books were
+    refused, "a backup of it would not import", where the code before backed them up and verify passed).
+    The checks read the books and the copy at different moments: a program writing into the books
+    without SQLite's locks during a backup is not guarded against (it damages the books themselves)."""
+
+    def __init__(self, checker: sqlite3.Connection, include: Include, books_path: Path, snapshot: Path) -> None:
+        tables = [name for (name,) in checker.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                                      "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")]
+        self.transferred = _transferred(include, tables)
+        self.included = [table for table in tables if table not in _excluded(include)]
+        self.checker, self.books_path, self.snapshot = checker, books_path, snapshot
+        self.read = books_path  # the database being read: a failure to read it is said of it
+        self.manifest: Manifest | None = None
+        self.ready = threading.Event()
         self.stopped = threading.Event()
         self.error: BaseException | None = None
-        self.books_path, self.read = books_path, read
-        self.thread = threading.Thread(target=self._run, args=(check,), name="keepbooks-books-check", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="keepbooks-books-check", daemon=True)
         self.thread.start()
 
-    def _run(self, check: Callable[[threading.Event], None]) -> None:
+    def copied(self, manifest: Manifest) -> None:
+        """The copy is made, and this is its manifest: its checks may start."""
+        self.manifest = manifest
+        self.ready.set()
+
+    def _run(self) -> None:
+        from store.archive_read import check_copied, check_written  # archive_read imports this module
+
         try:
-            check(self.stopped)
+            try:
+                check_copied(self.checker, self.transferred, self.included, self.books_path, self.stopped)
+                again = False
+            except Damaged:
+                again = True
+            except sqlite3.DatabaseError as exc:
+                if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT,
+                                                                            sqlite3.SQLITE_NOTADB):
+                    raise
+                again = True
+            while not self.ready.wait(0.05):
+                if self.stopped.is_set():
+                    return
+            assert self.manifest is not None
+            self.read = self.snapshot
+            check_written(self.snapshot, self.manifest, self.books_path, self.stopped, every_check=again)
         except BaseException as exc:
             self.error = exc
 
@@ -899,24 +936,6 @@ def _read_error(books_path: Path, exc: sqlite3.Error) -> StorageError:
     return StorageError(_("Cannot read {path}: {reason}.").format(path=books_path, reason=exc))
 
 
-def _check_source(checker: sqlite3.Connection, include: Include, books_path: Path) -> BooksCheck:
-    """archive_read.check_copied, on the books in the backup's read transaction, while the copy runs."""
-    from store.archive_read import check_copied  # archive_read imports this module
-
-    tables = [name for (name,) in checker.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                                                  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")]
-    copied = [table for table in tables if table not in _excluded(include)]
-    return BooksCheck(partial(check_copied, checker, _transferred(include, tables), copied, books_path),
-                      books_path, books_path)
-
-
-def _check_snapshot(snapshot: Path, manifest: Manifest, books_path: Path) -> BooksCheck:
-    """archive_read.check_written, on the snapshot, while it and the attachments are compressed."""
-    from store.archive_read import check_written
-
-    return BooksCheck(partial(check_written, snapshot, manifest, books_path), books_path, snapshot)
-
-
 def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include,
                    progress: ProgressCallback, cancel: threading.Event | None) -> Manifest:
     """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder."""
@@ -930,11 +949,11 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     tar: _TarWriter | None = None
     frames: Frames | None = None
     ahead: CheckAhead | None = None
-    checks: list[BooksCheck] = []
+    checks: CopyChecks | None = None
     try:
         try:
             _check_schema(src, books_path)
-            checks.append(_check_source(checker, include, books_path))
+            checks = CopyChecks(checker, include, books_path, snapshot)
             ahead = CheckAhead(src, books_path) if include.attachments else None
             copied, schema_version = _copy_snapshot(copier, include, progress, cancel)
         except sqlite3.Error as exc:
@@ -962,7 +981,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                             company_uid=uid, company_name=name, created_at=created_at, include=include,
                             counts=counts, database_size=snapshot.stat().st_size,
                             attachments_size=attachments_size)
-        checks.append(_check_snapshot(snapshot, manifest, books_path))
+        checks.copied(manifest)
         frames = Frames(out)
         tar = _TarWriter(frames, int(created_at.timestamp()), work)
         manifest_bytes = manifest.to_bytes()
@@ -984,8 +1003,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.data(piece[1])
                         counter[0] += len(piece[1])
                         check_cancel(cancel)
-                        for check in checks:
-                            check.raise_if_failed()
+                        checks.raise_if_failed()
                         progress(Progress(phase, counter[0], attachments_size))
                     elif piece[0] == "member":
                         _kind, attachment_id, size, sha256 = piece
@@ -994,8 +1012,7 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.end(piece[1], _attachment_check(books_path, attachment_id, sha256))
             finally:
                 pieces.close()
-        for check in checks:  # before the archive's end: a stream that fails here stays unreadable
-            check.result(cancel)
+        checks.result(cancel)  # before the archive's end: a stream that fails here stays unreadable
         tar.finish()
         frames.finish()
         check_cancel(cancel)
@@ -1005,8 +1022,8 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
     finally:
         if ahead is not None:
             ahead.stop()
-        for check in checks:
-            check.stop()
+        if checks is not None:
+            checks.stop()
         checker.close()
         if tar is not None:
             tar.close()

@@ -521,6 +521,19 @@ def test_an_index_out_of_step_with_its_table_is_not_backed_up(catalog: Catalog, 
     _assert_not_backed_up(catalog, company, tmp_path, message)
 
 
+@pytest.mark.parametrize("include", [Include(), Include(attachments=False)])
+def test_damage_a_backup_does_not_carry_does_not_stop_it(catalog: Catalog, company, tmp_path: Path,
+                                                          include: Include) -> None:
+    """A page of the lines whose count of free bytes is wrong: SQLite's check of the books fails, but
+    the copy takes the records, not the page, and imports. A review: such books were refused ("a
+    backup of it would not import") once the checks ran on the books rather than on the copy."""
+    damage_table(company.books_path, "line", "fragments")
+    with closing(sqlite3.connect(company.books_path)) as books:
+        assert books.execute('PRAGMA integrity_check("line")').fetchone() != ("ok",)
+    result = archive.backup_company(catalog, company.id, tmp_path, include=include)
+    assert archive.verify(result.path).counts == result.manifest.counts
+
+
 def _break_links(books_path: Path, sql: str) -> None:
     with closing(sqlite3.connect(books_path)) as other:
         other.execute("PRAGMA foreign_keys = OFF")
@@ -569,7 +582,7 @@ def test_a_copy_that_cannot_be_read_back_is_said_to_be_the_copy_not_the_books(ca
     # …/companies/1/books.sqlite: disk I/O error", blaming the company's books.
     import store.archive_read
 
-    def failing(*_args) -> None:
+    def failing(*_args, **_kwargs) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(store.archive_read, "check_written", failing)

@@ -89,7 +89,8 @@ def sweep_backup_failures(catalog: Catalog, company: CompanyInfo, folder: Path,
 def damage_table(books_path: Path, table: str, where: str) -> None:
     """Flip bytes in the middle leaf page of ``table``, as a failing disk would (a reliability audit's
     corrupt.py): ``where`` "records" in the records' content (SQLite copies such records as they are),
-    "header" in the page's b-tree header (SQLite cannot read the page)."""
+    "header" in the page's b-tree header (SQLite cannot read the page), "fragments" in its count of
+    fragmented free bytes (the records are whole, SQLite's check fails)."""
     conn = sqlite3.connect(books_path)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -105,6 +106,8 @@ def damage_table(books_path: Path, table: str, where: str) -> None:
         if where == "records":
             for i in range(page_size - 200, page_size - 100, 7):
                 page[i] ^= 0x55
+        elif where == "fragments":
+            page[7] = (page[7] + 3) % 256
         else:
             page[3:5] = b"\xff\xff"  # the page's cell count
         fh.seek(offset)
