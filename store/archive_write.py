@@ -968,8 +968,10 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
         counts = {category: copied.get(table, 0) for category, table in COUNTED_TABLES.items()}
         attachments_size = 0
         if include.attachments:
+            # A size stored as 12.0 or '12' equals its content's length in SQL, but is no tar member's size.
             attachments_size, damaged_rows = src.execute(
-                "SELECT total(size), count(*) FILTER (WHERE size != length(content)) FROM attachment").fetchone()
+                "SELECT total(size), count(*) FILTER (WHERE typeof(size) != 'integer' OR size != length(content)) "
+                "FROM attachment").fetchone()
             attachments_size = int(attachments_size)
             if damaged_rows:
                 raise StorageError(_("{count} attachments of {path} are damaged (their size does not match "

@@ -534,6 +534,36 @@ def test_damage_a_backup_does_not_carry_does_not_stop_it(catalog: Catalog, compa
     assert archive.verify(result.path).counts == result.manifest.counts
 
 
+def _without_affinity(books_path: Path, table: str, column: str, sql: str) -> None:
+    """Run ``sql`` with ``column`` of ``table`` declared BLOB (writable_schema), so that SQLite stores
+    values as given (a real 12.0, a text '12' in an INTEGER column), then put the schema back."""
+    declared, undeclared = f'"{column}" INTEGER NOT NULL', f'"{column}" BLOB NOT NULL'
+    for old, new, statement in ((declared, undeclared, sql), (undeclared, declared, None)):
+        with closing(sqlite3.connect(books_path)) as other:
+            other.execute("PRAGMA writable_schema = ON")
+            with other:
+                other.execute("UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE name = ?", (old, new, table))
+        if statement is not None:
+            with closing(sqlite3.connect(books_path)) as other, other:
+                other.execute(statement)
+
+
+@pytest.mark.parametrize("value", ["CAST(size AS REAL)", "CAST(size AS TEXT)"])
+def test_an_attachment_size_that_is_not_an_integer_is_refused(catalog: Catalog, company, tmp_path: Path,
+                                                              value: str) -> None:
+    """Found by a review of the backup's checks: a size another program stored as 5273.0 or '5273'
+    (SQLite's INTEGER affinity makes neither of them an integer once stored) equals its content's
+    length in SQL, and the backup failed on it with a TypeError (a traceback) writing its tar header."""
+    _without_affinity(company.books_path, "attachment", "size", f"UPDATE attachment SET size = {value}")
+    with pytest.raises(StorageError) as raised:
+        archive.backup_company(catalog, company.id, tmp_path)
+    message = str(raised.value)
+    assert "attachments of" in message and "are damaged" in message
+    _assert_not_backed_up(catalog, company, tmp_path, message)
+    result = archive.backup_company(catalog, company.id, tmp_path, include=Include(attachments=False))
+    assert archive.verify(result.path).counts["attachments"] == 0
+
+
 def _break_links(books_path: Path, sql: str) -> None:
     with closing(sqlite3.connect(books_path)) as other:
         other.execute("PRAGMA foreign_keys = OFF")
