@@ -372,7 +372,11 @@ def _copy_snapshot(copier: sqlite3.Connection, include: Include, progress: Progr
     # entries about a left-out category) get their indexes after their rows. Left-out entries are never
     # inserted: copying them and deleting them, even with secure_delete, leaves pieces of them in the
     # unused space of the pages SQLite rebalances.
-    history_where = f"WHERE object_type NOT IN ({', '.join('?' * len(left_out_kinds))})" if left_out_kinds else ""
+    # A type stored as bytes is compared as text, and one missing is copied (and refused, as in a whole
+    # copy): a review found b'email' kept and NULL dropped in silence. Not "IS NULL": SQLite takes it for
+    # false on a NOT NULL column.
+    history_where = (f"WHERE NOT coalesce(CAST(object_type AS TEXT) IN "
+                     f"({', '.join('?' * len(left_out_kinds))}), 0)") if left_out_kinds else ""
     whole = set(_transferred(include, list(estimates)))
     total = sum(estimates.values())
     phase = _("Copying the books")

@@ -564,6 +564,35 @@ def test_an_attachment_size_that_is_not_an_integer_is_refused(catalog: Catalog, 
     assert archive.verify(result.path).counts["attachments"] == 0
 
 
+def test_history_about_a_left_out_category_leaves_no_trace_whatever_its_type(catalog: Catalog, company,
+                                                                             tmp_path: Path) -> None:
+    """A review: an entry whose object type another program stored as bytes (b'email') passed the
+    filter that keeps entries about a left-out category out, and one with no type was dropped in silence
+    where a whole backup refuses it."""
+    with closing(sqlite3.connect(company.books_path)) as other, other:
+        other.execute("INSERT INTO history (at, user, action, object_type, object_id, after) "
+                      "VALUES ('2026-01-01 10:00:00', 'x', 'send', CAST('email' AS BLOB), 1, 'Secret subject')")
+    result = archive.backup_company(catalog, company.id, tmp_path, include=Include(emails=False))
+    restored = archive.import_backup(catalog, result.path)
+    with closing(sqlite3.connect(restored.books_path)) as books:
+        assert books.execute("SELECT count(*) FROM history WHERE after LIKE '%Secret subject%'").fetchone() == (0,)
+    column, nullable = '"object_type" VARCHAR(255) NOT NULL', '"object_type" VARCHAR(255)'
+    _set_schema(company.books_path, "history", column, nullable)  # NOT NULL lifted for a moment
+    _break_links(company.books_path, "UPDATE history SET object_type = NULL WHERE id = (SELECT min(id) FROM history)")
+    _set_schema(company.books_path, "history", nullable, column)
+    for include in (Include(), Include(emails=False)):
+        with pytest.raises(StorageError, match="is damaged"):
+            archive.backup_company(catalog, company.id, tmp_path, include=include, force=True)
+
+
+def _set_schema(books_path: Path, table: str, old: str, new: str) -> None:
+    """Edit ``table``'s CREATE statement in place, as another program with writable_schema could."""
+    with closing(sqlite3.connect(books_path)) as other:
+        other.execute("PRAGMA writable_schema = ON")
+        with other:
+            other.execute("UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE name = ?", (old, new, table))
+
+
 def _break_links(books_path: Path, sql: str) -> None:
     with closing(sqlite3.connect(books_path)) as other:
         other.execute("PRAGMA foreign_keys = OFF")
