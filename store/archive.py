@@ -23,6 +23,7 @@ from store.archive_format import (
     Manifest,
     NewerVersion,
     NotReplaceable,
+    books_damage_warning,
     check_backup_filename,
     default_backup_name,
 )
@@ -36,9 +37,9 @@ from store.progress import ProgressCallback, no_progress
 __all__ = [
     "EXTENSION", "FORMAT_NAME", "FORMAT_VERSION", "ArchiveError", "BackupResult", "DestinationExists",
     "Estimate", "Imported", "Include", "Manifest", "NewerVersion", "NotReplaceable", "backup", "backup_company",
-    "backup_to_stream", "check_backup_filename", "check_replaceable", "clean_leftovers", "company_backup_name",
-    "default_backup_name", "estimate", "file_names", "import_backup", "import_company", "inspect",
-    "verify",
+    "backup_to_stream", "books_damage_warning", "check_backup_filename", "check_replaceable", "clean_leftovers",
+    "company_backup_name", "default_backup_name", "estimate", "file_names", "import_backup", "import_company",
+    "inspect", "verify",
 ]
 
 

@@ -150,6 +150,21 @@ class BackupResult:
     path: Path
     size: int
     manifest: Manifest
+    # What SQLite's checks found wrong in the company's books when the copy passed every check itself
+    # (archive_write.CopyChecks): the backup is sound, the books are not (books_damage_warning). None: sound.
+    books_damage: str | None = None
+
+
+def books_damage_warning(books_path: Path, problem: str, backup: Path | None) -> str:
+    """What to tell the user of a backup made of damaged books (BackupResult.books_damage): the damage
+    is named, and the way out, which is this backup; ``backup`` None for one written to a stream."""
+    if backup is None:
+        return _("The company database {path} is damaged: {problem}; the backup written to standard output "
+                 "does not carry the damage, so import it with keepbooks import and use the imported company "
+                 "from now on.").format(path=books_path, problem=problem)
+    return _("The company database {path} is damaged: {problem}; its backup {file} does not carry the damage, "
+             "so import that backup with keepbooks import and use the imported company from now on.").format(
+                 path=books_path, problem=problem, file=backup)
 
 
 # --- errors --------------------------------------------------------------------------------------

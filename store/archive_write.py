@@ -793,6 +793,7 @@ class CopyChecks:
     gets every check again itself, and its verdict is the one that counts: damage the copy does not
     carry, such as a page's count of free bytes, would not stop its import (a review: such books were
     refused, "a backup of it would not import", where the code before backed them up and verify passed).
+    The books' problem is then kept (``books_damage``) for the user to be told: the books stay damaged.
     The checks read the books and the copy at different moments: a program writing into the books
     without SQLite's locks during a backup is not guarded against (it damages the books themselves)."""
 
@@ -804,6 +805,7 @@ class CopyChecks:
         self.checker, self.books_path, self.snapshot = checker, books_path, snapshot
         self.read = books_path  # the database being read: a failure to read it is said of it
         self.manifest: Manifest | None = None
+        self.books_damage: str | None = None  # the books' problem, once the copy passed without it
         self.ready = threading.Event()
         self.stopped = threading.Event()
         self.error: BaseException | None = None
@@ -821,27 +823,31 @@ class CopyChecks:
         try:
             try:
                 check_copied(self.checker, self.transferred, self.included, self.books_path, self.stopped)
-                again = False
-            except Damaged:
-                again = True
+                problem = None
+            except Damaged as exc:
+                problem = exc.problem or str(exc)
             except sqlite3.DatabaseError as exc:
                 if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT,
                                                                             sqlite3.SQLITE_NOTADB):
                     raise
-                again = True
+                problem = _("its company database cannot be read ({reason})").format(reason=exc)
             while not self.ready.wait(0.05):
                 if self.stopped.is_set():
                     return
             assert self.manifest is not None
             self.read = self.snapshot
-            check_written(self.snapshot, self.manifest, self.books_path, self.stopped, every_check=again)
+            check_written(self.snapshot, self.manifest, self.books_path, self.stopped,
+                          every_check=problem is not None)
+            self.books_damage = problem
         except BaseException as exc:
             self.error = exc
 
-    def result(self, cancel: threading.Event | None) -> None:
-        """Wait for the verdict, a cancel still stopping the wait; raises if a check failed."""
+    def result(self, cancel: threading.Event | None) -> str | None:
+        """Wait for the verdict, a cancel still stopping the wait; raises if a check failed. Returns the
+        problem of the books that the copy does not carry (None: the books passed their checks)."""
         join_cancellable(self.thread, cancel)
         self.raise_if_failed()
+        return self.books_damage
 
     def raise_if_failed(self) -> None:
         """Raises if a check has failed already (no need to compress the rest of a backup refused)."""
@@ -941,8 +947,9 @@ def _read_error(books_path: Path, exc: sqlite3.Error) -> StorageError:
 
 
 def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include,
-                   progress: ProgressCallback, cancel: threading.Event | None) -> Manifest:
-    """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder."""
+                   progress: ProgressCallback, cancel: threading.Event | None) -> tuple[Manifest, str | None]:
+    """Stream a whole backup of ``books_path`` into ``out``; ``work`` is a private temporary folder. Returns
+    its manifest and the problem of the books that the backup does not carry (CopyChecks), if any."""
     check_cancel(cancel)
     progress = in_steps(progress, 3 if include.attachments else 2)  # copy, the books, the attachments
     snapshot = work / DATABASE_NAME
@@ -1018,11 +1025,11 @@ def _write_archive(books_path: Path, out: BinaryIO, work: Path, include: Include
                         tar.end(piece[1], _attachment_check(books_path, attachment_id, sha256))
             finally:
                 pieces.close()
-        checks.result(cancel)  # before the archive's end: a stream that fails here stays unreadable
+        books_damage = checks.result(cancel)  # before the archive's end: a stream that fails here stays unreadable
         tar.finish()
         frames.finish()
         check_cancel(cancel)
-        return manifest
+        return manifest, books_damage
     except sqlite3.Error as exc:
         raise _read_error(books_path, exc) from exc
     finally:
@@ -1122,7 +1129,7 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
         raise _storage_error(destination, exc) from exc
     try:
         with open_output(work.file) as out:
-            manifest = _write_archive(books_path, out, work.folder, include, progress, cancel)
+            manifest, books_damage = _write_archive(books_path, out, work.folder, include, progress, cancel)
             out.flush()
             os.fsync(out.fileno())
         check_cancel(cancel)
@@ -1136,20 +1143,21 @@ def backup(books_path: Path, destination: Path, *, include: Include = Include(),
                                                                                  reason=exc)) from exc
     finally:
         work.cleanup()
-    return BackupResult(path=destination, size=size, manifest=manifest)
+    return BackupResult(path=destination, size=size, manifest=manifest, books_damage=books_damage)
 
 
 def backup_to_stream(books_path: Path, stream: BinaryIO, *, include: Include = Include(),
                      progress: ProgressCallback = no_progress,
-                     cancel: threading.Event | None = None) -> Manifest:
+                     cancel: threading.Event | None = None) -> tuple[Manifest, str | None]:
     """Write a backup to an open stream (stdout, a pipe); the work folder goes to the system temp dir.
+    Returns its manifest and, as BackupResult.books_damage, the problem of the books it does not carry.
     A stream cannot be taken back: if this fails, what was written ends before the archive does, and
     the reader refuses it (a member or the archive's end is missing, or the last frame is unfinished)."""
     work = system_temp_workspace("keepbooks-backup")
     try:
-        manifest = _write_archive(Path(books_path), stream, work.folder, include, progress, cancel)
+        written = _write_archive(Path(books_path), stream, work.folder, include, progress, cancel)
         stream.flush()
-        return manifest
+        return written
     except BrokenPipeError:
         raise
     except OSError as exc:

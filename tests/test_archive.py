@@ -532,6 +532,18 @@ def test_damage_a_backup_does_not_carry_does_not_stop_it(catalog: Catalog, compa
         assert books.execute('PRAGMA integrity_check("line")').fetchone() != ("ok",)
     result = archive.backup_company(catalog, company.id, tmp_path, include=include)
     assert archive.verify(result.path).counts == result.manifest.counts
+    # The books stay damaged, and SQLite may damage them further: the result says what its check found
+    # (a review: the backup was written silently), for the user to be told, streamed too.
+    assert result.books_damage is not None
+    assert "integrity check" in result.books_damage and "Fragmentation" in result.books_damage
+    with open(tmp_path / "streamed.manager", "wb") as out:
+        assert archive.backup_to_stream(company.books_path, out, include=include)[1] == result.books_damage
+    warning = archive.books_damage_warning(company.books_path, result.books_damage, result.path)
+    assert str(company.books_path) in warning and str(result.path) in warning and "keepbooks import" in warning
+
+
+def test_sound_books_have_no_damage_to_tell(catalog: Catalog, company, tmp_path: Path) -> None:
+    assert archive.backup_company(catalog, company.id, tmp_path).books_damage is None
 
 
 def _without_affinity(books_path: Path, table: str, column: str, sql: str) -> None:
@@ -842,8 +854,8 @@ def test_import_survives_a_failure_on_every_write(catalog: Catalog, tmp_path: Pa
 def test_backup_to_a_stream_matches_a_file(catalog: Catalog, company, tmp_path: Path) -> None:
     path = tmp_path / "s.manager"
     with open(path, "wb") as out:
-        manifest = archive.backup_to_stream(company.books_path, out)
-    assert archive.verify(path) == manifest
+        manifest, books_damage = archive.backup_to_stream(company.books_path, out)
+    assert archive.verify(path) == manifest and books_damage is None
     assert not system_temp_leftovers()
 
 

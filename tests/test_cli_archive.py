@@ -331,6 +331,41 @@ def test_a_damaged_company_is_not_backed_up_to_a_file_nor_to_stdout(data: Path, 
     assert not system_temp_leftovers()
 
 
+def test_a_backup_of_damaged_books_it_does_not_carry_is_written_with_a_warning(data: Path, tmp_path: Path,
+                                                                               capsys) -> None:
+    """Found by a review: books whose page SQLite's check refuses (a wrong count of free bytes), but whose
+    copy passes every check, were backed up with "Wrote …" alone; the books stay damaged, and SQLite may
+    damage them further. The backup is made (exit 0) and one line on stderr says so and what to do."""
+    books = data / "companies" / "1" / "books.sqlite"
+    damage_table(books, "line", "fragments")
+    file = tmp_path / "out.manager"
+    assert main(cli(data, "backup", "1", "-o", str(file))) == 0
+    out, err = capsys.readouterr()
+    assert f"Wrote {file}" in out
+    [line] = err.splitlines()
+    assert line.startswith(f"keepbooks: The company database {books} is damaged: ") and "integrity check" in line
+    assert f"its backup {file} does not carry the damage" in line and "keepbooks import" in line
+    assert archive.verify(file).company_name == "Atelier Lefèvre"
+    # --quiet (cron mails stderr alone) keeps it; --json gets it as data.
+    assert main(cli(data, "backup", "1", "-o", str(file), "--force", "--quiet", "--json")) == 0
+    out, err = capsys.readouterr()
+    [item] = json.loads(out)["backups"]
+    assert err.splitlines() == [line] and "integrity check" in item["books_damage"] and item["books_damage"] in line
+    # Streamed (under --progress json, an event of its own), and with --all: company by company.
+    with open(tmp_path / "streamed", "wb") as stream:
+        streamed = run(*cli(data, "backup", "1", "-o", "-", "--progress", "json"), stdout=stream)
+    [event] = [e for e in map(json.loads, streamed.stderr.decode().splitlines()) if e["event"] != "progress"]
+    assert streamed.returncode == 0 and event == {
+        "event": "damaged", "company": "Atelier Lefèvre", "company_id": 1, "problem": item["books_damage"],
+        "message": event["message"]}
+    assert "the backup written to standard output does not carry the damage" in event["message"]
+    assert main(cli(data, "backup", "--all", "-o", str(tmp_path), "--json")) == 0
+    out, err = capsys.readouterr()
+    damage = {item["company"]["id"]: item["books_damage"] for item in json.loads(out)["backups"]}
+    assert damage[1] == item["books_damage"] and damage[2] is None
+    assert len(err.splitlines()) == 1 and f"{books} is damaged" in err
+
+
 def test_backup_to_a_terminal_is_refused(data: Path) -> None:
     primary, secondary = pty.openpty()
     try:

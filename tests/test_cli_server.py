@@ -484,7 +484,8 @@ INSPECT = {"format": str, "format_version": int, "app_version": str, "schema_ver
            "created_at": str, "include": dict, "counts": dict, "sizes": dict, "file": str,
            "file_size": (int, type(None))}
 BACKUP = {"backups": list, "failed": list, "removed": list}
-BACKUP_ITEM = {"company": dict, "file": str, "size": int, "created_at": str, "include": dict}
+BACKUP_ITEM = {"company": dict, "file": str, "size": int, "created_at": str, "include": dict,
+               "books_damage": (str, type(None))}
 PRUNE = {"folder": str, "dry_run": bool, "policy": dict, "companies": list, "skipped": list, "removed_bytes": int,
          "leftovers": list}
 PRUNE_COMPANY = {"uid": str, "name": str, "contents": dict, "keep": list, "remove": list, "failed": list}
@@ -515,7 +516,7 @@ def test_json_shapes(data: Path, tmp_path: Path, capsys) -> None:
     check(item, BACKUP_ITEM)
     check(item["company"], {"id": int, "name": str, "uid": str})
     check(item["include"], {"attachments": bool, "emails": bool, "history": bool})
-    assert item["size"] == Path(item["file"]).stat().st_size
+    assert item["size"] == Path(item["file"]).stat().st_size and item["books_damage"] is None
 
     everything = json_of(capsys, *cli(data, "backup", "--all", "-o", str(folder), "--json"))
     check(everything, BACKUP)

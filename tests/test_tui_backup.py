@@ -15,6 +15,7 @@ from store.catalog import Catalog
 from store.config import Folders
 from store.errors import StorageError
 from store.progress import Progress
+from test_archive_support import damage_table
 from test_tui_support import COMPANY, TODAY, add_sample, app_for, hold_at_first_report, make_folders, wait_for
 from tui import app as app_module
 from tui import formatting
@@ -284,6 +285,29 @@ async def test_a_backup_that_verifies_with_the_boxes_chosen(folders) -> None:
     assert manifest.counts["emails"] == 0
     with Catalog(folders) as catalog:
         assert catalog.get(1).last_backup_file == str(path)
+
+
+async def test_a_backup_of_damaged_books_it_does_not_carry_warns_beside_the_success(folders) -> None:
+    """Found by a review: books whose page SQLite's check refuses (a wrong count of free bytes), but whose
+    copy passes every check, were backed up with the usual success alone; the books stay damaged."""
+    with Catalog(folders) as catalog:
+        books = catalog.get(1).books_path
+    damage_table(books, "line", "fragments")
+    app = app_for(folders)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        notifications = list(app._notifications)
+    backup = folders.backups / DEFAULT_NAME
+    [warning] = [n for n in notifications if n.severity == "warning"]
+    assert str(books) in warning.message and "integrity check" in warning.message
+    assert str(backup) in warning.message and "keepbooks import" in warning.message and not warning.markup
+    assert warning.timeout >= 20  # a long sentence to read and act on
+    assert any(n.title == "Backup complete" for n in notifications)  # the usual success, too
+    assert archive.verify(backup).company_name == COMPANY
 
 
 async def test_enter_on_a_box_starts_the_backup_and_leaves_the_box_as_it_is(folders) -> None:

@@ -331,7 +331,17 @@ def _backup_json(company, result) -> dict:
     """One written backup in ``backup --json`` (README, "JSON outputs")."""
     return {"company": {"id": company.id, "name": company.name, "uid": result.manifest.company_uid},
             "file": str(result.path), "size": result.size, "created_at": result.manifest.created_at.isoformat(),
-            "include": asdict(result.manifest.include)}
+            "include": asdict(result.manifest.include), "books_damage": result.books_damage}
+
+
+def _warn_books_damage(company, problem: str | None, backup: Path | None) -> None:
+    """The backup is sound but the company's books are damaged (BackupResult.books_damage): said on stderr,
+    even with --quiet, since SQLite may damage the books further (a review: it went unsaid, exit 0)."""
+    from store.archive import books_damage_warning
+
+    if problem is not None:
+        warn(books_damage_warning(company.books_path, problem, backup), event="damaged", company=company.name,
+             company_id=company.id, problem=problem)
 
 
 class _CountingWriter:
@@ -405,6 +415,7 @@ def cmd_backup(args: argparse.Namespace, folders: Folders) -> int:
         out(as_json({"backups": [_backup_json(info, result)], "failed": [], "removed": []}, indent=2))
     else:
         say(args, _("Wrote {path} ({size})").format(path=result.path, size=format_size(result.size)))
+    _warn_books_damage(info, result.books_damage, result.path)
     return EXIT_OK
 
 
@@ -433,9 +444,11 @@ def _backup_to_stdout(args: argparse.Namespace, folders: Folders) -> int:
         info = catalog.find(args.company)
         stream = _CountingWriter(sys.stdout.buffer)
         with reporter(args) as progress:
-            archive.backup_to_stream(info.books_path, stream, include=_include(args),
-                                     progress=progress.for_company(info.name, info.id), cancel=_stopping)
+            _manifest, books_damage = archive.backup_to_stream(
+                info.books_path, stream, include=_include(args), progress=progress.for_company(info.name, info.id),
+                cancel=_stopping)
         catalog.record_backup(info.id, Path("<stdout>"), stream.size, left_out=archive.left_out_of(_include(args)))
+    _warn_books_damage(info, books_damage, None)
     return EXIT_OK
 
 
@@ -469,6 +482,7 @@ def _backup_all(args: argparse.Namespace, folders: Folders) -> int:
                 if not args.json:
                     say(args, _("Wrote {path} ({size})").format(path=outcome.result.path,
                                                                  size=format_size(outcome.result.size)))
+                _warn_books_damage(company, outcome.result.books_damage, outcome.result.path)
     if args.json:
         out(as_json({
             "backups": [_backup_json(o.company, o.result) for o in written],

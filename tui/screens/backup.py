@@ -35,6 +35,10 @@ from tui.widgets.sentence import PathLabel, Sentence
 from tui.widgets.text_field import TextField
 from tui.widgets.tick_box import TickBox
 
+# How long the warning of a backup made of damaged books stays: a long sentence with two paths (the app's
+# notices of what opening the catalog repaired stay as long; a minute covered the dialogs too long).
+DAMAGE_SECONDS = 30
+
 
 class BackupScreen(RunningDialog[BackupResult | None]):
     CSS_PATH = ["modals.tcss", "backup.tcss"]
@@ -265,6 +269,9 @@ class BackupScreen(RunningDialog[BackupResult | None]):
                     reason=formatting.error_text(worker.error)))
 
     def succeeded(self, result: BackupResult) -> None:
+        if result.books_damage is not None:  # the backup is sound, the books are not: the way out is this backup
+            self.app.notify(archive.books_damage_warning(self.company.books_path, result.books_damage, result.path),
+                            severity="warning", timeout=DAMAGE_SECONDS, markup=False)
         self.dismiss(result)
 
     def cancelled(self) -> None:
