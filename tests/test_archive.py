@@ -495,11 +495,16 @@ def test_a_damaged_company_database_is_not_backed_up(catalog: Catalog, company, 
     """SQLite copies a damaged record as it is: the backup used to be written and recorded, then refused
     by verify and import (found by a reliability audit). It checks the copy as the import does."""
     damage_table(company.books_path, "transaction", "records")
+    _assert_refused_as_damaged(catalog, company, tmp_path, include, "integrity check", "keepbooks import")
+
+
+def _assert_refused_as_damaged(catalog: Catalog, company: CompanyInfo, folder: Path, include: Include,
+                               *words: str) -> None:
     with pytest.raises(StorageError) as raised:
-        archive.backup_company(catalog, company.id, tmp_path, include=include)
+        archive.backup_company(catalog, company.id, folder, include=include)
     message = str(raised.value)
-    assert "is damaged" in message and "integrity check" in message and "keepbooks import" in message
-    _assert_not_backed_up(catalog, company, tmp_path, message)
+    assert "is damaged" in message and all(word in message for word in words), message
+    _assert_not_backed_up(catalog, company, folder, message)
 
 
 @pytest.mark.parametrize("include", [Include(), Include(attachments=False)])
@@ -514,11 +519,7 @@ def test_an_index_out_of_step_with_its_table_is_not_backed_up(catalog: Catalog, 
         with other:
             for name, page in zip(pages, reversed(pages.values())):
                 other.execute("UPDATE sqlite_master SET rootpage = ? WHERE name = ?", (page, name))
-    with pytest.raises(StorageError) as raised:
-        archive.backup_company(catalog, company.id, tmp_path, include=include)
-    message = str(raised.value)
-    assert "is damaged" in message and "integrity check" in message and "would not import" in message
-    _assert_not_backed_up(catalog, company, tmp_path, message)
+    _assert_refused_as_damaged(catalog, company, tmp_path, include, "integrity check", "would not import")
 
 
 @pytest.mark.parametrize("include", [Include(), Include(attachments=False)])
