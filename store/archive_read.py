@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -642,12 +643,17 @@ def _open_untrusted(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
+# The heading SQLite puts before the problems of a page ("*** in database main ***\nPage 16: …").
+_HEADING = re.compile(r"^\*\*\* in database \S+ \*\*\*$")
+
+
 def _check_integrity(conn: sqlite3.Connection, path: Path, pragma: str, argument: str = "20") -> None:
     """``argument``: how many problems to list, or the one table to check (with its indexes)."""
     result = conn.execute(f"PRAGMA {pragma}({argument})").fetchall()
     if result != [("ok",)]:
+        problems = [line for (row,) in result for line in str(row).splitlines() if not _HEADING.match(line)]
         raise damaged(path, _("its company database fails SQLite's integrity check ({detail})")
-                      .format(detail=shown(str(result[0][0]), 120)))
+                      .format(detail=shown(problems[0] if problems else str(result[0][0]), 120)))
 
 
 def _check_relations(conn: sqlite3.Connection, path: Path) -> None:
