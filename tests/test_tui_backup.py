@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Label
+from textual.widgets._toast import Toast
 
 from store import archive
 from store.catalog import Catalog
@@ -308,6 +309,29 @@ async def test_a_backup_of_damaged_books_it_does_not_carry_warns_beside_the_succ
     assert warning.timeout >= 20  # a long sentence to read and act on
     assert any(n.title == "Backup complete" for n in notifications)  # the usual success, too
     assert archive.verify(backup).company_name == COMPANY
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30)])
+async def test_the_notice_of_a_backup_breaks_its_path_after_a_slash(tmp_path: Path, size: tuple[int, int]) -> None:
+    """A new user's pass at 80x24: "Backup complete" folded the file's path inside a name
+    ("…/.local/share/keepbo" / "oks/backups/…")."""
+    folders = make_folders(tmp_path / "a rather long folder name" / "for the backups of this test")
+    add_sample(folders)
+    app = app_for(folders)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await open_dialog(app, pilot)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        [toast] = [toast for toast in app.screen.query(Toast) if "Backup complete" in str(toast.render())]
+        lines = [strip.text.strip(" ▌") for strip in toast.render_lines(toast.region.reset_offset)]
+    text = [line for line in lines if line]
+    path = str(folders.backups / DEFAULT_NAME)
+    first = next(index for index, line in enumerate(text) if line.startswith("/"))
+    last = next(index for index, line in enumerate(text) if ".manager" in line)
+    path_lines = text[first:last + 1]
+    assert "".join(path_lines).startswith(path), "|".join(text)  # whole, from a line of its own
+    assert all(line.endswith("/") for line in path_lines[:-1]), "|".join(text)
 
 
 async def test_enter_on_a_box_starts_the_backup_and_leaves_the_box_as_it_is(folders) -> None:

@@ -29,6 +29,7 @@ from tui.screens.new_company import NewCompany, NewCompanyScreen
 from tui.widgets.footer import KeysFooter
 from tui.widgets.progress import Bar
 from tui.widgets.tables import RowTable, after_keys_typed, cursor_key, keep_cursor_on, room_for_first_column
+from tui.widgets.sentence import notice_path
 from tui.widgets.text_field import TextField
 
 BACKUP_WARNING_DAYS = 7
@@ -298,7 +299,8 @@ class CompaniesScreen(TranslatedScreen, Screen[None]):
             self.notify(_("{name} was not removed: the backup did not finish.").format(name=company.name),
                         markup=False)
             return
-        self.notify(_("Backup saved to {file}.").format(file=result.path), markup=False)  # type: ignore[attr-defined]
+        self.notify(_("Backup saved to {file}.").format(file=notice_path(str(result.path), self.app.size.width)),
+                    markup=False)  # type: ignore[attr-defined]
         self._remove(company)
 
     def _remove(self, company: CompanyInfo) -> None:

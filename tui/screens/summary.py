@@ -26,7 +26,7 @@ from tui import formatting
 from tui.language import TranslatedScreen
 from tui.widgets.footer import KeysFooter
 from tui.widgets.phrases import Phrases
-from tui.widgets.sentence import Sentence
+from tui.widgets.sentence import Sentence, notice_path
 
 
 class SummaryScreen(TranslatedScreen, Screen[None]):
@@ -280,7 +280,8 @@ class SummaryScreen(TranslatedScreen, Screen[None]):
         if result is None:
             return
         size = formatting.size(result.size)  # type: ignore[attr-defined]
-        self.notify(_("Backup saved to {file} ({size}).").format(file=result.path, size=size),  # type: ignore[attr-defined]
+        file = notice_path(str(result.path), self.app.size.width)  # type: ignore[attr-defined]
+        self.notify(_("Backup saved to {file} ({size}).").format(file=file, size=size),  # type: ignore[attr-defined]
                     title=_("Backup complete"), markup=False, timeout=10)
         if (info := self._company()) is not None:
             self.show_last_backup(info)

@@ -33,16 +33,18 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def wrap_path(path: str, width: int) -> list[str]:
+def wrap_path(path: str, width: int, *, cut: bool = True) -> list[str]:
     """``path``'s lines at most ``width`` cells wide, broken after a "/" (".../keepbooks/" then "backups"),
-    not inside a folder's name ("…/keepbo" then "oks/backups"); a name wider than the line is cut."""
+    not inside a folder's name ("…/keepbo" then "oks/backups"); a name wider than the line is cut, or
+    with ``cut`` False left whole on its line (for Rich to wrap at its spaces)."""
     width = max(1, width)
     lines, line = [], ""
     for part in _path_parts(path):
         if line and cell_len(line + part) > width:
             lines.append(line)
             line = ""
-        *full, line = chop_cells(line + part, width) if cell_len(line + part) > width else [line + part]
+        too_wide = cut and cell_len(line + part) > width
+        *full, line = chop_cells(line + part, width) if too_wide else [line + part]
         lines.extend(full)
     return [*lines, line]
 
@@ -50,6 +52,14 @@ def wrap_path(path: str, width: int) -> list[str]:
 def _path_parts(path: str) -> list[str]:
     """``path`` cut after each "/": the pieces ``wrap_path`` puts on a line whole when they fit."""
     return re.findall(r"[^/]*/|[^/]+", path)
+
+
+def notice_path(path: str, screen_width: int) -> str:
+    """``path`` for a notification (a Textual toast: 60 cells wide, at most half the screen, less its
+    border and padding), on lines of its own broken after a slash (wrap_path), a file's name whole (Rich
+    breaks it at its spaces). Rich folded the path inside a name ("…/.local/share/keepbo" / "oks/backups/…",
+    a new user's pass at 80×24)."""
+    return "\n" + "\n".join(wrap_path(path, min(60, screen_width // 2) - 4, cut=False))
 
 
 class PathText:
