@@ -538,6 +538,7 @@ import store.catalog as catalog
 when, code = sys.argv[1], sys.argv[2]
 real_move, real_connect = catalog._move, catalog.connect
 moved = False
+commits = 0
 
 def kill():
     os.kill(os.getpid(), signal.SIGKILL)
@@ -556,7 +557,9 @@ class Connection:
     def __getattr__(self, name):
         return getattr(self._conn, name)
     def execute(self, sql, *args):
-        if moved and sql == "COMMIT" and when == "before-commit":
+        global commits
+        commits += sql == "COMMIT"
+        if sql == "COMMIT" and (moved and when == "before-commit" or when == f"before-commit-{commits}"):
             kill()
         result = self._conn.execute(sql, *args)
         if moved and sql == "COMMIT" and when == "after-commit":
@@ -583,6 +586,11 @@ EMPTY = hashlib.sha256(b"").hexdigest()
 def _files(folder: Path) -> dict[str, str]:
     """``state``, without an empty -wal file (a reader of books in WAL mode may leave one: no change)."""
     return {k: v for k, v in state(folder).items() if not (k.endswith("-wal") and v == EMPTY)}
+
+
+def without_entry(folder: Path) -> dict[str, str]:
+    """A removed company's files as its folder holds them in the trash or back in the list."""
+    return {k: v for k, v in _files(folder).items() if k != "catalog-entry.json"}
 
 
 def _integrity(books: Path) -> str:
@@ -661,19 +669,28 @@ def test_kill_between_an_untrashs_folder_move_and_its_commit(data: Path, tmp_pat
         catalog.record_backup(2, tmp_path / "old.manager", 1234, left_out=["attachments"])
         where = catalog.remove(2)
     before = {"1": _files(folders.companies / "1"),
-              "2": {k: v for k, v in _files(where).items() if k != "catalog-entry.json"}}
+              "2": without_entry(where)}
     _killed_at(when, REMOVE.format(data=str(folders.data), backups=str(folders.backups),
                                    call=f"untrash({str(where)!r})"))
 
+    # The repair at the next opening killed too, before its COMMIT (the second: the first adds columns).
+    _killed_at("before-commit-2", REMOVE.format(data=str(folders.data), backups=str(folders.backups), call="conn"))
     with Catalog(folders) as catalog:
         _listed_and_folders_agree(catalog)
         companies = catalog.companies()
     assert _files(folders.companies / "1") == before["1"]
     assert [c.id for c in companies] == [1, 3] and not where.exists()  # the folder moved: it is listed
     back = companies[1]
-    assert _files(back.folder) == before["2"] and _integrity(back.books_path) == "ok"
+    # Killed after the COMMIT, its catalog-entry.json stays in its folder: harmless (next test).
+    assert without_entry(back.folder) == before["2"] and _integrity(back.books_path) == "ok"
     # What the list knew of it comes back with it: its last backup was partial.
     assert (back.name, back.last_backup_size, back.last_backup_left_out) == ("Other", 1234, ("attachments",))
+    # Removed again, killed before that COMMIT: it is listed again, not taken for a finished removal.
+    _killed_at("after-move", REMOVE.format(data=str(folders.data), backups=str(folders.backups), call="remove(3)"))
+    with Catalog(folders) as catalog:
+        _listed_and_folders_agree(catalog)
+        assert [c.id for c in catalog.companies()] == [1, 3]
+        assert without_entry(catalog.get(3).folder) == before["2"]
     result = run(*cli(data, "import", str(archive_of(folders, 1, tmp_path)), "--json"))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["id"] == 4
