@@ -639,13 +639,16 @@ class Catalog:
                     (company_id, name, created, entry.get("last_change") or now().isoformat(),
                      *_backup_columns(entry)))
                 _move(folder, self.folders.companies / str(company_id))
-            # After the COMMIT: killed before it, the folder is added back on the next opening with this entry.
-            (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(
                 path=folder, reason=system_reason(exc))) from exc
         except sqlite3.Error as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(path=folder, reason=exc)) from exc
+        # After the COMMIT: killed before it, the folder is added back on the next opening with this entry.
+        try:
+            (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
+        except OSError:
+            pass  # it is back and listed: a stale entry is harmless (remove() deletes it)
         return self.get(company_id)
 
     def _not_now(self, info: CompanyInfo, exc: sqlite3.Error) -> StorageError:
