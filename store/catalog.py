@@ -398,6 +398,8 @@ class Catalog:
                 else:
                     reason = _("not a name keepbooks gives a company's folder")
                 self.set_aside.append(SetAside(entry, self._move_to_trash(entry, f"orphan-{name}"), reason))
+        for company_id in restored:  # after the COMMIT: killed before it, the next opening reads them again
+            (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         self.restored = [self.get(company_id) for company_id in restored]
 
     def _add_back(self, conn: sqlite3.Connection, folder: Path) -> None:
@@ -413,7 +415,6 @@ class Catalog:
             (int(folder.name), name, created,
              entry.get("last_change") or dt.datetime.fromtimestamp(changed).replace(microsecond=0).isoformat(),
              *_backup_columns(entry)))
-        (folder / TRASH_ENTRY).unlink(missing_ok=True)
 
     def _finish_interrupted_removals(self, unfound: list[tuple[int, str]]) -> None:
         """A removal killed between the folder's move to the trash and the COMMIT left the company listed
@@ -638,12 +639,16 @@ class Catalog:
                     (company_id, name, created, entry.get("last_change") or now().isoformat(),
                      *_backup_columns(entry)))
                 _move(folder, self.folders.companies / str(company_id))
-                (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(
                 path=folder, reason=system_reason(exc))) from exc
         except sqlite3.Error as exc:
             raise StorageError(_("Cannot put {path} back: {reason}.").format(path=folder, reason=exc)) from exc
+        # After the COMMIT: killed before it, the folder is added back on the next opening with this entry.
+        try:
+            (self.folders.companies / str(company_id) / TRASH_ENTRY).unlink(missing_ok=True)
+        except OSError:
+            pass  # it is back and listed: a stale entry is harmless (remove() deletes it)
         return self.get(company_id)
 
     def _not_now(self, info: CompanyInfo, exc: sqlite3.Error) -> StorageError:
@@ -679,6 +684,9 @@ class Catalog:
             raise self._not_now(info, exc) from exc
         try:
             self.conn.execute("DELETE FROM company WHERE id = ?", (company_id,))
+            # One left by a put-back killed after its COMMIT would make this removal, killed before its
+            # COMMIT, look finished to the next opening (_finish_interrupted_removals): the company lost.
+            (info.folder / TRASH_ENTRY).unlink(missing_ok=True)
             trashed = self._move_to_trash(info.folder, f"{company_id}-{safe}")
         except BaseException as exc:
             self._rollback()

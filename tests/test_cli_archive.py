@@ -3,7 +3,9 @@ plus kill -9 of a backup and of an import at random points, then the invariants.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from contextlib import closing
 import os
 import pty
 import random
@@ -523,3 +525,177 @@ def test_kill_during_import_adds_a_whole_company_or_nothing(tmp_path: Path) -> N
         assert leftovers(data) == []
         assert state(data / "companies" / "1") == before
     assert killed >= 3
+
+
+# --- kill -9 at the catalog's dangerous moments ----------------------------------------------------------
+# Between a company folder's move (into companies/, or to the trash) and the catalog's COMMIT that records
+# it, the folders and the list disagree; the next opening of the catalog must make them agree again.
+
+KILL_AT = r"""
+import os, signal, sys
+import store.catalog as catalog
+
+when, code = sys.argv[1], sys.argv[2]
+real_move, real_connect = catalog._move, catalog.connect
+moved = False
+commits = 0
+
+def kill():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def move(source, target):
+    global moved
+    real_move(source, target)
+    moved = True
+    if when == "after-move":
+        kill()
+
+class Connection:
+    # The catalog's connection, but killed right before or right after the COMMIT that records a move.
+    def __init__(self, conn):
+        self._conn = conn
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+    def execute(self, sql, *args):
+        global commits
+        commits += sql == "COMMIT"
+        if sql == "COMMIT" and (moved and when == "before-commit" or when == f"before-commit-{commits}"):
+            kill()
+        result = self._conn.execute(sql, *args)
+        if moved and sql == "COMMIT" and when == "after-commit":
+            kill()
+        return result
+
+catalog._move = move
+catalog.connect = lambda *args, **kwargs: Connection(real_connect(*args, **kwargs))
+exec(code)
+sys.exit("not killed")
+"""
+
+
+def _killed_at(when: str, code: str) -> None:
+    """Run ``code`` in a child Python that kills itself with SIGKILL at ``when`` (KILL_AT)."""
+    result = subprocess.run([sys.executable, "-c", KILL_AT, when, code], capture_output=True, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == -signal.SIGKILL, result.stderr.decode()
+
+
+EMPTY = hashlib.sha256(b"").hexdigest()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """``state``, without an empty -wal file (a reader of books in WAL mode may leave one: no change)."""
+    return {k: v for k, v in state(folder).items() if not (k.endswith("-wal") and v == EMPTY)}
+
+
+def without_entry(folder: Path) -> dict[str, str]:
+    """A removed company's files as its folder holds them in the trash or back in the list."""
+    return {k: v for k, v in _files(folder).items() if k != "catalog-entry.json"}
+
+
+def _integrity(books: Path) -> str:
+    with closing(sqlite3.connect(books)) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _listed_and_folders_agree(catalog: Catalog) -> None:
+    """Every company folder is listed, every listed company has its books, and no staging is left."""
+    folders = {p.name for p in catalog.folders.companies.iterdir() if p.name.isdigit()}
+    assert folders == {str(c.id) for c in catalog.companies()}
+    assert not any(c.missing for c in catalog.companies())
+    assert leftovers(catalog.folders.data) == []
+
+
+@pytest.mark.parametrize("when", ["after-move", "after-commit"])
+def test_kill_between_an_imports_folder_move_and_its_commit(data: Path, tmp_path: Path, when: str) -> None:
+    folders = folders_at(tmp_path)
+    with Catalog(folders) as catalog:
+        backup = archive.backup_company(catalog, 2, tmp_path / "other.manager").path
+    original = original_rows(folders.companies / "2" / "books.sqlite")
+    before = {n: _files(folders.companies / n) for n in ("1", "2")}
+    _killed_at(when, f"from tui.cli import main; main({cli(data, 'import', str(backup))!r})")
+
+    with Catalog(folders) as catalog:  # as the app opens it
+        _listed_and_folders_agree(catalog)
+        added = [c for c in catalog.companies() if c.id not in (1, 2)]
+        assert len(added) == 1  # the folder moved in: it is the company, listed (added back if need be)
+        assert added[0].name == "Other" and _integrity(added[0].books_path) == "ok"
+        assert restored_rows(added[0].books_path) == original
+        with catalog.open_books(added[0].id) as books:
+            assert books.settings().name == "Other"
+    assert {n: _files(folders.companies / n) for n in ("1", "2")} == before
+    # The id is not handed out again: the next import gets a new one, and works.
+    result = run(*cli(data, "import", str(backup), "--json"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == added[0].id + 1
+    with Catalog(folders) as catalog:
+        _listed_and_folders_agree(catalog)
+        assert len(catalog.companies()) == 4
+
+
+REMOVE = "from store.catalog import Catalog; from store.config import resolve_folders; " \
+         "Catalog(resolve_folders({data!r}, {backups!r})).{call}"
+
+
+@pytest.mark.parametrize("when", ["after-move", "after-commit"])
+def test_kill_between_a_removals_move_to_the_trash_and_its_commit(data: Path, tmp_path: Path, when: str) -> None:
+    folders = folders_at(tmp_path)
+    before = {n: _files(folders.companies / n) for n in ("1", "2")}
+    _killed_at(when, REMOVE.format(data=str(folders.data), backups=str(folders.backups), call="remove(2)"))
+
+    with Catalog(folders) as catalog:
+        _listed_and_folders_agree(catalog)
+        listed = {c.id for c in catalog.companies()}
+    assert _files(folders.companies / "1") == before["1"]
+    trashed = [p for p in folders.trash.iterdir()] if folders.trash.is_dir() else []
+    if 2 in listed:  # still listed: whole, and nothing of it left in the trash
+        assert when == "after-move" and trashed == []
+        assert _files(folders.companies / "2") == before["2"]
+        return
+    assert when == "after-commit" and len(trashed) == 1  # removed: in the trash, and it can be put back
+    result = run(*cli(data, "untrash", str(trashed[0]), "--json"))
+    assert result.returncode == 0, result.stderr
+    back = json.loads(result.stdout)["id"]
+    assert back == 3 and _files(folders.companies / "3") == before["2"]
+    with Catalog(folders) as catalog:
+        _listed_and_folders_agree(catalog)
+        assert _integrity(catalog.get(3).books_path) == "ok"
+
+
+@pytest.mark.parametrize("when", ["after-move", "before-commit", "after-commit"])
+def test_kill_between_an_untrashs_folder_move_and_its_commit(data: Path, tmp_path: Path, when: str) -> None:
+    folders = folders_at(tmp_path)
+    with Catalog(folders) as catalog:
+        catalog.record_backup(2, tmp_path / "old.manager", 1234, left_out=["attachments"])
+        where = catalog.remove(2)
+    before = {"1": _files(folders.companies / "1"),
+              "2": without_entry(where)}
+    _killed_at(when, REMOVE.format(data=str(folders.data), backups=str(folders.backups),
+                                   call=f"untrash({str(where)!r})"))
+
+    # The repair at the next opening killed too, before its COMMIT (the second: the first adds columns).
+    _killed_at("before-commit-2", REMOVE.format(data=str(folders.data), backups=str(folders.backups), call="conn"))
+    with Catalog(folders) as catalog:
+        _listed_and_folders_agree(catalog)
+        companies = catalog.companies()
+    assert _files(folders.companies / "1") == before["1"]
+    assert [c.id for c in companies] == [1, 3] and not where.exists()  # the folder moved: it is listed
+    back = companies[1]
+    # Killed after the COMMIT, its catalog-entry.json stays in its folder: harmless (next test).
+    assert without_entry(back.folder) == before["2"] and _integrity(back.books_path) == "ok"
+    # What the list knew of it comes back with it: its last backup was partial.
+    assert (back.name, back.last_backup_size, back.last_backup_left_out) == ("Other", 1234, ("attachments",))
+    # Removed again, killed before that COMMIT: it is listed again, not taken for a finished removal.
+    _killed_at("after-move", REMOVE.format(data=str(folders.data), backups=str(folders.backups), call="remove(3)"))
+    with Catalog(folders) as catalog:
+        _listed_and_folders_agree(catalog)
+        assert [c.id for c in catalog.companies()] == [1, 3]
+        assert without_entry(catalog.get(3).folder) == before["2"]
+    result = run(*cli(data, "import", str(archive_of(folders, 1, tmp_path)), "--json"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == 4
+
+
+def archive_of(folders, company_id: int, tmp_path: Path) -> Path:
+    with Catalog(folders) as catalog:
+        return archive.backup_company(catalog, company_id, tmp_path / f"c{company_id}.manager").path
