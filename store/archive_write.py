@@ -827,8 +827,7 @@ class CopyChecks:
             except Damaged as exc:
                 problem = exc.problem or str(exc)
             except sqlite3.DatabaseError as exc:
-                if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT,
-                                                                            sqlite3.SQLITE_NOTADB):
+                if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in _DAMAGED:
                     raise
                 problem = _("its company database cannot be read ({reason})").format(reason=exc)
             while not self.ready.wait(0.05):
